@@ -1,0 +1,12 @@
+"""Analytics' Kafka subscriptions."""
+
+from __future__ import annotations
+
+from services.analytics.service import AnalyticsService
+from shared.contracts.intake import COMPLAINT_REGISTERED
+from shared.contracts.resolution import CASE_OPENED
+from shared.runtime import Handlers
+
+
+def handlers(service: AnalyticsService) -> Handlers:
+    return {COMPLAINT_REGISTERED: service.on_event, CASE_OPENED: service.on_event}

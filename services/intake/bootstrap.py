@@ -1,0 +1,33 @@
+"""Intake's composition root."""
+
+from __future__ import annotations
+
+from services.intake.routes import router
+from services.intake.service import IntakeService
+from services.intake.store import create_intake_store
+from shared.clock import Clock, SystemClock
+from shared.crypto import FieldCipher
+from shared.runtime import ServiceRuntime
+from shared.secrets import data_key
+from shared.settings import Settings
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRuntime:
+    clock = clock or SystemClock()
+    store = create_intake_store(settings)
+    runtime = ServiceRuntime(
+        name="intake",
+        settings=settings,
+        store=store,
+        clock=clock,
+        routers=[router],
+        description="Every channel becomes one validated registration record.",
+    )
+    runtime.app.state.service = IntakeService(
+        store=store,
+        clock=clock,
+        cipher=FieldCipher(data_key(settings)),
+        zone=settings.zone,
+        on_commit=runtime.relay.notify,
+    )
+    return runtime

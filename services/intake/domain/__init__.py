@@ -1,0 +1,1 @@
+"""Pure intake domain: the registration record and its validators (no I/O)."""

@@ -1,0 +1,1 @@
+"""Pure resolution domain: the case, its deadlines and rules (no I/O)."""

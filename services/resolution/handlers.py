@@ -1,0 +1,11 @@
+"""Resolution's Kafka subscriptions: which events it applies, and with what."""
+
+from __future__ import annotations
+
+from services.resolution.service import ResolutionService
+from shared.contracts.intake import COMPLAINT_REGISTERED
+from shared.runtime import Handlers
+
+
+def handlers(service: ResolutionService) -> Handlers:
+    return {COMPLAINT_REGISTERED: service.on_complaint_registered}

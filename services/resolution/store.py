@@ -1,0 +1,160 @@
+"""Resolution's store: cases, with SQLite and MongoDB adapters."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+import aiosqlite
+
+from services.resolution.domain.case import Case
+from shared.contracts.envelope import EventEnvelope
+from shared.settings import Settings
+from shared.storage.base import OpenableStore
+from shared.storage.mongo import MongoStore, MongoTx
+from shared.storage.sqlite import SqliteStore
+
+
+class ResolutionUnitOfWork(Protocol):
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        """Record an incoming event as applied; False if it already was."""
+        ...
+
+    async def get_case(self, complaint_id: str) -> Case | None: ...
+
+    async def add_case(self, case: Case) -> None: ...
+
+    async def add_events(self, events: Sequence[EventEnvelope]) -> None: ...
+
+
+class ResolutionStore(OpenableStore, Protocol):
+    def unit_of_work(self) -> AbstractAsyncContextManager[ResolutionUnitOfWork]: ...
+
+    async def get_case(self, complaint_id: str) -> Case | None: ...
+
+    async def count_cases(self) -> int: ...
+
+
+# -- SQLite --------------------------------------------------------------------------
+
+
+class _SqliteUnitOfWork:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        return await SqliteStore.claim_inbox(self._conn, consumer, event_id)
+
+    async def get_case(self, complaint_id: str) -> Case | None:
+        return await _sqlite_get_case(self._conn, complaint_id)
+
+    async def add_case(self, case: Case) -> None:
+        await self._conn.execute(
+            "INSERT INTO cases (complaint_id, case_id, status, due_at, version, doc)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                case.complaint_id,
+                case.case_id,
+                case.status.value,
+                case.due_at.isoformat(),
+                case.version,
+                case.model_dump_json(),
+            ),
+        )
+
+    async def add_events(self, events: Sequence[EventEnvelope]) -> None:
+        await SqliteStore.add_outbox(self._conn, events)
+
+
+async def _sqlite_get_case(conn: aiosqlite.Connection, complaint_id: str) -> Case | None:
+    cursor = await conn.execute("SELECT doc FROM cases WHERE complaint_id = ?", (complaint_id,))
+    row = await cursor.fetchone()
+    return Case.model_validate_json(row["doc"]) if row else None
+
+
+class SqliteResolutionStore(SqliteStore):
+    schema = (
+        """
+        CREATE TABLE IF NOT EXISTS cases (
+            complaint_id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS cases_due ON cases (status, due_at)",
+    )
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[ResolutionUnitOfWork]:
+        async with self.transaction() as conn:
+            yield _SqliteUnitOfWork(conn)
+
+    async def get_case(self, complaint_id: str) -> Case | None:
+        return await _sqlite_get_case(self.conn, complaint_id)
+
+    async def count_cases(self) -> int:
+        cursor = await self.conn.execute("SELECT COUNT(*) FROM cases")
+        row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+
+# -- MongoDB -------------------------------------------------------------------------
+
+
+def _case_from_doc(doc: dict[str, object] | None) -> Case | None:
+    if doc is None:
+        return None
+    doc = dict(doc)
+    doc["complaint_id"] = doc.pop("_id")
+    return Case.model_validate(doc)
+
+
+class _MongoUnitOfWork:
+    def __init__(self, tx: MongoTx) -> None:
+        self._tx = tx
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        return await MongoStore.claim_inbox(self._tx, consumer, event_id)
+
+    async def get_case(self, complaint_id: str) -> Case | None:
+        doc = await self._tx.db.cases.find_one({"_id": complaint_id}, session=self._tx.session)
+        return _case_from_doc(doc)
+
+    async def add_case(self, case: Case) -> None:
+        doc = case.model_dump(mode="python")
+        doc["_id"] = doc.pop("complaint_id")
+        await self._tx.db.cases.insert_one(doc, session=self._tx.session)
+
+    async def add_events(self, events: Sequence[EventEnvelope]) -> None:
+        await MongoStore.add_outbox(self._tx, events)
+
+
+class MongoResolutionStore(MongoStore):
+    async def create_indexes(self) -> None:
+        await self.db.cases.create_index("case_id", unique=True)
+        await self.db.cases.create_index([("status", 1), ("due_at", 1)])
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[ResolutionUnitOfWork]:
+        async with self.transaction() as tx:
+            yield _MongoUnitOfWork(tx)
+
+    async def get_case(self, complaint_id: str) -> Case | None:
+        return _case_from_doc(await self.db.cases.find_one({"_id": complaint_id}))
+
+    async def count_cases(self) -> int:
+        return await self.db.cases.count_documents({})
+
+
+def create_resolution_store(settings: Settings) -> ResolutionStore:
+    if settings.uses_mongo:
+        return MongoResolutionStore(
+            settings.mongo_url,
+            settings.mongo_database("resolution"),
+            timeout_seconds=settings.startup_timeout,
+        )
+    return SqliteResolutionStore(settings.sqlite_path("resolution"))

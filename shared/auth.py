@@ -1,0 +1,127 @@
+"""Identity: roles, signed bearer tokens, and the FastAPI dependency that checks them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from shared.clock import Clock, SystemClock
+from shared.vocab import Department
+
+_ALGORITHM = "HS256"
+_ISSUER = "complaints"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    OWNER = "owner"
+    DEPARTMENT_HEAD = "department_head"
+    GENERAL_MANAGER = "general_manager"
+    QUALITY = "quality"
+    ADMIN = "admin"
+
+
+class Principal(BaseModel):
+    """The signed-in user as the token says."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user: str
+    role: Role
+    department: Department | None = None
+
+    @model_validator(mode="after")
+    def _head_has_department(self) -> Principal:
+        if self.role is Role.DEPARTMENT_HEAD and self.department is None:
+            raise ValueError("a department head needs a department")
+        return self
+
+
+class InvalidTokenError(ValueError):
+    pass
+
+
+class TokenService:
+    def __init__(self, secret: str, *, ttl: timedelta, clock: Clock | None = None) -> None:
+        if len(secret) < 16:
+            raise ValueError("the token secret must be at least 16 characters")
+        self._secret = secret
+        self._ttl = ttl
+        self._clock = clock or SystemClock()
+
+    def issue(self, principal: Principal, *, ttl: timedelta | None = None) -> str:
+        now = self._clock.now()
+        claims: dict[str, object] = {
+            "sub": principal.user,
+            "role": principal.role.value,
+            "iss": _ISSUER,
+            "iat": int(now.timestamp()),
+            "exp": int((now + (ttl or self._ttl)).timestamp()),
+        }
+        if principal.department is not None:
+            claims["department"] = principal.department.value
+        return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[_ALGORITHM],
+                issuer=_ISSUER,
+                options={"require": ["sub", "role", "exp", "iss"], "verify_exp": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidTokenError(str(exc)) from exc
+        if int(claims["exp"]) <= self._clock.now().timestamp():
+            raise InvalidTokenError("token has expired")
+        try:
+            return Principal(
+                user=claims["sub"], role=claims["role"], department=claims.get("department")
+            )
+        except ValidationError as exc:
+            raise InvalidTokenError("token claims are not valid") from exc
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: 401 without a valid token, 403 when the role is not one of ``roles``."""
+    allowed = frozenset(roles)
+
+    async def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if credentials is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "a bearer token is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        tokens: TokenService = request.app.state.tokens
+        try:
+            principal = tokens.verify(credentials.credentials)
+        except InvalidTokenError as exc:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                f"invalid token: {exc}",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from exc
+        if principal.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"role {principal.role.value!r} may not do this; allowed: "
+                + ", ".join(sorted(r.value for r in allowed)),
+            )
+        return principal
+
+    return dependency

@@ -1,0 +1,1 @@
+"""The embedded Kafka-protocol broker for one-machine runs and tests."""

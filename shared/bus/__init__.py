@@ -1,0 +1,1 @@
+"""Kafka plumbing: broker factory, outbox relay, idempotent consumer, dead letters."""

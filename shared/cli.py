@@ -1,0 +1,187 @@
+"""The `complaints` command: run the system, one service, the broker; mint tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from shared.auth import Principal, Role, TokenService
+from shared.broker.embedded import EmbeddedBroker
+from shared.errors import StartupError
+from shared.logging import configure_logging
+from shared.secrets import token_secret
+from shared.server import RunningSystem, serve
+from shared.settings import SERVICE_NAMES, ServiceName, Settings
+from shared.vocab import Department
+
+app = typer.Typer(
+    name="complaints",
+    help="Complaint handling for car dealerships: intake, resolution, analytics over Kafka.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with command-line options on top."""
+    env = Settings()
+    values = {key: value for key, value in overrides.items() if value is not None}
+    return env.model_copy(update=values) if values else env
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where data is kept.")]
+Host = Annotated[str | None, typer.Option("--host", help="HTTP listen address.")]
+Port = Annotated[int | None, typer.Option("--port", help="HTTP listen port.")]
+
+
+@app.command()
+def up(
+    data_dir: DataDir = None,
+    host: Host = None,
+    port: Port = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load demo complaints and print demo tokens.")
+    ] = False,
+) -> None:
+    """Run the whole system on this machine (embedded broker unless Kafka is configured)."""
+    settings = _settings(data_dir=data_dir, host=host, port=port)
+    configure_logging(settings.log_level, settings.log_format)
+
+    async def on_ready(system: RunningSystem, url: str) -> None:
+        if demo:
+            from shared.demo import load_demo
+
+            count = await load_demo(system)
+            out.print(f"Loaded {count} demo complaints.")
+        _print_banner(settings, system, url, demo=demo)
+
+    _run(lambda: serve(settings, SERVICE_NAMES, embedded_allowed=True, on_ready=on_ready))
+
+
+@app.command("serve")
+def serve_one(
+    service: Annotated[str, typer.Argument(help="intake, resolution or analytics")],
+    host: Host = None,
+    port: Port = None,
+) -> None:
+    """Run one service (as in a container); needs COMPLAINTS_KAFKA_BOOTSTRAP."""
+    if service not in SERVICE_NAMES:
+        raise typer.BadParameter(f"must be one of {', '.join(SERVICE_NAMES)}", param_hint="SERVICE")
+    name: ServiceName = service
+    settings = _settings(host=host, port=port)
+    configure_logging(settings.log_level, settings.log_format)
+
+    def on_ready(system: RunningSystem, url: str) -> None:
+        out.print(f"{name} listening on {url}/{name}/ (Kafka {system.bootstrap})", highlight=False)
+
+    _run(lambda: serve(settings, [name], embedded_allowed=False, on_ready=on_ready))
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option("--user", help="User name, e.g. alice.")],
+    role: Annotated[Role, typer.Option("--role", help="The user's role.")],
+    department: Annotated[
+        Department | None, typer.Option("--department", help="Required for department_head.")
+    ] = None,
+    ttl_hours: Annotated[
+        float | None, typer.Option("--ttl-hours", help="Lifetime; default from settings.")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Mint a bearer token, signed with the configured (or generated) secret."""
+    settings = _settings(data_dir=data_dir)
+    try:
+        principal = Principal(user=user, role=role, department=department)
+    except ValidationError as exc:
+        raise StartupError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+    tokens = TokenService(token_secret(settings), ttl=timedelta(hours=settings.token_ttl_hours))
+    ttl = timedelta(hours=ttl_hours) if ttl_hours else None
+    print(tokens.issue(principal, ttl=ttl))
+
+
+@app.command()
+def broker(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 9092,
+) -> None:
+    """Run the embedded Kafka-protocol broker alone, until Ctrl-C."""
+
+    async def main() -> None:
+        async with EmbeddedBroker(host=host, port=port) as embedded:
+            out.print(
+                f"Embedded broker listening on {embedded.bootstrap}"
+                f" — export COMPLAINTS_KAFKA_BOOTSTRAP={embedded.bootstrap}",
+                highlight=False,
+            )
+            await asyncio.Event().wait()
+
+    _run(main)
+
+
+def _print_banner(settings: Settings, system: RunningSystem, url: str, *, demo: bool) -> None:
+    store = "MongoDB" if settings.uses_mongo else f"SQLite in {settings.resolved_data_dir}"
+    kafka = "embedded broker" if system.broker is not None else "Kafka"
+    lines = [
+        f"[bold green]Complaints is running[/] at [bold]{url}/[/]",
+        f"  intake      {url}/intake/docs",
+        f"  resolution  {url}/resolution/docs",
+        f"  analytics   {url}/analytics/docs",
+        f"  bus: {kafka} at {system.bootstrap}; store: {store}",
+        "Get a token:  complaints token --user alice --role agent"
+        + (f" --data-dir {settings.data_dir}" if settings.data_dir != Settings().data_dir else ""),
+        "Stop with Ctrl-C.",
+    ]
+    for line in lines:
+        out.print(line, highlight=False)
+    if demo:
+        from shared.demo import demo_tokens
+
+        out.print("Demo tokens (valid 12 h):", highlight=False)
+        for label, value in demo_tokens(settings).items():
+            out.print(f"  {label:<16} {value}", highlight=False, soft_wrap=True)
+
+
+def main() -> None:
+    """Entry point: user errors are one line on stderr, never a traceback."""
+    try:
+        app()
+    except StartupError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        err.print(
+            f"[bold red]error:[/] invalid setting COMPLAINTS_{where.upper()}: {first['msg']}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)
+    except OSError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -1,0 +1,15 @@
+"""Errors that carry a message fit to show a user as one line."""
+
+from __future__ import annotations
+
+
+class StartupError(RuntimeError):
+    """A dependency (broker, store, configuration) is not usable; the message says which."""
+
+
+class NotFoundError(LookupError):
+    """The addressed record does not exist."""
+
+
+class ConflictError(RuntimeError):
+    """A command conflicts with the current state (HTTP 409)."""

@@ -1,0 +1,228 @@
+"""One service's running parts: store, Kafka broker, subscribers, outbox relay, HTTP app.
+
+Each service's ``bootstrap`` builds a :class:`ServiceRuntime` (its composition root);
+`complaints serve` runs one, `complaints up` runs three under one origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.routing import Match
+
+from shared.auth import TokenService
+from shared.bus.consumer import Apply, EventConsumer, dead_letter_publisher
+from shared.bus.kafka import create_broker, ensure_topics
+from shared.bus.outbox import OutboxRelay
+from shared.clock import Clock
+from shared.contracts.topics import ALL_TOPICS
+from shared.metrics import ServiceMetrics
+from shared.secrets import token_secret
+from shared.settings import ServiceName, Settings
+from shared.storage.base import OpenableStore, OutboxMessage
+from shared.web.problems import install_problem_handlers, problem
+
+log = structlog.get_logger(__name__)
+
+
+Handlers = Mapping[str, Apply]
+"""Event type → the function that applies it; the topics follow from the types."""
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        *,
+        name: ServiceName,
+        settings: Settings,
+        store: OpenableStore,
+        clock: Clock,
+        routers: Sequence[APIRouter],
+        handlers: Handlers | None = None,
+        app_state: dict[str, Any] | None = None,
+        description: str = "",
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.metrics = ServiceMetrics(name)
+        self.tokens = TokenService(
+            token_secret(settings), ttl=timedelta(hours=settings.token_ttl_hours), clock=clock
+        )
+        self._handlers = {
+            event_type: self._applying(apply) for event_type, apply in (handlers or {}).items()
+        }
+        self._broker: KafkaBroker | None = None
+        self.relay = OutboxRelay(
+            store, self._publish, poll_seconds=settings.outbox_poll_seconds, metrics=self.metrics
+        )
+        self.app = self._create_app(routers, app_state or {}, description)
+        self._started = False
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def start(self, bootstrap: str) -> None:
+        """Open the store, create topics, start consuming and relaying; StartupError on failure."""
+        timeout = self.settings.startup_timeout
+        await asyncio.wait_for(self.store.open(), timeout + 5)
+        try:
+            await ensure_topics(
+                bootstrap, ALL_TOPICS, partitions=self.settings.kafka_partitions, timeout=timeout
+            )
+            broker = create_broker(bootstrap, client_id=f"complaints-{self.name}")
+            if self._handlers:
+                self._subscribe(broker)
+            await broker.start()
+            self._broker = broker
+            self.relay.start()
+        except BaseException:
+            await self.stop()
+            raise
+        self._started = True
+        log.info("service started", service=self.name, bootstrap=bootstrap)
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        if self._broker is not None:
+            await self._broker.stop()
+            self._broker = None
+        await self.store.close()
+        self._started = False
+
+    @property
+    def broker(self) -> KafkaBroker:
+        if self._broker is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return self._broker
+
+    async def _publish(self, message: OutboxMessage) -> None:
+        await self.broker.publish(
+            message.value,
+            topic=message.topic,
+            key=message.key.encode(),
+            headers={
+                "content-type": "application/json",
+                "event-type": message.event_type,
+                "event-id": message.event_id,
+            },
+        )
+
+    def _subscribe(self, broker: KafkaBroker) -> None:
+        """One consumer in the service's group for all the topics it reads."""
+        consumer = EventConsumer(
+            consumer=self.name,
+            handlers=self._handlers,
+            dead_letter=dead_letter_publisher(broker.publish),
+            max_attempts=self.settings.consumer_max_attempts,
+            metrics=self.metrics,
+        )
+
+        async def on_message(message: KafkaMessage) -> None:
+            raw = message.raw_message
+            assert not isinstance(raw, tuple), "batch subscribers are not used"
+            await consumer.process(message.body, topic=raw.topic, key=raw.key)
+
+        broker.subscriber(
+            *consumer.topics,
+            group_id=self.name,
+            auto_offset_reset="earliest",
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+        )(on_message)
+
+    def _applying(self, apply: Apply) -> Apply:
+        """Wakes the relay after an applied event, so follow-up events leave at once."""
+
+        async def wrapped(event: Any) -> bool:
+            applied = await apply(event)
+            if applied:
+                self.relay.notify()
+            return applied
+
+        return wrapped
+
+    # -- HTTP --------------------------------------------------------------------
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.store.ping(), 2)
+            checks["store"] = "ok"
+        except Exception as exc:
+            checks["store"] = f"unreachable: {exc or type(exc).__name__}"
+        try:
+            ok = self._broker is not None and await self._broker.ping(timeout=2)
+            checks["broker"] = "ok" if ok else "unreachable"
+        except Exception as exc:
+            checks["broker"] = f"unreachable: {exc or type(exc).__name__}"
+        return checks
+
+    def _create_app(
+        self, routers: Sequence[APIRouter], state: dict[str, Any], description: str
+    ) -> FastAPI:
+        app = FastAPI(
+            title=f"Complaints — {self.name}",
+            description=description,
+            version="0.1.0",
+        )
+        app.state.runtime = self
+        app.state.tokens = self.tokens
+        app.state.clock = self.clock
+        for key, value in state.items():
+            setattr(app.state, key, value)
+        install_problem_handlers(app)
+        for router in routers:
+            app.include_router(router)
+        _add_ops_routes(app, self)
+        _add_metrics_middleware(app, self.metrics)
+        return app
+
+
+def _add_ops_routes(app: FastAPI, runtime: ServiceRuntime) -> None:
+    @app.get("/healthz", tags=["ops"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.name}
+
+    @app.get("/readyz", tags=["ops"], summary="Broker and store are reachable", response_model=None)
+    async def readyz(request: Request) -> Response | dict[str, object]:
+        checks = await runtime.readiness()
+        if all(value == "ok" for value in checks.values()):
+            return {"status": "ready", "service": runtime.name, "checks": checks}
+        return problem(503, "not ready", instance=request.url.path, checks=checks)
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        runtime.metrics.outbox_pending.set(await runtime.store.count_pending_outbox())
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _add_metrics_middleware(app: FastAPI, metrics: ServiceMetrics) -> None:
+    @app.middleware("http")
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = _route_template(app, request)
+        metrics.http_requests.labels(request.method, route, str(response.status_code)).inc()
+        metrics.http_latency.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+
+def _route_template(app: FastAPI, request: Request) -> str:
+    """The matched route's path template, so metrics do not explode per complaint id."""
+    for route in app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is Match.FULL:
+            return str(getattr(route, "path", "unmatched"))
+    return "unmatched"

@@ -1,0 +1,92 @@
+"""Configuration for every service, read from ``COMPLAINTS_*`` environment variables.
+
+One settings object serves all three services so that `complaints up` and the
+containers of docker-compose read the same names.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ServiceName = Literal["intake", "resolution", "analytics"]
+SERVICE_NAMES: tuple[ServiceName, ...] = ("intake", "resolution", "analytics")
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field maps to ``COMPLAINTS_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        default=Path(".data"),
+        description="Where SQLite files, generated secrets and logs are kept.",
+    )
+    kafka_bootstrap: str = Field(
+        default="",
+        description="Kafka bootstrap servers (host:port,...). Empty: start the embedded broker.",
+    )
+    kafka_partitions: int = Field(default=6, ge=1, le=256, description="Partitions per topic.")
+    mongo_url: str = Field(
+        default="", description="MongoDB URL (a replica set). Empty: SQLite in the data dir."
+    )
+    mongo_db_prefix: str = Field(
+        default="complaints_", description="Each service uses database <prefix><service>."
+    )
+    token_secret: str = Field(
+        default="",
+        description="HS256 secret for bearer tokens. Empty: generated once into the data dir.",
+    )
+    token_ttl_hours: float = Field(default=12, gt=0, description="Lifetime of minted tokens.")
+    data_key: str = Field(
+        default="",
+        description="Fernet key for personal data at rest. Empty: generated into the data dir.",
+    )
+    host: str = Field(default="127.0.0.1", description="HTTP listen address.")
+    port: int = Field(default=8000, ge=0, le=65535, description="HTTP listen port.")
+    timezone: str = Field(
+        default="Asia/Shanghai", description="The dealership's time zone (ticket days, calendars)."
+    )
+    sla_hours: float = Field(
+        default=48, gt=0, description="Registration to resolved-and-notified, in hours."
+    )
+    startup_timeout: float = Field(
+        default=20, gt=0, description="Seconds to wait for the broker and the store at start."
+    )
+    outbox_poll_seconds: float = Field(
+        default=0.5, gt=0, description="How often the outbox relay looks for unsent events."
+    )
+    consumer_max_attempts: int = Field(
+        default=3, ge=1, description="Tries before a failing message goes to the dead-letter topic."
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["console", "json"] = Field(default="console", description="Log style.")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def embedded_broker(self) -> bool:
+        return not self.kafka_bootstrap.strip()
+
+    @property
+    def uses_mongo(self) -> bool:
+        return bool(self.mongo_url.strip())
+
+    @cached_property
+    def resolved_data_dir(self) -> Path:
+        path = self.data_dir.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def sqlite_path(self, service: ServiceName) -> Path:
+        return self.resolved_data_dir / f"{service}.db"
+
+    def mongo_database(self, service: ServiceName) -> str:
+        return f"{self.mongo_db_prefix}{service}"

@@ -1,0 +1,1 @@
+"""Storage plumbing shared by the services' own stores: SQLite and MongoDB bases."""

@@ -1,0 +1,160 @@
+"""SQLite base adapter: one file per service, WAL, one writer at a time.
+
+Each service store subclasses :class:`SqliteStore` and adds its own tables; the
+outbox and inbox tables and their helpers live here so every service gets the
+same at-least-once guarantees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from shared.contracts.envelope import EventEnvelope
+from shared.errors import StartupError
+from shared.storage.base import OutboxMessage
+
+_BASE_SCHEMA = (
+    """
+    CREATE TABLE IF NOT EXISTS outbox (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL UNIQUE,
+        event_type TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value BLOB NOT NULL,
+        published INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (published, position)",
+    """
+    CREATE TABLE IF NOT EXISTS inbox (
+        consumer TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        processed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        PRIMARY KEY (consumer, event_id)
+    )
+    """,
+)
+
+
+class SqliteStore:
+    """Connection, schema, transactions, outbox and inbox on one SQLite file."""
+
+    schema: Sequence[str] = ()
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._conn: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    async def open(self) -> None:
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(self._path, isolation_level=None)
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            for statement in (*_BASE_SCHEMA, *self.schema):
+                await conn.execute(statement)
+        except (OSError, sqlite3.Error) as exc:
+            raise StartupError(f"cannot open SQLite database {self._path}: {exc}") from exc
+        self._conn = conn
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("store is not open")
+        return self._conn
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def ping(self) -> None:
+        await self.conn.execute("SELECT 1")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One atomic write: state, outbox and inbox commit together or not at all."""
+        async with self._write_lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    # -- outbox -----------------------------------------------------------------
+
+    @staticmethod
+    async def add_outbox(conn: aiosqlite.Connection, events: Sequence[EventEnvelope]) -> None:
+        rows = []
+        for event in events:
+            message = OutboxMessage.from_event(event)
+            rows.append(
+                (message.event_id, message.event_type, message.topic, message.key, message.value)
+            )
+        await conn.executemany(
+            "INSERT INTO outbox (event_id, event_type, topic, key, value) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    async def pending_outbox(self, limit: int) -> list[OutboxMessage]:
+        cursor = await self.conn.execute(
+            "SELECT position, event_id, event_type, topic, key, value FROM outbox"
+            " WHERE published = 0 ORDER BY position LIMIT ?",
+            (limit,),
+        )
+        rows = await cursor.fetchall()
+        return [
+            OutboxMessage(
+                position=str(row["position"]),
+                event_id=row["event_id"],
+                topic=row["topic"],
+                key=row["key"],
+                value=bytes(row["value"]),
+                event_type=row["event_type"],
+            )
+            for row in rows
+        ]
+
+    async def mark_published(self, positions: Sequence[str]) -> None:
+        if not positions:
+            return
+        async with self.transaction() as conn:
+            await conn.executemany(
+                "UPDATE outbox SET published = 1 WHERE position = ?",
+                [(int(p),) for p in positions],
+            )
+
+    async def count_pending_outbox(self) -> int:
+        cursor = await self.conn.execute("SELECT COUNT(*) FROM outbox WHERE published = 0")
+        row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- inbox ------------------------------------------------------------------
+
+    @staticmethod
+    async def claim_inbox(conn: aiosqlite.Connection, consumer: str, event_id: str) -> bool:
+        """Record the event as applied; False when it already was (a redelivery)."""
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO inbox (consumer, event_id) VALUES (?, ?)",
+            (consumer, event_id),
+        )
+        return cursor.rowcount == 1
