@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -107,7 +108,12 @@ async def serve(
     on_ready: Callable[[RunningSystem, str], Awaitable[None] | None] | None = None,
 ) -> None:
     """Start everything, serve HTTP until a signal, then stop everything in reverse."""
-    system = await start_system(settings, names, embedded_allowed=embedded_allowed)
+    listener = listen(settings.host, settings.port)  # first: a taken port fails fast
+    try:
+        system = await start_system(settings, names, embedded_allowed=embedded_allowed)
+    except BaseException:
+        listener.close()
+        raise
     try:
         config = uvicorn.Config(
             root_app(system.runtimes),
@@ -118,14 +124,10 @@ async def serve(
             access_log=False,
         )
         server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
+        task = asyncio.create_task(server.serve(sockets=[listener]))
         while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn has no event
             await asyncio.sleep(0.05)
-        if task.done():
-            with contextlib.suppress(SystemExit):
-                await task
-            raise StartupError(f"cannot listen on {settings.host}:{settings.port}")
-        port = server.servers[0].sockets[0].getsockname()[1]
+        port = listener.getsockname()[1]
         url = f"http://{_display_host(settings.host)}:{port}"
         if on_ready is not None:
             result = on_ready(system, url)
@@ -134,6 +136,22 @@ async def serve(
         await task
     finally:
         await system.stop()
+        listener.close()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The HTTP socket, bound before anything starts; StartupError if it cannot be."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def _display_host(host: str) -> str:

