@@ -71,11 +71,20 @@ class ServiceRuntime:
 
     # -- lifecycle -------------------------------------------------------------
 
-    async def start(self, bootstrap: str) -> None:
-        """Open the store, create topics, start consuming and relaying; StartupError on failure."""
+    async def start(self, bootstrap: str, *, fresh_broker: bool = False) -> None:
+        """Open the store, create topics, start consuming and relaying; StartupError on failure.
+
+        ``fresh_broker``: the broker starts empty (embedded, in memory), so recent events
+        are sent again from the outbox.
+        """
         timeout = self.settings.startup_timeout
         await asyncio.wait_for(self.store.open(), timeout + 5)
         try:
+            if fresh_broker and self.settings.embedded_replay_hours:
+                cutoff = self.clock.now() - timedelta(hours=self.settings.embedded_replay_hours)
+                requeued = await self.store.requeue_since(cutoff)
+                if requeued:
+                    log.info("replaying outbox to the fresh broker", service=self.name, n=requeued)
             await ensure_topics(
                 bootstrap, ALL_TOPICS, partitions=self.settings.kafka_partitions, timeout=timeout
             )

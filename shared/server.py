@@ -91,7 +91,8 @@ async def start_system(
     system = RunningSystem(bootstrap=bootstrap, runtimes=runtimes, broker=broker)
     # started together: each waits seconds for its consumer group to form
     results = await asyncio.gather(
-        *(runtime.start(bootstrap) for runtime in runtimes), return_exceptions=True
+        *(runtime.start(bootstrap, fresh_broker=broker is not None) for runtime in runtimes),
+        return_exceptions=True,
     )
     failures = [result for result in results if isinstance(result, BaseException)]
     if failures:

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often the outbox relay looks for unsent events."
     )
+    embedded_replay_hours: float = Field(
+        default=168,
+        ge=0,
+        description="With the in-memory embedded broker, events of this many past hours are"
+        " sent again at start (consumers drop what they already applied).",
+    )
     consumer_max_attempts: int = Field(
         default=3, ge=1, description="Tries before a failing message goes to the dead-letter topic."
     )

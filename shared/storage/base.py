@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from shared.contracts.envelope import EventEnvelope
@@ -45,6 +46,15 @@ class OutboxStore(Protocol):
     async def mark_published(self, positions: Sequence[str]) -> None: ...
 
     async def count_pending_outbox(self) -> int: ...
+
+    async def requeue_since(self, cutoff: datetime) -> int:
+        """Mark events written since ``cutoff`` unsent again; returns how many.
+
+        The embedded broker keeps messages in memory only: after it restarts, events
+        it had accepted but nobody consumed yet are gone, so they are sent again and
+        the consumers' inbox drops those already applied.
+        """
+        ...
 
 
 class ServiceStore(OutboxStore, Protocol):

@@ -111,6 +111,7 @@ class MongoStore:
                     "key": message.key,
                     "value": message.value,
                     "published": False,
+                    "created_at": datetime.now(UTC),
                 }
             )
         await tx.db.outbox.insert_many(docs, session=tx.session)
@@ -135,6 +136,12 @@ class MongoStore:
                 {"_id": {"$in": [ObjectId(p) for p in positions]}},
                 {"$set": {"published": True}},
             )
+
+    async def requeue_since(self, cutoff: datetime) -> int:
+        result = await self.db.outbox.update_many(
+            {"published": True, "created_at": {"$gte": cutoff}}, {"$set": {"published": False}}
+        )
+        return result.modified_count
 
     async def count_pending_outbox(self) -> int:
         return await self.db.outbox.count_documents({"published": False})

@@ -11,6 +11,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -28,7 +29,8 @@ _BASE_SCHEMA = (
         topic TEXT NOT NULL,
         key TEXT NOT NULL,
         value BLOB NOT NULL,
-        published INTEGER NOT NULL DEFAULT 0
+        published INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
     )
     """,
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (published, position)",
@@ -142,6 +144,14 @@ class SqliteStore:
                 "UPDATE outbox SET published = 1 WHERE position = ?",
                 [(int(p),) for p in positions],
             )
+
+    async def requeue_since(self, cutoff: datetime) -> int:
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE outbox SET published = 0 WHERE published = 1 AND created_at >= ?",
+                (cutoff.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z",),
+            )
+            return cursor.rowcount
 
     async def count_pending_outbox(self) -> int:
         cursor = await self.conn.execute("SELECT COUNT(*) FROM outbox WHERE published = 0")
