@@ -25,7 +25,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         default=Path(".data"),
-        description="Where SQLite files, generated secrets and logs are kept.",
+        description="Where SQLite files and generated secrets are kept.",
     )
     kafka_bootstrap: str = Field(
         default="",

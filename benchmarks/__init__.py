@@ -1,0 +1,1 @@
+"""Scripts that measure speed and scale and print their figures."""
