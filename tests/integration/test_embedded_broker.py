@@ -15,8 +15,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from shared.broker.embedded import EmbeddedBroker
+from shared.broker.embedded import EmbeddedBroker, free_port
 from shared.errors import StartupError
+from tests.support.processes import CommandProcess
 
 
 def _alive(pid: int) -> bool:
@@ -112,3 +113,19 @@ def test_no_orphan_when_the_parent_dies(how: signal.Signals, tmp_path: Path) -> 
     while _alive(child_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(child_pid), f"broker {child_pid} outlived its parent ({how.name})"
+
+
+async def test_the_broker_command_serves_until_ctrl_c() -> None:
+    port = free_port()
+    process = CommandProcess("broker", "--port", str(port), env={})
+    try:
+        line = process.wait_for_line("Embedded broker listening")
+        assert f"COMPLAINTS_KAFKA_BOOTSTRAP=127.0.0.1:{port}" in line
+        admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{port}")
+        await admin.start()
+        assert isinstance(await admin.list_topics(), list)
+        await admin.close()
+        assert process.interrupt() in (0, 130)
+        assert "Traceback" not in process.output()
+    finally:
+        process.stop()
