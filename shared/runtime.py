@@ -14,7 +14,7 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.routing import Match
@@ -63,6 +63,7 @@ class ServiceRuntime:
             event_type: self._applying(apply) for event_type, apply in (handlers or {}).items()
         }
         self._broker: KafkaBroker | None = None
+        self.router = self._build_router()
         self.relay = OutboxRelay(
             store, self._publish, poll_seconds=settings.outbox_poll_seconds, metrics=self.metrics
         )
@@ -88,11 +89,8 @@ class ServiceRuntime:
             await ensure_topics(
                 bootstrap, ALL_TOPICS, partitions=self.settings.kafka_partitions, timeout=timeout
             )
-            broker = create_broker(bootstrap, client_id=f"complaints-{self.name}")
-            if self._handlers:
-                self._subscribe(broker)
+            broker = self.attach(create_broker(bootstrap, client_id=f"complaints-{self.name}"))
             await broker.start()
-            self._broker = broker
             self.relay.start()
         except BaseException:
             await self.stop()
@@ -126,12 +124,21 @@ class ServiceRuntime:
             },
         )
 
-    def _subscribe(self, broker: KafkaBroker) -> None:
+    def attach(self, broker: KafkaBroker) -> KafkaBroker:
+        """Use this (not yet started) broker; FastStream's TestKafkaBroker can wrap it."""
+        broker.include_router(self.router)
+        self._broker = broker
+        return broker
+
+    def _build_router(self) -> KafkaRouter:
         """One consumer in the service's group for all the topics it reads."""
+        router = KafkaRouter()
+        if not self._handlers:
+            return router
         consumer = EventConsumer(
             consumer=self.name,
             handlers=self._handlers,
-            dead_letter=dead_letter_publisher(broker.publish),
+            dead_letter=dead_letter_publisher(self._publish_raw),
             max_attempts=self.settings.consumer_max_attempts,
             metrics=self.metrics,
         )
@@ -141,13 +148,17 @@ class ServiceRuntime:
             assert not isinstance(raw, tuple), "batch subscribers are not used"
             await consumer.process(message.body, topic=raw.topic, key=raw.key)
 
-        broker.subscriber(
+        router.subscriber(
             *consumer.topics,
             group_id=self.name,
             auto_offset_reset="earliest",
             session_timeout_ms=10_000,
             heartbeat_interval_ms=1_000,
         )(on_message)
+        return router
+
+    async def _publish_raw(self, *args: Any, **kwargs: Any) -> object:
+        return await self.broker.publish(*args, **kwargs)
 
     def _applying(self, apply: Apply) -> Apply:
         """Wakes the relay after an applied event, so follow-up events leave at once."""

@@ -1,0 +1,82 @@
+"""Resolution's Kafka handlers, wired as in production, driven by FastStream's test broker.
+
+(The same path over the real broker is in tests/integration and tests/e2e.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+import pytest
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+
+from services.resolution.bootstrap import bootstrap
+from shared.contracts.envelope import Actor, EventEnvelope, new_event
+from shared.contracts.intake import COMPLAINT_REGISTERED, ComplaintRegistered
+from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.vocab import Channel, Urgency
+
+
+def registered(complaint_id: str) -> EventEnvelope:
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    return new_event(
+        payload=ComplaintRegistered(
+            complaint_id=complaint_id,
+            ticket_no="TS-20260302-0001",
+            channel=Channel.WECHAT,
+            received_at=now,
+            registered_at=now,
+            customer_name="Li",
+            phone_masked="139****0000",
+            content="The salesman promised free maintenance.",
+            language="en",
+            urgency=Urgency.NORMAL,
+        ),
+        event_type=COMPLAINT_REGISTERED,
+        complaint_id=complaint_id,
+        actor=Actor(id="agent-1", role="agent"),
+        producer="intake",
+        occurred_at=now,
+    )
+
+
+@pytest.fixture
+async def runtime(make_settings: Callable[..., Settings]) -> AsyncIterator[ServiceRuntime]:
+    runtime = bootstrap(make_settings(consumer_max_attempts=1))
+    await runtime.store.open()
+    try:
+        yield runtime
+    finally:
+        await runtime.store.close()
+
+
+async def test_registered_complaint_opens_one_case_with_its_outbox_event(
+    runtime: ServiceRuntime,
+) -> None:
+    event = registered("c-1")
+    async with TestKafkaBroker(runtime.attach(KafkaBroker())) as broker:
+        await broker.publish(event.to_bytes(), topic=INTAKE_EVENTS, key=b"c-1")
+        await broker.publish(event.to_bytes(), topic=INTAKE_EVENTS, key=b"c-1")  # redelivery
+
+    case = await runtime.app.state.service.get_case("c-1")
+    assert case.registered_at == event.occurred_at
+    assert case.due_at == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # 48 h later
+    pending = await runtime.store.pending_outbox(10)
+    assert [m.event_type for m in pending] == ["case.opened"]  # one, despite the redelivery
+
+
+async def test_poison_message_is_published_to_dead_letters(runtime: ServiceRuntime) -> None:
+    async with TestKafkaBroker(runtime.attach(KafkaBroker())) as broker:
+        dead = broker.subscriber(DEAD_LETTERS)
+
+        @dead
+        async def sink(body: bytes) -> None:
+            return None
+
+        await broker.start()
+        await broker.publish(b"not an envelope", topic=INTAKE_EVENTS, key=b"x")
+        sink.mock.assert_called_once()
+    assert await runtime.store.pending_outbox(10) == []
