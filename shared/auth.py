@@ -50,8 +50,8 @@ class InvalidTokenError(ValueError):
 
 class TokenService:
     def __init__(self, secret: str, *, ttl: timedelta, clock: Clock | None = None) -> None:
-        if len(secret) < 16:
-            raise ValueError("the token secret must be at least 16 characters")
+        if len(secret.encode()) < 32:
+            raise ValueError("the token secret must be at least 32 bytes (HS256)")
         self._secret = secret
         self._ttl = ttl
         self._clock = clock or SystemClock()

@@ -138,6 +138,62 @@ def broker(
     _run(main)
 
 
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A .csv (header row) or .jsonl file.")],
+    url: Annotated[
+        str | None, typer.Option("--url", help="Where intake runs; default from settings.")
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="COMPLAINTS_TOKEN", help="Default: minted locally."),
+    ] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=500)] = 100,
+    data_dir: DataDir = None,
+) -> None:
+    """Import complaints in bulk; bad rows are listed with their line number and reason."""
+    import httpx
+    from rich.progress import Progress
+
+    from services.intake.importer import count_rows, import_file
+
+    if not file.is_file():
+        raise StartupError(f"no such file: {file}")
+    settings = _settings(data_dir=data_dir)
+    if token is None:
+        tokens = TokenService(token_secret(settings), ttl=timedelta(hours=1))
+        token = tokens.issue(Principal(user="import", role=Role.AGENT))
+    base = url or f"http://{settings.host}:{settings.port}"
+    try:
+        total = count_rows(file)
+        with (
+            httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120
+            ) as client,
+            Progress(console=err, transient=True) as progress,
+        ):
+            task = progress.add_task(f"Importing {file.name}", total=total)
+            report = import_file(
+                file,
+                client=client,
+                batch_size=batch_size,
+                on_progress=lambda n: progress.advance(task, n),
+            )
+    except httpx.HTTPError as exc:
+        raise StartupError(f"cannot reach intake at {base}: {exc}") from exc
+    except (ValueError, RuntimeError) as exc:
+        raise StartupError(str(exc)) from exc
+    out.print(
+        f"{report.accepted} imported ({report.registered} new, {report.linked} follow-ups,"
+        f" {report.replayed} already there), {len(report.rejected)} rejected",
+        highlight=False,
+    )
+    for line, reason in report.rejected:
+        out.print(f"  line {line}: {reason}", highlight=False)
+    if report.rejected:
+        raise typer.Exit(1)
+
+
 def _print_banner(settings: Settings, system: RunningSystem, url: str, *, demo: bool) -> None:
     store = "MongoDB" if settings.uses_mongo else f"SQLite in {settings.resolved_data_dir}"
     kafka = "embedded broker" if system.broker is not None else "Kafka"

@@ -44,3 +44,19 @@ def mask_phone(phone: str) -> str:
     if len(digits) > 2:
         return "*" * (len(digits) - 2) + digits[-2:]
     return "*" * len(digits)
+
+
+def mask_id_number(number: str) -> str:
+    """``110105194912310021`` → ``1101**********0021``."""
+    return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}" if len(number) > 8 else "****"
+
+
+def mask_email(address: str) -> str:
+    """``zhang.wei@example.cn`` → ``z***@example.cn``."""
+    local, sep, domain = address.partition("@")
+    return f"{local[:1]}***{sep}{domain}" if sep else "***"
+
+
+def mask_plate(plate: str) -> str:
+    """``京A12345`` → ``京A***45``: the region stays readable, the vehicle does not."""
+    return f"{plate[:2]}{'*' * (len(plate) - 4)}{plate[-2:]}" if len(plate) > 4 else "***"

@@ -13,3 +13,7 @@ class NotFoundError(LookupError):
 
 class ConflictError(RuntimeError):
     """A command conflicts with the current state (HTTP 409)."""
+
+
+class TransientStoreError(RuntimeError):
+    """Two transactions collided (e.g. a MongoDB write conflict): run the whole unit again."""

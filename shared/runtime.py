@@ -29,6 +29,7 @@ from shared.metrics import ServiceMetrics
 from shared.secrets import token_secret
 from shared.settings import ServiceName, Settings
 from shared.storage.base import OpenableStore, OutboxMessage
+from shared.web.limits import BodySizeLimit
 from shared.web.problems import install_problem_handlers, problem
 
 log = structlog.get_logger(__name__)
@@ -201,6 +202,7 @@ class ServiceRuntime:
         for key, value in state.items():
             setattr(app.state, key, value)
         install_problem_handlers(app)
+        app.add_middleware(BodySizeLimit, max_bytes=self.settings.max_body_bytes)
         for router in routers:
             app.include_router(router)
         _add_ops_routes(app, self)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from shared.errors import StartupError
 from shared.settings import Settings
 
 
@@ -33,6 +34,8 @@ def _load_or_create(path: Path, generate: Callable[[], str]) -> str:
 
 def token_secret(settings: Settings) -> str:
     if settings.token_secret:
+        if len(settings.token_secret.encode()) < 32:
+            raise StartupError("COMPLAINTS_TOKEN_SECRET must be at least 32 bytes long")
         return settings.token_secret
     return _load_or_create(
         settings.resolved_data_dir / "token-secret", lambda: secrets.token_urlsafe(48)

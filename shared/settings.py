@@ -52,6 +52,18 @@ class Settings(BaseSettings):
     timezone: str = Field(
         default="Asia/Shanghai", description="The dealership's time zone (ticket days, calendars)."
     )
+    dealer_name: str = Field(
+        default="汽车4S店", description="Signs customer messages, e.g. 【广州某某4S店】."
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Larger request bodies are refused with 413."
+    )
+    survey_complaint_threshold: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="A survey scored at or below this share of its scale becomes a complaint.",
+    )
     sla_hours: float = Field(
         default=48, gt=0, description="Registration to resolved-and-notified, in hours."
     )

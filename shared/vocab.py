@@ -17,15 +17,32 @@ class Channel(StrEnum):
     WALK_IN = "walk_in"
     SHOWROOM = "showroom"
     SERVICE_DESK = "service_desk"
+    TEST_DRIVE = "test_drive"
+    CUSTOMER_EVENT = "customer_event"
     WEB = "web"
     APP = "app"
     WECHAT = "wechat"
     WEIBO = "weibo"
+    SOCIAL = "social"
     EMAIL = "email"
     ONLINE_CHAT = "online_chat"
     SURVEY = "survey"
     MANUFACTURER = "manufacturer"
     REGULATOR = "regulator"
+
+
+AGENT_CHANNELS: frozenset[Channel] = frozenset(
+    {
+        Channel.HOTLINE,
+        Channel.PHONE,
+        Channel.WALK_IN,
+        Channel.SHOWROOM,
+        Channel.SERVICE_DESK,
+        Channel.TEST_DRIVE,
+        Channel.CUSTOMER_EVENT,
+    }
+)
+"""Channels where an agent or front desk types the record (the agent form)."""
 
 
 class Department(StrEnum):
@@ -42,6 +59,25 @@ class Urgency(StrEnum):
     CRITICAL = "critical"
 
 
+class Demand(StrEnum):
+    REPAIR = "repair"
+    REPLACEMENT = "replacement"
+    REFUND = "refund"
+    COMPENSATION = "compensation"
+    APOLOGY = "apology"
+    EXPLANATION = "explanation"
+    OTHER = "other"
+
+
+class TargetKind(StrEnum):
+    """What the complaint is about (投诉对象)."""
+
+    DEPARTMENT = "department"
+    STAFF = "staff"
+    VEHICLE = "vehicle"
+    POLICY = "policy"
+
+
 class Cause(StrEnum):
     PRODUCT_QUALITY = "product_quality"
     CUSTOMER_MISUNDERSTANDING = "customer_misunderstanding"
@@ -49,43 +85,66 @@ class Cause(StrEnum):
     PROCESS_POLICY = "process_policy"
 
 
-LABELS: dict[str, tuple[str, str]] = {
-    # channels
-    Channel.HOTLINE: ("400热线", "400 hotline"),
-    Channel.PHONE: ("电话", "Phone"),
-    Channel.WALK_IN: ("到店", "Walk-in"),
-    Channel.SHOWROOM: ("展厅", "Showroom"),
-    Channel.SERVICE_DESK: ("售后服务台", "Service desk"),
-    Channel.WEB: ("官网", "Website"),
-    Channel.APP: ("手机App", "Mobile app"),
-    Channel.WECHAT: ("微信公众号", "WeChat"),
-    Channel.WEIBO: ("微博", "Weibo"),
-    Channel.EMAIL: ("电子邮件", "Email"),
-    Channel.ONLINE_CHAT: ("在线客服", "Online chat"),
-    Channel.SURVEY: ("满意度回访", "Satisfaction survey"),
-    Channel.MANUFACTURER: ("厂家转派", "Manufacturer referral"),
-    Channel.REGULATOR: ("消协/12315转办", "Regulator referral"),
-    # departments
-    Department.SALES: ("销售部", "Sales"),
-    Department.AFTER_SALES: ("售后服务部", "After-sales service"),
-    Department.PARTS: ("配件部", "Parts"),
-    Department.FINANCE_INSURANCE: ("金融保险部", "Finance & insurance"),
-    Department.CUSTOMER_RELATIONS: ("客户关系部", "Customer relations"),
-    # urgency
-    Urgency.NORMAL: ("一般", "Normal"),
-    Urgency.HIGH: ("紧急", "High"),
-    Urgency.CRITICAL: ("特急", "Critical"),
-    # causes
-    Cause.PRODUCT_QUALITY: ("产品或服务质量", "Product or service quality"),
-    Cause.CUSTOMER_MISUNDERSTANDING: ("客户自身误解", "Customer misunderstanding"),
-    Cause.SERVICE_ATTITUDE_EFFICIENCY: ("服务态度与效率", "Service attitude and efficiency"),
-    Cause.PROCESS_POLICY: ("流程与政策", "Process and policy"),
+LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
+    Channel: {
+        Channel.HOTLINE: ("400热线", "400 hotline"),
+        Channel.PHONE: ("电话", "Phone"),
+        Channel.WALK_IN: ("到店", "Walk-in"),
+        Channel.SHOWROOM: ("展厅", "Showroom"),
+        Channel.SERVICE_DESK: ("售后服务台", "Service desk"),
+        Channel.TEST_DRIVE: ("试乘试驾", "Test drive"),
+        Channel.CUSTOMER_EVENT: ("客户活动", "Customer event"),
+        Channel.WEB: ("官网", "Website"),
+        Channel.APP: ("手机App", "Mobile app"),
+        Channel.WECHAT: ("微信公众号", "WeChat"),
+        Channel.WEIBO: ("微博", "Weibo"),
+        Channel.SOCIAL: ("其他社交媒体", "Other social media"),
+        Channel.EMAIL: ("电子邮件", "Email"),
+        Channel.ONLINE_CHAT: ("在线客服", "Online chat"),
+        Channel.SURVEY: ("满意度回访", "Satisfaction survey"),
+        Channel.MANUFACTURER: ("厂家转派", "Manufacturer referral"),
+        Channel.REGULATOR: ("消协/12315转办", "Regulator referral"),
+    },
+    Department: {
+        Department.SALES: ("销售部", "Sales"),
+        Department.AFTER_SALES: ("售后服务部", "After-sales service"),
+        Department.PARTS: ("配件部", "Parts"),
+        Department.FINANCE_INSURANCE: ("金融保险部", "Finance & insurance"),
+        Department.CUSTOMER_RELATIONS: ("客户关系部", "Customer relations"),
+    },
+    Urgency: {
+        Urgency.NORMAL: ("一般", "Normal"),
+        Urgency.HIGH: ("紧急", "High"),
+        Urgency.CRITICAL: ("特急", "Critical"),
+    },
+    Demand: {
+        Demand.REPAIR: ("维修", "Repair"),
+        Demand.REPLACEMENT: ("换货/换车", "Replacement"),
+        Demand.REFUND: ("退款/退车", "Refund"),
+        Demand.COMPENSATION: ("赔偿", "Compensation"),
+        Demand.APOLOGY: ("道歉", "Apology"),
+        Demand.EXPLANATION: ("解释说明", "Explanation"),
+        Demand.OTHER: ("其他", "Other"),
+    },
+    TargetKind: {
+        TargetKind.DEPARTMENT: ("部门", "Department"),
+        TargetKind.STAFF: ("员工", "Staff member"),
+        TargetKind.VEHICLE: ("车辆", "Vehicle"),
+        TargetKind.POLICY: ("政策", "Policy"),
+    },
+    Cause: {
+        Cause.PRODUCT_QUALITY: ("产品或服务质量", "Product or service quality"),
+        Cause.CUSTOMER_MISUNDERSTANDING: ("客户自身误解", "Customer misunderstanding"),
+        Cause.SERVICE_ATTITUDE_EFFICIENCY: ("服务态度与效率", "Service attitude and efficiency"),
+        Cause.PROCESS_POLICY: ("流程与政策", "Process and policy"),
+    },
 }
+"""Per vocabulary, code → (Chinese, English); codes may repeat across vocabularies."""
 
 
-def label(code: str, language: Language = "zh") -> str:
-    """The human label of a vocabulary code; the code itself when it has none."""
-    pair = LABELS.get(code)
+def label(member: StrEnum, language: Language = "zh") -> str:
+    """The human label of a vocabulary member; its code when it has none."""
+    pair = LABELS.get(type(member), {}).get(member.value)
     if pair is None:
-        return code
+        return member.value
     return pair[0] if language == "zh" else pair[1]

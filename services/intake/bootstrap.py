@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.intake.routes import router
-from services.intake.service import IntakeService
+from services.intake.service import IntakePolicy, IntakeService
 from services.intake.store import create_intake_store
 from shared.clock import Clock, SystemClock
 from shared.crypto import FieldCipher
@@ -21,13 +21,18 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         store=store,
         clock=clock,
         routers=[router],
+        app_state={
+            "channel_options": {"survey": {"threshold": settings.survey_complaint_threshold}}
+        },
         description="Every channel becomes one validated registration record.",
     )
     runtime.app.state.service = IntakeService(
         store=store,
         clock=clock,
         cipher=FieldCipher(data_key(settings)),
-        zone=settings.zone,
+        policy=IntakePolicy(
+            sla_hours=settings.sla_hours, dealer_name=settings.dealer_name, zone=settings.zone
+        ),
         on_commit=runtime.relay.notify,
     )
     return runtime

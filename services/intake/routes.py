@@ -3,26 +3,51 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from services.intake.domain.record import Complaint, ComplaintCreate
-from services.intake.service import IntakeService
+from services.intake.domain.channels import ADAPTERS, NotAComplaint
+from services.intake.domain.record import (
+    Complaint,
+    ComplaintCreate,
+    FollowUp,
+    RecordDraft,
+    TargetIn,
+    VehicleIn,
+)
+from services.intake.domain.validators import normalize_phone, normalize_plate, normalize_vin
+from services.intake.service import IntakeService, Outcome, Registration
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.envelope import Actor
-from shared.crypto import mask_phone
-from shared.vocab import Channel, Language, Urgency
+from shared.crypto import mask_email, mask_id_number, mask_phone
+from shared.vocab import Channel, Demand, Language, Urgency
+from shared.web.problems import field_path, problem
 
 router = APIRouter(tags=["complaints"])
 
 RECORDERS = require_roles(Role.AGENT, Role.ADMIN)
+MAX_BATCH = 500
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="The same key again returns the first answer; nothing is registered twice.",
+    ),
+]
 
 
 class CustomerRead(BaseModel):
     name: str
-    phone_masked: str
+    phone_masked: str | None
+    email_masked: str | None
+    id_number_masked: str | None
+    customer_id: str | None
+    wechat_openid: str | None
 
 
 class ComplaintRead(BaseModel):
@@ -30,26 +55,77 @@ class ComplaintRead(BaseModel):
     ticket_no: str
     channel: Channel
     customer: CustomerRead
+    vehicle: VehicleIn
+    target: TargetIn | None
     content: str
+    demands: list[Demand]
+    demand_note: str | None
     language: Language
     urgency: Urgency
+    urgency_reasons: list[str]
+    repeat_complainant: bool
     received_at: datetime
     registered_at: datetime
+    external_id: str | None
+    references: dict[str, str]
+    follow_ups: list[FollowUp]
 
     @classmethod
     def of(cls, complaint: Complaint) -> ComplaintRead:
+        customer = complaint.customer
         return cls(
             id=complaint.id,
             ticket_no=complaint.ticket_no,
             channel=complaint.channel,
             customer=CustomerRead(
-                name=complaint.customer_name, phone_masked=mask_phone(complaint.phone)
+                name=customer.name,
+                phone_masked=mask_phone(customer.phone) if customer.phone else None,
+                email_masked=mask_email(customer.email) if customer.email else None,
+                id_number_masked=mask_id_number(customer.id_number) if customer.id_number else None,
+                customer_id=customer.customer_id,
+                wechat_openid=customer.wechat_openid,
             ),
+            vehicle=complaint.vehicle,
+            target=complaint.target,
             content=complaint.content,
+            demands=complaint.demands,
+            demand_note=complaint.demand_note,
             language=complaint.language,
             urgency=complaint.urgency,
+            urgency_reasons=complaint.urgency_reasons,
+            repeat_complainant=complaint.repeat_complainant,
             received_at=complaint.received_at,
             registered_at=complaint.registered_at,
+            external_id=complaint.external_id,
+            references=complaint.references,
+            follow_ups=complaint.follow_ups,
+        )
+
+
+class AcknowledgementRead(BaseModel):
+    medium: str
+    language: Language
+    text: str
+
+
+class RegistrationRead(ComplaintRead):
+    outcome: Outcome = Field(
+        description="registered (new case), linked (follow-up of an open complaint),"
+        " replayed (this message was registered before; nothing new)"
+    )
+    acknowledgement: AcknowledgementRead | None
+
+    @classmethod
+    def of_registration(cls, registration: Registration) -> RegistrationRead:
+        ack = registration.acknowledgement
+        return cls(
+            **ComplaintRead.of(registration.complaint).model_dump(),
+            outcome=registration.outcome,
+            acknowledgement=AcknowledgementRead(
+                medium=ack.medium, language=ack.language, text=ack.text
+            )
+            if ack
+            else None,
         )
 
 
@@ -59,31 +135,187 @@ def get_service(request: Request) -> IntakeService:
 
 
 Service = Annotated[IntakeService, Depends(get_service)]
+Recorder = Annotated[Principal, Depends(RECORDERS)]
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(id=principal.user, role=principal.role.value)
+
+
+def _answer(registration: Registration, request: Request, response: Response) -> RegistrationRead:
+    if registration.outcome is Outcome.REGISTERED:
+        response.status_code = status.HTTP_201_CREATED
+    response.headers["Location"] = str(
+        request.url_for("get_complaint", complaint_id=registration.complaint.id)
+    )
+    return RegistrationRead.of_registration(registration)
 
 
 @router.post(
     "/complaints",
-    status_code=status.HTTP_201_CREATED,
-    summary="Register a complaint taken by an agent",
+    status_code=status.HTTP_200_OK,
+    summary="Register a complaint taken by an agent (phone, hotline, walk-in, front desk)",
+    responses={201: {"description": "registered: a new complaint and case"}},
 )
 async def register_complaint(
     body: ComplaintCreate,
     request: Request,
     response: Response,
     service: Service,
-    principal: Annotated[Principal, Depends(RECORDERS)],
-) -> ComplaintRead:
-    complaint = await service.register(
-        body, actor=Actor(id=principal.user, role=principal.role.value)
+    principal: Recorder,
+    idempotency_key: IdempotencyKey = None,
+) -> RegistrationRead:
+    registration = await service.register(
+        body, actor=_actor(principal), idempotency_key=idempotency_key
     )
-    response.headers["Location"] = str(request.url_for("get_complaint", complaint_id=complaint.id))
-    return ComplaintRead.of(complaint)
+    return _answer(registration, request, response)
+
+
+@router.post(
+    "/channels/{channel}",
+    status_code=status.HTTP_200_OK,
+    summary="Register a complaint as a channel delivers it (web, app, WeChat, email...)",
+    responses={201: {"description": "registered"}, 404: {"description": "unknown channel"}},
+)
+async def register_from_channel(
+    channel: str,
+    request: Request,
+    response: Response,
+    service: Service,
+    principal: Recorder,
+    payload: Annotated[dict[str, Any], Body(description="The channel's own payload.")],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    adapter = ADAPTERS.get(channel)
+    if adapter is None:
+        return problem(
+            404,
+            f"unknown channel {channel!r}; known: {', '.join(sorted(ADAPTERS))}",
+            instance=request.url.path,
+        )
+    draft = _adapt(adapter.name, payload, request)
+    registration = await service.register(
+        draft, actor=_actor(principal), idempotency_key=idempotency_key
+    )
+    return _answer(registration, request, response)
+
+
+def _adapt(name: str, payload: dict[str, Any], request: Request) -> RecordDraft:
+    adapter = ADAPTERS[name]
+    options = getattr(request.app.state, "channel_options", {}).get(name, {})
+    try:
+        model = adapter.payload_model.model_validate(payload)
+        draft: RecordDraft = adapter.to_draft(model, **options)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from exc
+    except NotAComplaint as exc:
+        raise RequestValidationError(
+            [{"loc": ("body",), "msg": str(exc), "type": "not_a_complaint"}]
+        ) from exc
+    return draft
 
 
 @router.get("/complaints/{complaint_id}", summary="One registration record")
-async def get_complaint(
-    complaint_id: str,
-    service: Service,
-    _: Annotated[Principal, Depends(RECORDERS)],
-) -> ComplaintRead:
+async def get_complaint(complaint_id: str, service: Service, _: Recorder) -> ComplaintRead:
     return ComplaintRead.of(await service.get(complaint_id))
+
+
+@router.get("/complaints", summary="Find complaints by ticket, phone, VIN or plate")
+async def search_complaints(
+    service: Service,
+    _: Recorder,
+    request: Request,
+    ticket: Annotated[str | None, Query(max_length=32, description="TS-YYYYMMDD-NNNN")] = None,
+    phone: Annotated[str | None, Query(max_length=32)] = None,
+    vin: Annotated[str | None, Query(max_length=32)] = None,
+    plate: Annotated[str | None, Query(max_length=16)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ComplaintRead]:
+    if not any((ticket, phone, vin, plate)):
+        raise RequestValidationError(
+            [{"loc": ("query",), "msg": "give ticket, phone, vin or plate", "type": "missing"}]
+        )
+    criteria = {
+        "phone": (phone, normalize_phone),
+        "vin": (vin, normalize_vin),
+        "plate": (plate, normalize_plate),
+    }
+    normalized: dict[str, str | None] = {}
+    for name, (value, normalize) in criteria.items():
+        try:
+            normalized[name] = normalize(value) if value else None
+        except ValueError as exc:
+            raise RequestValidationError(
+                [{"loc": ("query", name), "msg": str(exc), "type": "value_error"}]
+            ) from exc
+    found = await service.search(
+        ticket_no=ticket.strip().upper() if ticket else None, limit=limit, **normalized
+    )
+    return [ComplaintRead.of(complaint) for complaint in found]
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    status: int
+    outcome: Outcome | None = None
+    id: str | None = None
+    ticket_no: str | None = None
+    errors: list[dict[str, str]] = Field(default_factory=list)
+
+
+class BatchResult(BaseModel):
+    registered: int
+    linked: int
+    replayed: int
+    rejected: int
+    results: list[BatchItemResult]
+
+
+_BATCH_ITEM = TypeAdapter(ComplaintCreate)
+
+
+@router.post(
+    "/complaints:batch",
+    summary="Register many agent-form complaints; each bad item is reported, good ones go in",
+)
+async def register_batch(
+    items: Annotated[list[dict[str, Any]], Body(max_length=MAX_BATCH)],
+    service: Service,
+    principal: Recorder,
+) -> BatchResult:
+    results: list[BatchItemResult] = []
+    for index, item in enumerate(items):
+        try:
+            draft = _BATCH_ITEM.validate_python(item)
+        except ValidationError as exc:
+            errors = [
+                {"path": field_path(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
+                for e in exc.errors()
+            ]
+            results.append(BatchItemResult(index=index, status=422, errors=errors))
+            continue
+        external = item.get("idempotency_key")
+        registration = await service.register(
+            draft,
+            actor=_actor(principal),
+            idempotency_key=str(external) if external else None,
+        )
+        results.append(
+            BatchItemResult(
+                index=index,
+                status=201 if registration.outcome is Outcome.REGISTERED else 200,
+                outcome=registration.outcome,
+                id=registration.complaint.id,
+                ticket_no=registration.complaint.ticket_no,
+            )
+        )
+    outcomes = [r.outcome for r in results]
+    return BatchResult(
+        registered=outcomes.count(Outcome.REGISTERED),
+        linked=outcomes.count(Outcome.LINKED),
+        replayed=outcomes.count(Outcome.REPLAYED),
+        rejected=sum(1 for r in results if r.status == 422),
+        results=results,
+    )

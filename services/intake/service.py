@@ -1,26 +1,82 @@
-"""Intake use cases: register a complaint once, look it up."""
+"""Intake use cases: register each complaint once, link follow-ups, acknowledge, look up."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+from services.intake.domain.acknowledgement import Acknowledgement, acknowledge
+from services.intake.domain.language import detect_language
 from services.intake.domain.record import (
     Complaint,
-    ComplaintCreate,
+    CustomerIn,
+    FollowUp,
+    RecordDraft,
     format_ticket_no,
     received_time,
 )
-from services.intake.store import IntakeStore, StoredComplaint
+from services.intake.domain.repeats import (
+    REPEAT_WINDOW,
+    PriorComplaint,
+    find_follow_up_target,
+    is_repeat_complainant,
+)
+from services.intake.domain.urgency import assess_urgency
+from services.intake.store import (
+    CustomerKeys,
+    IntakeStore,
+    IntakeUnitOfWork,
+    SearchQuery,
+    StoredComplaint,
+)
 from shared.clock import Clock
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
-from shared.contracts.intake import COMPLAINT_REGISTERED, ComplaintRegistered
-from shared.crypto import FieldCipher, mask_phone
-from shared.errors import NotFoundError
+from shared.contracts.intake import (
+    COMPLAINT_REGISTERED,
+    COMPLAINT_UPDATED,
+    ComplaintRegistered,
+    ComplaintUpdated,
+)
+from shared.contracts.notifications import (
+    NOTIFICATION_REQUESTED,
+    NotificationRequested,
+    Purpose,
+)
+from shared.crypto import FieldCipher, mask_email, mask_id_number, mask_phone, mask_plate
+from shared.errors import NotFoundError, TransientStoreError
 from shared.vocab import Urgency
 
 SERVICE = "intake"
+_ATTEMPTS = 5
+"""Concurrent registrations of one customer may collide in the store; each is retried whole."""
+_URGENCY_ORDER = (Urgency.NORMAL, Urgency.HIGH, Urgency.CRITICAL)
+
+
+class Outcome(StrEnum):
+    REGISTERED = "registered"
+    LINKED = "linked"
+    """A follow-up of an open complaint: no new case."""
+    REPLAYED = "replayed"
+    """The same message again: the existing record, nothing new published."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    outcome: Outcome
+    complaint: Complaint
+    acknowledgement: Acknowledgement | None
+
+
+@dataclass(frozen=True)
+class IntakePolicy:
+    sla_hours: float
+    dealer_name: str
+    zone: ZoneInfo
 
 
 class IntakeService:
@@ -30,38 +86,172 @@ class IntakeService:
         store: IntakeStore,
         clock: Clock,
         cipher: FieldCipher,
-        zone: ZoneInfo,
+        policy: IntakePolicy,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._cipher = cipher
-        self._zone = zone
+        self._policy = policy
         self._on_commit = on_commit
 
-    async def register(self, data: ComplaintCreate, *, actor: Actor) -> Complaint:
-        """Store the record and its `complaint.registered` event in one atomic write."""
-        now = self._clock.now()
-        complaint_id = str(uuid4())
+    # -- commands ----------------------------------------------------------------
+
+    async def register(
+        self, draft: RecordDraft, *, actor: Actor, idempotency_key: str | None = None
+    ) -> Registration:
+        """Record a complaint once; a re-delivered message returns what it made the first time."""
+        for attempt in range(_ATTEMPTS):
+            try:
+                return await self._register_once(draft, actor, idempotency_key)
+            except TransientStoreError:
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _register_once(
+        self, draft: RecordDraft, actor: Actor, idempotency_key: str | None
+    ) -> Registration:
+        message_keys = self._message_keys(draft, idempotency_key)
         async with self._store.unit_of_work() as uow:
-            day = now.astimezone(self._zone).date()
-            ticket_no = format_ticket_no(day, await uow.next_ticket_sequence(day))
-            complaint = Complaint(
-                id=complaint_id,
-                ticket_no=ticket_no,
-                channel=data.channel,
-                customer_name=data.customer.name,
-                phone=data.customer.phone,
-                content=data.content,
-                language=data.language,
-                urgency=Urgency.NORMAL,
-                received_at=received_time(data.received_at, now),
-                registered_at=now,
+            seen = await uow.find_message(message_keys)
+            if seen is not None:
+                return Registration(Outcome.REPLAYED, self._from_stored(seen), None)
+            now = self._clock.now()
+            keys = self._customer_keys(draft.customer, draft.vehicle.vin)
+            priors = await uow.complaints_of(keys, now - REPEAT_WINDOW)
+            target = find_follow_up_target(
+                draft.content, draft.vehicle.vin, [_prior(p) for p in priors], now=now
             )
-            await uow.add_complaint(self._to_stored(complaint))
-            await uow.add_events([self._registered_event(complaint, actor)])
+            if target is not None:
+                stored = next(p for p in priors if p.id == target.id)
+                registration = await self._link(uow, draft, stored, actor=actor, now=now)
+            else:
+                registration = await self._register_new(
+                    uow,
+                    draft,
+                    repeat=is_repeat_complainant([_prior(p) for p in priors], now=now),
+                    actor=actor,
+                    now=now,
+                )
+            await uow.remember_messages(message_keys, registration.complaint.id)
         self._on_commit()
-        return complaint
+        return registration
+
+    async def _register_new(
+        self,
+        uow: IntakeUnitOfWork,
+        draft: RecordDraft,
+        *,
+        repeat: bool,
+        actor: Actor,
+        now: datetime,
+    ) -> Registration:
+        day = now.astimezone(self._policy.zone).date()
+        ticket_no = format_ticket_no(day, await uow.next_ticket_sequence(day))
+        assessment = assess_urgency(
+            draft.content,
+            channel=draft.channel,
+            repeat_complainant=repeat,
+            marked_urgent=draft.marked_urgent,
+        )
+        complaint = Complaint(
+            id=str(uuid4()),
+            ticket_no=ticket_no,
+            channel=draft.channel,
+            customer=draft.customer,
+            vehicle=draft.vehicle,
+            target=draft.target,
+            content=draft.content,
+            demands=draft.demands,
+            demand_note=draft.demand_note,
+            language=draft.language or detect_language(draft.content),
+            urgency=assessment.urgency,
+            urgency_reasons=list(assessment.reasons),
+            repeat_complainant=repeat,
+            received_at=received_time(draft.received_at, now),
+            registered_at=now,
+            external_id=draft.external_id,
+            references=draft.references,
+        )
+        ack = self._acknowledge(complaint, follow_up=False)
+        await uow.add_complaint(self._to_stored(complaint))
+        registered = self._event(
+            COMPLAINT_REGISTERED, _registered_payload(complaint), complaint, actor, now
+        )
+        notify = self._event(
+            NOTIFICATION_REQUESTED,
+            self._notification(complaint, ack, "acknowledgement"),
+            complaint,
+            actor,
+            now,
+            cause=registered,
+        )
+        await uow.add_events([registered, notify])
+        return Registration(Outcome.REGISTERED, complaint, ack)
+
+    async def _link(
+        self,
+        uow: IntakeUnitOfWork,
+        draft: RecordDraft,
+        stored: StoredComplaint,
+        *,
+        actor: Actor,
+        now: datetime,
+    ) -> Registration:
+        follow_up = FollowUp(
+            channel=draft.channel,
+            content=draft.content,
+            received_at=received_time(draft.received_at, now),
+            linked_at=now,
+            external_id=draft.external_id,
+        )
+        assessment = assess_urgency(
+            draft.content,
+            channel=draft.channel,
+            repeat_complainant=stored.repeat_complainant,
+            marked_urgent=draft.marked_urgent,
+        )
+        urgency = max(stored.urgency, assessment.urgency, key=_URGENCY_ORDER.index)
+        reasons = list(dict.fromkeys([*stored.urgency_reasons, *assessment.reasons]))
+        updated = stored.model_copy(
+            update={
+                "follow_ups": [*stored.follow_ups, follow_up],
+                "urgency": urgency,
+                "urgency_reasons": reasons,
+            }
+        )
+        await uow.replace_complaint(updated)
+        complaint = self._from_stored(updated)
+        ack = self._acknowledge(complaint, follow_up=True)
+        event = self._event(
+            COMPLAINT_UPDATED,
+            ComplaintUpdated(
+                complaint_id=complaint.id,
+                ticket_no=complaint.ticket_no,
+                channel=draft.channel,
+                content=draft.content,
+                received_at=follow_up.received_at,
+                urgency=urgency,
+                urgency_reasons=reasons,
+            ),
+            complaint,
+            actor,
+            now,
+        )
+        notify = self._event(
+            NOTIFICATION_REQUESTED,
+            self._notification(complaint, ack, "follow_up_acknowledgement"),
+            complaint,
+            actor,
+            now,
+            cause=event,
+        )
+        await uow.add_events([event, notify])
+        return Registration(Outcome.LINKED, complaint, ack)
+
+    # -- queries -----------------------------------------------------------------
 
     async def get(self, complaint_id: str) -> Complaint:
         stored = await self._store.get_complaint(complaint_id)
@@ -69,55 +259,196 @@ class IntakeService:
             raise NotFoundError(f"no complaint {complaint_id}")
         return self._from_stored(stored)
 
+    async def search(
+        self,
+        *,
+        ticket_no: str | None = None,
+        phone: str | None = None,
+        vin: str | None = None,
+        plate: str | None = None,
+        limit: int = 50,
+    ) -> list[Complaint]:
+        query = SearchQuery(
+            ticket_no=ticket_no,
+            phone_hash=self._cipher.lookup_hash(phone) if phone else None,
+            vin=vin,
+            plate=plate,
+            limit=limit,
+        )
+        return [self._from_stored(found) for found in await self._store.search(query)]
+
+    # -- helpers -----------------------------------------------------------------
+
+    @staticmethod
+    def _message_keys(draft: RecordDraft, idempotency_key: str | None) -> list[str]:
+        keys = []
+        if draft.external_id:
+            keys.append(f"msg:{draft.channel.value}:{draft.external_id}")
+        if idempotency_key:
+            keys.append(f"idem:{idempotency_key}")
+        return keys
+
+    def _customer_keys(self, customer: CustomerIn, vin: str | None) -> CustomerKeys:
+        return CustomerKeys(
+            phone_hash=self._cipher.lookup_hash(customer.phone) if customer.phone else None,
+            email_hash=self._cipher.lookup_hash(customer.email) if customer.email else None,
+            wechat_openid=customer.wechat_openid,
+            vin=vin,
+        )
+
+    def _acknowledge(self, complaint: Complaint, *, follow_up: bool) -> Acknowledgement:
+        return acknowledge(
+            channel=complaint.channel,
+            language=complaint.language,
+            name=complaint.customer.name,
+            ticket_no=complaint.ticket_no,
+            sla_hours=self._policy.sla_hours,
+            dealer=self._policy.dealer_name,
+            has_phone=complaint.customer.phone is not None,
+            has_email=complaint.customer.email is not None,
+            follow_up=follow_up,
+        )
+
+    @staticmethod
+    def _notification(
+        complaint: Complaint, ack: Acknowledgement, purpose: Purpose
+    ) -> NotificationRequested:
+        customer = complaint.customer
+        if ack.medium == "email" and customer.email:
+            recipient = mask_email(customer.email)
+        elif customer.phone:
+            recipient = mask_phone(customer.phone)
+        else:
+            recipient = customer.wechat_openid or customer.customer_id or "-"
+            recipient = recipient[:4] + "***" if len(recipient) > 4 else recipient
+        return NotificationRequested(
+            complaint_id=complaint.id,
+            ticket_no=complaint.ticket_no,
+            purpose=purpose,
+            medium=ack.medium,
+            language=ack.language,
+            recipient_masked=recipient,
+            text=ack.text,
+        )
+
+    @staticmethod
+    def _event(
+        event_type: str,
+        payload: ComplaintRegistered | ComplaintUpdated | NotificationRequested,
+        complaint: Complaint,
+        actor: Actor,
+        now: datetime,
+        *,
+        cause: EventEnvelope | None = None,
+    ) -> EventEnvelope:
+        return new_event(
+            payload=payload,
+            event_type=event_type,
+            complaint_id=complaint.id,
+            actor=actor,
+            producer=SERVICE,
+            occurred_at=now,
+            cause=cause,
+        )
+
     def _to_stored(self, complaint: Complaint) -> StoredComplaint:
+        customer = complaint.customer
+        encrypt, lookup = self._cipher.encrypt, self._cipher.lookup_hash
         return StoredComplaint(
             id=complaint.id,
             ticket_no=complaint.ticket_no,
             channel=complaint.channel,
-            customer_name=complaint.customer_name,
-            phone_encrypted=self._cipher.encrypt(complaint.phone),
-            phone_hash=self._cipher.lookup_hash(complaint.phone),
-            phone_masked=mask_phone(complaint.phone),
+            customer_name=customer.name,
+            customer_id=customer.customer_id,
+            wechat_openid=customer.wechat_openid,
+            phone_encrypted=encrypt(customer.phone) if customer.phone else None,
+            phone_hash=lookup(customer.phone) if customer.phone else None,
+            phone_masked=mask_phone(customer.phone) if customer.phone else None,
+            email_encrypted=encrypt(customer.email) if customer.email else None,
+            email_hash=lookup(customer.email) if customer.email else None,
+            email_masked=mask_email(customer.email) if customer.email else None,
+            id_number_encrypted=encrypt(customer.id_number) if customer.id_number else None,
+            id_number_masked=mask_id_number(customer.id_number) if customer.id_number else None,
+            vehicle=complaint.vehicle,
+            target=complaint.target,
             content=complaint.content,
+            demands=complaint.demands,
+            demand_note=complaint.demand_note,
             language=complaint.language,
             urgency=complaint.urgency,
+            urgency_reasons=complaint.urgency_reasons,
+            repeat_complainant=complaint.repeat_complainant,
             received_at=complaint.received_at,
             registered_at=complaint.registered_at,
+            external_id=complaint.external_id,
+            references=complaint.references,
+            follow_ups=complaint.follow_ups,
         )
 
     def _from_stored(self, stored: StoredComplaint) -> Complaint:
+        decrypt = self._cipher.decrypt
+        customer = CustomerIn.model_construct(
+            name=stored.customer_name,
+            phone=decrypt(stored.phone_encrypted) if stored.phone_encrypted else None,
+            customer_id=stored.customer_id,
+            id_number=decrypt(stored.id_number_encrypted) if stored.id_number_encrypted else None,
+            email=decrypt(stored.email_encrypted) if stored.email_encrypted else None,
+            wechat_openid=stored.wechat_openid,
+        )
         return Complaint(
             id=stored.id,
             ticket_no=stored.ticket_no,
             channel=stored.channel,
-            customer_name=stored.customer_name,
-            phone=self._cipher.decrypt(stored.phone_encrypted),
+            customer=customer,
+            vehicle=stored.vehicle,
+            target=stored.target,
             content=stored.content,
+            demands=stored.demands,
+            demand_note=stored.demand_note,
             language=stored.language,
             urgency=stored.urgency,
+            urgency_reasons=stored.urgency_reasons,
+            repeat_complainant=stored.repeat_complainant,
             received_at=stored.received_at,
             registered_at=stored.registered_at,
+            external_id=stored.external_id,
+            references=stored.references,
+            follow_ups=stored.follow_ups,
         )
 
-    @staticmethod
-    def _registered_event(complaint: Complaint, actor: Actor) -> EventEnvelope:
-        payload = ComplaintRegistered(
-            complaint_id=complaint.id,
-            ticket_no=complaint.ticket_no,
-            channel=complaint.channel,
-            received_at=complaint.received_at,
-            registered_at=complaint.registered_at,
-            customer_name=complaint.customer_name,
-            phone_masked=mask_phone(complaint.phone),
-            content=complaint.content,
-            language=complaint.language,
-            urgency=complaint.urgency,
-        )
-        return new_event(
-            payload=payload,
-            event_type=COMPLAINT_REGISTERED,
-            complaint_id=complaint.id,
-            actor=actor,
-            producer=SERVICE,
-            occurred_at=complaint.registered_at,
-        )
+
+def _prior(stored: StoredComplaint) -> PriorComplaint:
+    return PriorComplaint(
+        id=stored.id,
+        ticket_no=stored.ticket_no,
+        content=stored.content,
+        registered_at=stored.registered_at,
+        vin=stored.vehicle.vin,
+        open=stored.open,
+    )
+
+
+def _registered_payload(complaint: Complaint) -> ComplaintRegistered:
+    target = complaint.target
+    return ComplaintRegistered(
+        complaint_id=complaint.id,
+        ticket_no=complaint.ticket_no,
+        channel=complaint.channel,
+        received_at=complaint.received_at,
+        registered_at=complaint.registered_at,
+        customer_name=complaint.customer.name,
+        phone_masked=mask_phone(complaint.customer.phone) if complaint.customer.phone else "",
+        content=complaint.content,
+        language=complaint.language,
+        urgency=complaint.urgency,
+        urgency_reasons=complaint.urgency_reasons,
+        repeat_complainant=complaint.repeat_complainant,
+        demands=complaint.demands,
+        demand_note=complaint.demand_note,
+        vehicle_model=complaint.vehicle.model,
+        plate_masked=mask_plate(complaint.vehicle.plate) if complaint.vehicle.plate else None,
+        target_kind=target.kind if target else None,
+        target_department=target.department if target else None,
+        target_staff=target.staff_name if target else None,
+        references=complaint.references,
+    )

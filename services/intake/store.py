@@ -1,26 +1,31 @@
-"""Intake's store: the interface the service needs, and its SQLite and MongoDB adapters."""
+"""Intake's store: the interface the service needs, and its SQLite and MongoDB adapters.
+
+Personal data is stored encrypted, with keyed hashes for look-ups (see ``shared.crypto``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict
-from pymongo import ReturnDocument
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from services.intake.domain.record import FollowUp, TargetIn, VehicleIn
 from shared.contracts.envelope import EventEnvelope
 from shared.settings import Settings
 from shared.storage.base import OpenableStore
 from shared.storage.mongo import MongoStore, MongoTx
 from shared.storage.sqlite import SqliteStore
-from shared.vocab import Channel, Language, Urgency
+from shared.vocab import Channel, Demand, Language, Urgency
 
 
 class StoredComplaint(BaseModel):
-    """A complaint as persisted: the phone only encrypted, plus a keyed hash to find it."""
+    """A complaint as persisted: phone, email and ID number only encrypted, hashed, masked."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -28,20 +33,69 @@ class StoredComplaint(BaseModel):
     ticket_no: str
     channel: Channel
     customer_name: str
-    phone_encrypted: str
-    phone_hash: str
-    phone_masked: str
+    customer_id: str | None = None
+    wechat_openid: str | None = None
+    phone_encrypted: str | None = None
+    phone_hash: str | None = None
+    phone_masked: str | None = None
+    email_encrypted: str | None = None
+    email_hash: str | None = None
+    email_masked: str | None = None
+    id_number_encrypted: str | None = None
+    id_number_masked: str | None = None
+    vehicle: VehicleIn = VehicleIn()
+    target: TargetIn | None = None
     content: str
+    demands: list[Demand] = Field(default_factory=list)
+    demand_note: str | None = None
     language: Language
     urgency: Urgency
+    urgency_reasons: list[str] = Field(default_factory=list)
+    repeat_complainant: bool = False
     received_at: datetime
     registered_at: datetime
+    external_id: str | None = None
+    references: dict[str, str] = Field(default_factory=dict)
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    open: bool = True
+
+
+@dataclass(frozen=True)
+class CustomerKeys:
+    """Ways to recognise the same customer (or car) across channels."""
+
+    phone_hash: str | None = None
+    email_hash: str | None = None
+    wechat_openid: str | None = None
+    vin: str | None = None
+
+    def any(self) -> bool:
+        return any((self.phone_hash, self.email_hash, self.wechat_openid, self.vin))
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    ticket_no: str | None = None
+    phone_hash: str | None = None
+    vin: str | None = None
+    plate: str | None = None
+    limit: int = 50
 
 
 class IntakeUnitOfWork(Protocol):
     async def next_ticket_sequence(self, day: date) -> int: ...
 
+    async def find_message(self, keys: Sequence[str]) -> StoredComplaint | None:
+        """The complaint an already-seen message key (channel message id, idempotency key) made."""
+        ...
+
+    async def remember_messages(self, keys: Sequence[str], complaint_id: str) -> None: ...
+
+    async def complaints_of(self, keys: CustomerKeys, since: datetime) -> list[StoredComplaint]: ...
+
     async def add_complaint(self, complaint: StoredComplaint) -> None: ...
+
+    async def replace_complaint(self, complaint: StoredComplaint) -> None: ...
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None: ...
 
@@ -53,8 +107,52 @@ class IntakeStore(OpenableStore, Protocol):
 
     async def get_complaint(self, complaint_id: str) -> StoredComplaint | None: ...
 
+    async def search(self, query: SearchQuery) -> list[StoredComplaint]: ...
+
+    async def count_complaints(self) -> int: ...
+
 
 # -- SQLite --------------------------------------------------------------------------
+
+_SQLITE_COLUMNS = "id, ticket_no, phone_hash, email_hash, wechat_openid, vin, plate, registered_at"
+
+
+def _sqlite_row(complaint: StoredComplaint) -> tuple[Any, ...]:
+    return (
+        complaint.id,
+        complaint.ticket_no,
+        complaint.phone_hash,
+        complaint.email_hash,
+        complaint.wechat_openid,
+        complaint.vehicle.vin,
+        complaint.vehicle.plate,
+        complaint.registered_at.isoformat(),
+        complaint.model_dump_json(),
+    )
+
+
+async def _sqlite_select(
+    conn: aiosqlite.Connection, where: str, params: Sequence[Any], limit: int = 1000
+) -> list[StoredComplaint]:
+    cursor = await conn.execute(
+        f"SELECT doc FROM complaints WHERE {where} ORDER BY registered_at DESC LIMIT ?",
+        (*params, limit),
+    )
+    return [StoredComplaint.model_validate_json(row["doc"]) for row in await cursor.fetchall()]
+
+
+def _customer_clause(keys: CustomerKeys) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for column, value in (
+        ("phone_hash", keys.phone_hash),
+        ("email_hash", keys.email_hash),
+        ("wechat_openid", keys.wechat_openid),
+        ("vin", keys.vin),
+    ):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    return "(" + " OR ".join(clauses) + ")", params
 
 
 class _SqliteUnitOfWork:
@@ -71,17 +169,42 @@ class _SqliteUnitOfWork:
         assert row is not None
         return int(row[0])
 
+    async def find_message(self, keys: Sequence[str]) -> StoredComplaint | None:
+        if not keys:
+            return None
+        marks = ", ".join("?" for _ in keys)
+        found = await _sqlite_select(
+            self._conn,
+            f"id IN (SELECT complaint_id FROM message_keys WHERE key IN ({marks}))",
+            list(keys),
+            limit=1,
+        )
+        return found[0] if found else None
+
+    async def remember_messages(self, keys: Sequence[str], complaint_id: str) -> None:
+        await self._conn.executemany(
+            "INSERT INTO message_keys (key, complaint_id) VALUES (?, ?)",
+            [(key, complaint_id) for key in keys],
+        )
+
+    async def complaints_of(self, keys: CustomerKeys, since: datetime) -> list[StoredComplaint]:
+        if not keys.any():
+            return []
+        clause, params = _customer_clause(keys)
+        return await _sqlite_select(
+            self._conn, f"{clause} AND registered_at >= ?", [*params, since.isoformat()]
+        )
+
     async def add_complaint(self, complaint: StoredComplaint) -> None:
         await self._conn.execute(
-            "INSERT INTO complaints (id, ticket_no, phone_hash, registered_at, doc)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (
-                complaint.id,
-                complaint.ticket_no,
-                complaint.phone_hash,
-                complaint.registered_at.isoformat(),
-                complaint.model_dump_json(),
-            ),
+            f"INSERT INTO complaints ({_SQLITE_COLUMNS}, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _sqlite_row(complaint),
+        )
+
+    async def replace_complaint(self, complaint: StoredComplaint) -> None:
+        await self._conn.execute(
+            "UPDATE complaints SET doc = ? WHERE id = ?",
+            (complaint.model_dump_json(), complaint.id),
         )
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
@@ -94,13 +217,27 @@ class SqliteIntakeStore(SqliteStore):
         CREATE TABLE IF NOT EXISTS complaints (
             id TEXT PRIMARY KEY,
             ticket_no TEXT NOT NULL UNIQUE,
-            phone_hash TEXT NOT NULL,
+            phone_hash TEXT,
+            email_hash TEXT,
+            wechat_openid TEXT,
+            vin TEXT,
+            plate TEXT,
             registered_at TEXT NOT NULL,
             doc TEXT NOT NULL
         )
         """,
         "CREATE INDEX IF NOT EXISTS complaints_phone ON complaints (phone_hash, registered_at)",
+        "CREATE INDEX IF NOT EXISTS complaints_email ON complaints (email_hash, registered_at)",
+        "CREATE INDEX IF NOT EXISTS complaints_openid ON complaints (wechat_openid, registered_at)",
+        "CREATE INDEX IF NOT EXISTS complaints_vin ON complaints (vin, registered_at)",
+        "CREATE INDEX IF NOT EXISTS complaints_plate ON complaints (plate, registered_at)",
         "CREATE TABLE IF NOT EXISTS ticket_counters (day TEXT PRIMARY KEY, last INTEGER NOT NULL)",
+        """
+        CREATE TABLE IF NOT EXISTS message_keys (
+            key TEXT PRIMARY KEY,
+            complaint_id TEXT NOT NULL REFERENCES complaints (id)
+        )
+        """,
     )
 
     @asynccontextmanager
@@ -109,12 +246,57 @@ class SqliteIntakeStore(SqliteStore):
             yield _SqliteUnitOfWork(conn)
 
     async def get_complaint(self, complaint_id: str) -> StoredComplaint | None:
-        cursor = await self.conn.execute("SELECT doc FROM complaints WHERE id = ?", (complaint_id,))
+        found = await _sqlite_select(self.conn, "id = ?", [complaint_id], limit=1)
+        return found[0] if found else None
+
+    async def search(self, query: SearchQuery) -> list[StoredComplaint]:
+        clauses, params = [], []
+        for column, value in (
+            ("ticket_no", query.ticket_no),
+            ("phone_hash", query.phone_hash),
+            ("vin", query.vin),
+            ("plate", query.plate),
+        ):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if not clauses:
+            return []
+        return await _sqlite_select(self.conn, " AND ".join(clauses), params, query.limit)
+
+    async def count_complaints(self) -> int:
+        cursor = await self.conn.execute("SELECT COUNT(*) FROM complaints")
         row = await cursor.fetchone()
-        return StoredComplaint.model_validate_json(row["doc"]) if row else None
+        return int(row[0]) if row else 0
 
 
 # -- MongoDB -------------------------------------------------------------------------
+
+
+def _to_doc(complaint: StoredComplaint) -> dict[str, Any]:
+    doc = complaint.model_dump(mode="python")
+    doc["_id"] = doc.pop("id")
+    return doc
+
+
+def _from_doc(doc: dict[str, Any]) -> StoredComplaint:
+    doc = dict(doc)
+    doc["id"] = doc.pop("_id")
+    return StoredComplaint.model_validate(doc)
+
+
+def _customer_filter(keys: CustomerKeys) -> dict[str, Any]:
+    alternatives = [
+        {field: value}
+        for field, value in (
+            ("phone_hash", keys.phone_hash),
+            ("email_hash", keys.email_hash),
+            ("wechat_openid", keys.wechat_openid),
+            ("vehicle.vin", keys.vin),
+        )
+        if value
+    ]
+    return {"$or": alternatives}
 
 
 class _MongoUnitOfWork:
@@ -132,10 +314,42 @@ class _MongoUnitOfWork:
         assert doc is not None
         return int(doc["last"])
 
+    async def find_message(self, keys: Sequence[str]) -> StoredComplaint | None:
+        if not keys:
+            return None
+        mark = await self._tx.db.message_keys.find_one(
+            {"_id": {"$in": list(keys)}}, session=self._tx.session
+        )
+        if mark is None:
+            return None
+        doc = await self._tx.db.complaints.find_one(
+            {"_id": mark["complaint_id"]}, session=self._tx.session
+        )
+        return _from_doc(doc) if doc else None
+
+    async def remember_messages(self, keys: Sequence[str], complaint_id: str) -> None:
+        if keys:
+            await self._tx.db.message_keys.insert_many(
+                [{"_id": key, "complaint_id": complaint_id} for key in keys],
+                session=self._tx.session,
+            )
+
+    async def complaints_of(self, keys: CustomerKeys, since: datetime) -> list[StoredComplaint]:
+        if not keys.any():
+            return []
+        cursor = self._tx.db.complaints.find(
+            {**_customer_filter(keys), "registered_at": {"$gte": since}},
+            session=self._tx.session,
+        ).sort("registered_at", DESCENDING)
+        return [_from_doc(doc) async for doc in cursor]
+
     async def add_complaint(self, complaint: StoredComplaint) -> None:
-        doc = complaint.model_dump(mode="python")
-        doc["_id"] = doc.pop("id")
-        await self._tx.db.complaints.insert_one(doc, session=self._tx.session)
+        await self._tx.db.complaints.insert_one(_to_doc(complaint), session=self._tx.session)
+
+    async def replace_complaint(self, complaint: StoredComplaint) -> None:
+        await self._tx.db.complaints.replace_one(
+            {"_id": complaint.id}, _to_doc(complaint), session=self._tx.session
+        )
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await MongoStore.add_outbox(self._tx, events)
@@ -143,8 +357,10 @@ class _MongoUnitOfWork:
 
 class MongoIntakeStore(MongoStore):
     async def create_indexes(self) -> None:
-        await self.db.complaints.create_index("ticket_no", unique=True)
-        await self.db.complaints.create_index([("phone_hash", 1), ("registered_at", -1)])
+        complaints = self.db.complaints
+        await complaints.create_index("ticket_no", unique=True)
+        for field in ("phone_hash", "email_hash", "wechat_openid", "vehicle.vin", "vehicle.plate"):
+            await complaints.create_index([(field, ASCENDING), ("registered_at", DESCENDING)])
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[IntakeUnitOfWork]:
@@ -153,10 +369,26 @@ class MongoIntakeStore(MongoStore):
 
     async def get_complaint(self, complaint_id: str) -> StoredComplaint | None:
         doc = await self.db.complaints.find_one({"_id": complaint_id})
-        if doc is None:
-            return None
-        doc["id"] = doc.pop("_id")
-        return StoredComplaint.model_validate(doc)
+        return _from_doc(doc) if doc else None
+
+    async def search(self, query: SearchQuery) -> list[StoredComplaint]:
+        selector = {
+            field: value
+            for field, value in (
+                ("ticket_no", query.ticket_no),
+                ("phone_hash", query.phone_hash),
+                ("vehicle.vin", query.vin),
+                ("vehicle.plate", query.plate),
+            )
+            if value
+        }
+        if not selector:
+            return []
+        cursor = self.db.complaints.find(selector).sort("registered_at", DESCENDING)
+        return [_from_doc(doc) async for doc in cursor.limit(query.limit)]
+
+    async def count_complaints(self) -> int:
+        return await self.db.complaints.count_documents({})
 
 
 def create_intake_store(settings: Settings) -> IntakeStore:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from services.resolution.service import ResolutionService
-from shared.contracts.intake import COMPLAINT_REGISTERED
+from shared.contracts.intake import COMPLAINT_REGISTERED, COMPLAINT_UPDATED
 from shared.runtime import Handlers
 
 
 def handlers(service: ResolutionService) -> Handlers:
-    return {COMPLAINT_REGISTERED: service.on_complaint_registered}
+    return {
+        COMPLAINT_REGISTERED: service.on_complaint_registered,
+        COMPLAINT_UPDATED: service.on_complaint_updated,
+    }

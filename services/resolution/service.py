@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from services.resolution.domain.case import Case, open_case
+from services.resolution.domain.case import Case, add_follow_up, open_case
 from services.resolution.store import ResolutionStore
 from shared.clock import Clock
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
-from shared.contracts.intake import ComplaintRegistered
+from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
 from shared.contracts.resolution import CASE_OPENED, CaseOpened
 from shared.errors import NotFoundError
 
@@ -34,6 +34,20 @@ class ResolutionService:
             )
             await uow.add_case(case)
             await uow.add_events([_opened_event(case, cause=event)])
+        return True
+
+    async def on_complaint_updated(self, event: EventEnvelope) -> bool:
+        """A follow-up of the customer reaches the case that owns the complaint."""
+        update = event.payload_as(ComplaintUpdated)
+        async with self._store.unit_of_work() as uow:
+            if not await uow.claim(SERVICE, event.event_id):
+                return False
+            case = await uow.get_case(update.complaint_id)
+            if case is None:
+                # events of one complaint share a partition, so the case exists unless the
+                # registration itself was dead-lettered: then this one is poison too
+                raise LookupError(f"no case for complaint {update.complaint_id} to update")
+            await uow.save_case(add_follow_up(case, update))
         return True
 
     async def get_case(self, complaint_id: str) -> Case:

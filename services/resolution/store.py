@@ -10,6 +10,7 @@ import aiosqlite
 
 from services.resolution.domain.case import Case
 from shared.contracts.envelope import EventEnvelope
+from shared.errors import ConflictError
 from shared.settings import Settings
 from shared.storage.base import OpenableStore
 from shared.storage.mongo import MongoStore, MongoTx
@@ -24,6 +25,10 @@ class ResolutionUnitOfWork(Protocol):
     async def get_case(self, complaint_id: str) -> Case | None: ...
 
     async def add_case(self, case: Case) -> None: ...
+
+    async def save_case(self, case: Case) -> None:
+        """Replace the case; ConflictError when someone else saved a newer version first."""
+        ...
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None: ...
 
@@ -62,6 +67,22 @@ class _SqliteUnitOfWork:
                 case.model_dump_json(),
             ),
         )
+
+    async def save_case(self, case: Case) -> None:
+        cursor = await self._conn.execute(
+            "UPDATE cases SET status = ?, due_at = ?, version = ?, doc = ?"
+            " WHERE complaint_id = ? AND version = ?",
+            (
+                case.status.value,
+                case.due_at.isoformat(),
+                case.version,
+                case.model_dump_json(),
+                case.complaint_id,
+                case.version - 1,
+            ),
+        )
+        if cursor.rowcount != 1:
+            raise ConflictError(f"case {case.case_id} was changed meanwhile")
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await SqliteStore.add_outbox(self._conn, events)
@@ -128,6 +149,15 @@ class _MongoUnitOfWork:
         doc = case.model_dump(mode="python")
         doc["_id"] = doc.pop("complaint_id")
         await self._tx.db.cases.insert_one(doc, session=self._tx.session)
+
+    async def save_case(self, case: Case) -> None:
+        doc = case.model_dump(mode="python")
+        doc["_id"] = doc.pop("complaint_id")
+        result = await self._tx.db.cases.replace_one(
+            {"_id": doc["_id"], "version": case.version - 1}, doc, session=self._tx.session
+        )
+        if result.matched_count != 1:
+            raise ConflictError(f"case {case.case_id} was changed meanwhile")
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await MongoStore.add_outbox(self._tx, events)

@@ -21,11 +21,13 @@ from pymongo.errors import ConnectionFailure
 
 from shared.contracts.envelope import EventEnvelope
 from shared.contracts.topics import DEAD_LETTERS, topic_for
+from shared.errors import TransientStoreError
 from shared.metrics import ServiceMetrics
 
 log = structlog.get_logger(__name__)
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    TransientStoreError,
     ConnectionFailure,
     sqlite3.OperationalError,
     OSError,

@@ -1,19 +1,20 @@
-"""Events published by intake."""
+"""Events published by intake. Personal data travels masked, never in clear."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.vocab import Channel, Language, Urgency
+from shared.vocab import Channel, Demand, Department, Language, TargetKind, Urgency
 
 COMPLAINT_REGISTERED: Final = "complaint.registered"
+COMPLAINT_UPDATED: Final = "complaint.updated"
 
 
 class ComplaintRegistered(BaseModel):
-    """A complaint was recorded once; personal data travels masked, never in clear."""
+    """A complaint was recorded once and needs a case."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -27,3 +28,28 @@ class ComplaintRegistered(BaseModel):
     content: str
     language: Language
     urgency: Urgency
+    urgency_reasons: list[str] = Field(default_factory=list)
+    repeat_complainant: bool = False
+    demands: list[Demand] = Field(default_factory=list)
+    demand_note: str | None = None
+    vehicle_model: str | None = None
+    plate_masked: str | None = None
+    target_kind: TargetKind | None = None
+    target_department: Department | None = None
+    target_staff: str | None = None
+    references: dict[str, str] = Field(default_factory=dict)
+
+
+class ComplaintUpdated(BaseModel):
+    """The customer added to an open complaint (a follow-up): the case gets it, no new case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    complaint_id: str
+    ticket_no: str
+    kind: str = "follow_up"
+    channel: Channel
+    content: str
+    received_at: datetime
+    urgency: Urgency
+    urgency_reasons: list[str] = Field(default_factory=list)

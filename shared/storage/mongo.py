@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from shared.contracts.envelope import EventEnvelope
-from shared.errors import StartupError
+from shared.errors import StartupError, TransientStoreError
 from shared.storage.base import OutboxMessage
 
 Document = dict[str, Any]
@@ -90,8 +90,16 @@ class MongoStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[MongoTx]:
-        async with self.client.start_session() as session, await session.start_transaction():
-            yield MongoTx(self.db, session)
+        """One multi-document transaction; a write conflict surfaces as TransientStoreError."""
+        try:
+            async with self.client.start_session() as session, await session.start_transaction():
+                yield MongoTx(self.db, session)
+        except PyMongoError as exc:
+            if exc.has_error_label("TransientTransactionError") or exc.has_error_label(
+                "UnknownTransactionCommitResult"
+            ):
+                raise TransientStoreError(str(exc)) from exc
+            raise
 
     # -- outbox -----------------------------------------------------------------
 

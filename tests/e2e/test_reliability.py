@@ -79,7 +79,7 @@ async def test_killed_consumers_lose_and_duplicate_nothing(cluster: Cluster) -> 
 
         async def post(i: int) -> None:
             complaint = {
-                "channel": "web" if i % 2 else "hotline",
+                "channel": "walk_in" if i % 2 else "hotline",
                 "customer": {"name": f"客户{i}", "phone": f"139{i:08d}"},
                 "content": f"第{i}号投诉：维修后问题依旧。",
             }
@@ -129,4 +129,4 @@ async def test_killed_consumers_lose_and_duplicate_nothing(cluster: Cluster) -> 
     assert stored == set(ids)
     assert counted["complaints_registered"] == TOTAL
     assert counted["cases_opened"] == TOTAL
-    assert counted["by_channel"] == {"hotline": TOTAL // 2, "web": TOTAL // 2}
+    assert counted["by_channel"] == {"hotline": TOTAL // 2, "walk_in": TOTAL // 2}

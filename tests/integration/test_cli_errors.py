@@ -83,6 +83,12 @@ def test_invalid_setting(base_env: dict[str, str]) -> None:
     assert_one_line_error(result, "COMPLAINTS_SLA_HOURS")
 
 
+def test_short_token_secret(base_env: dict[str, str]) -> None:
+    env = {**base_env, "COMPLAINTS_TOKEN_SECRET": "short"}
+    result = complaints("token", "--user", "alice", "--role", "agent", env=env)
+    assert_one_line_error(result, "COMPLAINTS_TOKEN_SECRET")
+
+
 def test_head_token_needs_a_department(base_env: dict[str, str]) -> None:
     result = complaints("token", "--user", "bob", "--role", "department_head", env=base_env)
     assert_one_line_error(result, "department")

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.contracts.intake import ComplaintRegistered
+from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
 
 
 class CaseStatus(StrEnum):
@@ -25,6 +25,7 @@ class Case(BaseModel):
     opened_at: datetime
     registered_at: datetime
     due_at: datetime
+    follow_ups: int = 0
     version: int = 1
 
 
@@ -45,4 +46,15 @@ def open_case(
         opened_at=now,
         registered_at=complaint.registered_at,
         due_at=closed_loop_due(complaint.registered_at, sla_hours),
+    )
+
+
+def add_follow_up(case: Case, update: ComplaintUpdated) -> Case:
+    """The customer added to the matter: the case keeps its clock, urgency may rise."""
+    return case.model_copy(
+        update={
+            "follow_ups": case.follow_ups + 1,
+            "urgency": update.urgency.value,
+            "version": case.version + 1,
+        }
     )

@@ -1,0 +1,52 @@
+"""Referrals from 12315, consumer associations and market regulators: a legal answer deadline."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import AwareDatetime, Field
+
+from services.intake.domain.channels._common import ChannelPayload, OptionalIdNumber, PersonPayload
+from services.intake.domain.record import (
+    MAX_DEMAND_NOTE,
+    Code,
+    Content,
+    CustomerIn,
+    RecordDraft,
+    ShortText,
+)
+from shared.vocab import Channel
+
+
+class Complainant(PersonPayload):
+    id_number: OptionalIdNumber = None
+
+
+class RegulatorReferralPayload(ChannelPayload):
+    """A case as the agency's platform (e.g. 全国12315平台) hands it over to the business."""
+
+    agency: ShortText = Field(description="12315, 消费者协会, 市场监督管理局 ...")
+    case_no: Code
+    customer: Complainant
+    complaint_text: Content
+    demands: str | None = Field(default=None, max_length=MAX_DEMAND_NOTE)
+    received_at: AwareDatetime
+    response_due: date
+
+
+def to_draft(payload: RegulatorReferralPayload) -> RecordDraft:
+    customer = payload.customer
+    demand = (payload.demands or "").strip()
+    return RecordDraft(
+        channel=Channel.REGULATOR,
+        customer=CustomerIn(name=customer.name, phone=customer.phone, id_number=customer.id_number),
+        content=payload.complaint_text,
+        demand_note=demand or None,
+        received_at=payload.received_at,
+        external_id=payload.case_no,
+        references={
+            "agency": payload.agency,
+            "regulator_case": payload.case_no,
+            "response_due": payload.response_due.isoformat(),
+        },
+    )

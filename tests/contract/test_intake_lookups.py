@@ -1,0 +1,142 @@
+"""Intake's store contract for what registration looks up: message keys, a customer's
+earlier complaints, search, ticket numbers under concurrency — the same on every backend."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from services.intake.domain.record import VehicleIn
+from services.intake.store import (
+    CustomerKeys,
+    IntakeStore,
+    MongoIntakeStore,
+    SearchQuery,
+    SqliteIntakeStore,
+    StoredComplaint,
+)
+
+T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+
+
+def _mongo_url() -> str | None:
+    return os.environ.get("COMPLAINTS_TEST_MONGO_URL") or None
+
+
+@pytest.fixture(params=["sqlite", "mongo"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[IntakeStore]:
+    if request.param == "sqlite":
+        sqlite = SqliteIntakeStore(tmp_path / "intake.db")
+        await sqlite.open()
+        yield sqlite
+        await sqlite.close()
+        return
+    url = _mongo_url()
+    if url is None:
+        pytest.skip("MongoDB not available: set COMPLAINTS_TEST_MONGO_URL")
+    mongo = MongoIntakeStore(url, f"test_intake_{uuid.uuid4().hex[:12]}")
+    await mongo.open()
+    yield mongo
+    await mongo.drop()
+    await mongo.close()
+
+
+def stored(n: int, **changes: object) -> StoredComplaint:
+    values: dict[str, object] = {
+        "id": f"c-{n}",
+        "ticket_no": f"TS-20260501-{n:04d}",
+        "channel": "hotline",
+        "customer_name": f"客户{n}",
+        "phone_hash": f"ph-{n}",
+        "vehicle": VehicleIn(vin=None, plate=None),
+        "content": "发动机异响",
+        "language": "zh",
+        "urgency": "normal",
+        "received_at": T0 + timedelta(hours=n),
+        "registered_at": T0 + timedelta(hours=n),
+    }
+    values.update(changes)
+    return StoredComplaint.model_validate(values)
+
+
+async def add(store: IntakeStore, *complaints: StoredComplaint) -> None:
+    for complaint in complaints:
+        async with store.unit_of_work() as uow:
+            await uow.add_complaint(complaint)
+
+
+async def test_message_keys_lead_back_to_their_complaint(store: IntakeStore) -> None:
+    await add(store, stored(1))
+    async with store.unit_of_work() as uow:
+        await uow.remember_messages(["msg:wechat:123", "idem:abc"], "c-1")
+    async with store.unit_of_work() as uow:
+        assert (await uow.find_message(["idem:abc"])) == stored(1)
+        assert (await uow.find_message(["msg:wechat:999", "msg:wechat:123"])) == stored(1)
+        assert await uow.find_message(["msg:wechat:999"]) is None
+        assert await uow.find_message([]) is None
+
+
+async def test_a_message_key_is_taken_only_once(store: IntakeStore) -> None:
+    await add(store, stored(1), stored(2))
+    async with store.unit_of_work() as uow:
+        await uow.remember_messages(["idem:same"], "c-1")
+    with pytest.raises(Exception):  # noqa: B017 - each backend raises its own integrity error
+        async with store.unit_of_work() as uow:
+            await uow.remember_messages(["idem:same"], "c-2")
+
+
+async def test_a_customers_complaints_by_any_key_since_a_time(store: IntakeStore) -> None:
+    await add(
+        store,
+        stored(1, phone_hash="ph-a"),
+        stored(2, phone_hash=None, email_hash="em-a"),
+        stored(3, phone_hash=None, wechat_openid="oX"),
+        stored(4, phone_hash=None, vehicle=VehicleIn(vin="LSVAA4182E2123451")),
+        stored(5, phone_hash="ph-a", registered_at=T0 - timedelta(days=100)),
+        stored(6, phone_hash="ph-other"),
+    )
+    keys = CustomerKeys(
+        phone_hash="ph-a", email_hash="em-a", wechat_openid="oX", vin="LSVAA4182E2123451"
+    )
+    async with store.unit_of_work() as uow:
+        found = await uow.complaints_of(keys, since=T0 - timedelta(days=90))
+        assert [c.id for c in found] == ["c-4", "c-3", "c-2", "c-1"]  # newest first
+        assert await uow.complaints_of(CustomerKeys(), since=T0) == []
+
+
+async def test_replace_keeps_one_record(store: IntakeStore) -> None:
+    await add(store, stored(1))
+    async with store.unit_of_work() as uow:
+        await uow.replace_complaint(stored(1, urgency="high", urgency_reasons=["safety"]))
+    again = await store.get_complaint("c-1")
+    assert again is not None and again.urgency == "high"
+    assert await store.count_complaints() == 1
+
+
+async def test_search_by_ticket_phone_vin_plate(store: IntakeStore) -> None:
+    car = VehicleIn(vin="LSVAA4182E2123451", plate="粤A12345")
+    await add(store, stored(1, vehicle=car), stored(2))
+    assert [c.id for c in await store.search(SearchQuery(ticket_no="TS-20260501-0002"))] == ["c-2"]
+    assert [c.id for c in await store.search(SearchQuery(phone_hash="ph-1"))] == ["c-1"]
+    assert [c.id for c in await store.search(SearchQuery(vin="LSVAA4182E2123451"))] == ["c-1"]
+    assert [c.id for c in await store.search(SearchQuery(plate="粤A12345"))] == ["c-1"]
+    assert await store.search(SearchQuery()) == []
+
+
+async def test_ticket_numbers_are_unique_under_concurrency(store: IntakeStore) -> None:
+    async def allocate() -> int:
+        async with store.unit_of_work() as uow:
+            number = await uow.next_ticket_sequence(date(2026, 5, 1))
+            await asyncio.sleep(0)  # let others interleave inside their transactions
+            return number
+
+    numbers = await asyncio.gather(*(allocate() for _ in range(50)))
+    assert sorted(numbers) == list(range(1, 51))
+    async with store.unit_of_work() as uow:
+        assert await uow.next_ticket_sequence(date(2026, 5, 2)) == 1

@@ -1,0 +1,248 @@
+"""Intake over HTTP on a real SQLite store: registration, re-delivery, follow-ups, repeats,
+search, batch, limits. Events are checked in the outbox (the relay is not running here)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from services.intake.bootstrap import bootstrap
+from shared.auth import Principal, Role
+from shared.contracts.envelope import EventEnvelope
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+
+AGENT = Principal(user="agent-7", role=Role.AGENT)
+
+
+def complaint(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "channel": "hotline",
+        "customer": {"name": "张伟", "phone": "13812345678"},
+        "vehicle": {"vin": "LSVAA4182E2123451", "plate": "粤A12345", "model": "帕萨特"},
+        "content": "保养后发动机异响，服务顾问说正常，我不认可。",
+        "demands": ["repair", "explanation"],
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.fixture
+async def intake(make_settings: Callable[..., Settings]) -> AsyncIterator[ServiceRuntime]:
+    runtime = bootstrap(make_settings(max_body_bytes=64 * 1024))
+    await runtime.store.open()
+    try:
+        yield runtime
+    finally:
+        await runtime.store.close()
+
+
+@pytest.fixture
+async def client(intake: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
+    token = intake.tokens.issue(AGENT)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=intake.app),
+        base_url="http://intake",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as client:
+        yield client
+
+
+async def outbox(runtime: ServiceRuntime) -> list[EventEnvelope]:
+    return [EventEnvelope.from_bytes(m.value) for m in await runtime.store.pending_outbox(1000)]
+
+
+async def test_registration_is_stored_encrypted_and_published_with_an_acknowledgement(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    response = await client.post("/complaints", json=complaint())
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["outcome"] == "registered"
+    assert body["ticket_no"].startswith("TS-") and body["ticket_no"].endswith("-0001")
+    assert body["customer"]["phone_masked"] == "138****5678"
+    assert "13812345678" not in response.text
+    assert body["language"] == "zh"
+    assert body["acknowledgement"]["medium"] == "sms"
+    assert body["ticket_no"] in body["acknowledgement"]["text"]
+    assert "48小时" in body["acknowledgement"]["text"]
+
+    events = await outbox(intake)
+    assert [e.type for e in events] == ["complaint.registered", "notification.requested"]
+    registered, notification = events
+    assert registered.payload["phone_masked"] == "138****5678"
+    assert "13812345678" not in registered.model_dump_json()
+    assert notification.causation_id == registered.event_id
+    assert notification.payload["recipient_masked"] == "138****5678"
+
+    db = intake.settings.sqlite_path("intake")
+    db_bytes = db.read_bytes() + db.with_suffix(".db-wal").read_bytes()
+    assert b"13812345678" not in db_bytes  # the phone is encrypted at rest
+
+
+async def test_the_same_message_twice_returns_the_first_record_and_publishes_nothing(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    headers = {"Idempotency-Key": "form-submit-42"}
+    first = await client.post("/complaints", json=complaint(), headers=headers)
+    again = await client.post("/complaints", json=complaint(), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["outcome"] == "replayed"
+    assert again.json()["id"] == first.json()["id"]
+    assert len(await outbox(intake)) == 2
+
+
+async def test_concurrent_redeliveries_register_once(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    headers = {"Idempotency-Key": "double-click"}
+    answers = await asyncio.gather(
+        *(client.post("/complaints", json=complaint(), headers=headers) for _ in range(8))
+    )
+    assert sorted(a.status_code for a in answers) == [200] * 7 + [201]
+    assert len({a.json()["id"] for a in answers}) == 1
+
+
+async def test_a_similar_complaint_within_a_week_is_a_follow_up_not_a_new_case(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    first = await client.post("/complaints", json=complaint())
+    follow = await client.post(
+        "/complaints",
+        json=complaint(
+            channel="phone", content="发动机异响还是没解决，服务顾问一直说正常。", vehicle={}
+        ),
+    )
+    assert follow.status_code == 200
+    assert follow.json()["outcome"] == "linked"
+    assert follow.json()["id"] == first.json()["id"]
+    assert len(follow.json()["follow_ups"]) == 1
+    types = [e.type for e in await outbox(intake)]
+    assert types.count("complaint.registered") == 1
+    assert types.count("complaint.updated") == 1
+
+
+async def test_a_second_different_complaint_flags_a_repeat_complainant(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    await client.post("/complaints", json=complaint())
+    second = await client.post(
+        "/complaints",
+        json=complaint(content="销售承诺的免费保养没有兑现，要求说明。", vehicle={}),
+    )
+    assert second.status_code == 201
+    assert second.json()["repeat_complainant"] is True
+    assert second.json()["urgency"] == "high"
+    assert "repeat_complainant" in second.json()["urgency_reasons"]
+
+
+@pytest.mark.parametrize(
+    ("content", "urgency", "reason"),
+    [
+        ("高速上刹车失灵，差点出事故！", "critical", "safety"),
+        ("The airbag warning light is on and the dealer ignores me.", "critical", "safety"),
+        ("再不解决我就找媒体曝光。", "high", "media_exposure"),
+        ("I will ask my lawyer to take legal action.", "high", "legal_action"),
+        ("刹车没有任何问题，只是等待时间太长。", "normal", None),
+    ],
+)
+async def test_urgency_follows_what_the_customer_says(
+    client: httpx.AsyncClient, content: str, urgency: str, reason: str | None
+) -> None:
+    response = await client.post("/complaints", json=complaint(content=content))
+    assert response.json()["urgency"] == urgency
+    if reason:
+        assert reason in response.json()["urgency_reasons"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"vehicle": {"vin": "LSVAA4182E2123452"}}, "body.vehicle.vin"),
+        ({"vehicle": {"vin": "LSVAA4182E212345"}}, "body.vehicle.vin"),
+        ({"vehicle": {"plate": "粤I12345"}}, "body.vehicle.plate"),
+        ({"customer": {"name": "张伟", "phone": "2345"}}, "body.customer.phone"),
+        (
+            {
+                "customer": {
+                    "name": "张伟",
+                    "phone": "13812345678",
+                    "id_number": "110105194912310021",
+                }
+            },
+            "body.customer.id_number",
+        ),
+        ({"demands": ["a pony"]}, "body.demands[0]"),
+        ({"channel": "wechat"}, "body"),
+        ({"content": "x" * 5001}, "body.content"),
+    ],
+)
+async def test_bad_input_is_a_problem_with_the_field_path_and_stores_nothing(
+    intake: ServiceRuntime, client: httpx.AsyncClient, changes: dict[str, Any], path: str
+) -> None:
+    response = await client.post("/complaints", json=complaint(**changes))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert path in [error["path"] for error in response.json()["errors"]]
+    assert await outbox(intake) == []
+
+
+async def test_oversized_body_is_413(intake: ServiceRuntime, client: httpx.AsyncClient) -> None:
+    response = await client.post("/complaints", json=complaint(demand_note="很" * 40_000))
+    assert response.status_code == 413
+    assert response.json()["status"] == 413
+    assert await outbox(intake) == []
+
+
+async def test_search_by_ticket_phone_vin_and_plate(client: httpx.AsyncClient) -> None:
+    created = (await client.post("/complaints", json=complaint())).json()
+    for query in (
+        {"ticket": created["ticket_no"]},
+        {"phone": "+86 138-1234-5678"},
+        {"vin": "lsvaa4182e2123451"},
+        {"plate": "粤A·12345"},
+    ):
+        found = await client.get("/complaints", params=query)
+        assert found.status_code == 200, found.text
+        assert [c["id"] for c in found.json()] == [created["id"]], query
+    assert (await client.get("/complaints", params={"phone": "13900000000"})).json() == []
+    assert (await client.get("/complaints")).status_code == 422
+    assert (await client.get("/complaints", params={"vin": "short"})).status_code == 422
+
+
+async def test_batch_registers_good_items_and_reports_bad_ones(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    items = [
+        complaint(),
+        complaint(customer={"name": "李四", "phone": "abc"}),
+        complaint(
+            customer={"name": "王五", "phone": "13900001111"},
+            vehicle={},
+            content="交车时等待时间超过三个小时。",
+        ),
+    ]
+    response = await client.post("/complaints:batch", json=items)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["registered"], result["rejected"]) == (2, 1)
+    bad = result["results"][1]
+    assert bad["status"] == 422 and bad["errors"][0]["path"] == "customer.phone"
+    assert [e.type for e in await outbox(intake)].count("complaint.registered") == 2
+
+
+async def test_only_agents_and_admins_record_and_look_up(intake: ServiceRuntime) -> None:
+    quality = intake.tokens.issue(Principal(user="q", role=Role.QUALITY))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=intake.app), base_url="http://intake"
+    ) as client:
+        headers = {"Authorization": f"Bearer {quality}"}
+        assert (
+            await client.post("/complaints", json=complaint(), headers=headers)
+        ).status_code == 403
+        assert (await client.get("/complaints?ticket=x", headers=headers)).status_code == 403
+        assert (await client.post("/complaints", json=complaint())).status_code == 401

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from services.intake.domain.channels import adapt
+from services.intake.domain.channels.regulator import RegulatorReferralPayload
+from shared.vocab import Channel
+
+Example = Callable[[str, str], dict[str, Any]]
+
+
+def _locs(payload: dict[str, Any]) -> list[tuple[int | str, ...]]:
+    with pytest.raises(ValidationError) as caught:
+        RegulatorReferralPayload.model_validate(payload)
+    return [e["loc"] for e in caught.value.errors()]
+
+
+def test_chinese_12315_referral(example: Example) -> None:
+    draft = adapt("regulator", example("regulator", "zh"))
+    assert draft.channel is Channel.REGULATOR
+    assert draft.customer.name == "孙丽"
+    assert draft.customer.phone == "15066667777"
+    assert draft.customer.id_number == "110105198503150027"
+    assert draft.content.startswith("消费者反映")
+    assert draft.demand_note == "退还搭售费用8600元"
+    assert draft.external_id == "1231520240918004567"
+    assert draft.references == {
+        "agency": "12315",
+        "regulator_case": "1231520240918004567",
+        "response_due": "2024-09-25",
+    }
+
+
+def test_english_consumer_association_referral(example: Example) -> None:
+    draft = adapt("regulator", example("regulator", "en"))
+    assert draft.customer.phone == "075583001234"  # a landline
+    assert draft.customer.id_number is None
+    assert draft.references["agency"] == "Consumer Association"
+    assert draft.references["response_due"] == "2024-09-30"
+    assert draft.demands == []
+
+
+@pytest.mark.parametrize(
+    "field", ["agency", "case_no", "customer", "complaint_text", "received_at", "response_due"]
+)
+def test_required_fields(example: Example, field: str) -> None:
+    payload = example("regulator", "zh")
+    del payload[field]
+    assert _locs(payload) == [(field,)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "loc"),
+    [
+        ("response_due", "25/09/2024", ("response_due",)),
+        (
+            "customer",
+            {"name": "孙丽", "phone": "15066667777", "id_number": "11010519850315002X"},
+            ("customer", "id_number"),
+        ),
+        ("received_at", "2024-09-18T10:12:00", ("received_at",)),
+        ("complaint_text", "x", ("complaint_text",)),
+    ],
+)
+def test_invalid_fields_are_named(
+    example: Example, field: str, value: Any, loc: tuple[Any, ...]
+) -> None:
+    assert _locs({**example("regulator", "zh"), field: value}) == [loc]
