@@ -4,44 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from services.resolution.bootstrap import bootstrap
 from shared.broker.embedded import EmbeddedBroker
-from shared.contracts.envelope import Actor, EventEnvelope, new_event
-from shared.contracts.intake import COMPLAINT_REGISTERED, ComplaintRegistered
+from shared.contracts.envelope import EventEnvelope
+from shared.contracts.intake import COMPLAINT_REGISTERED
 from shared.contracts.resolution import CASE_OPENED
 from shared.contracts.topics import CASE_EVENTS, DEAD_LETTERS, INTAKE_EVENTS
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from shared.vocab import Channel, Urgency
+from tests.support.events import complaint_registered
 from tests.support.waiting import eventually
 
-
-def registered(complaint_id: str) -> EventEnvelope:
-    now = datetime.now(UTC)
-    payload = ComplaintRegistered(
-        complaint_id=complaint_id,
-        ticket_no="TS-20260105-0001",
-        channel=Channel.HOTLINE,
-        received_at=now,
-        registered_at=now,
-        customer_name="张三",
-        phone_masked="138****0000",
-        content="刹车异响",
-        language="zh",
-        urgency=Urgency.NORMAL,
-    )
-    return new_event(
-        payload=payload,
-        event_type=COMPLAINT_REGISTERED,
-        complaint_id=complaint_id,
-        actor=Actor(id="agent-1", role="agent"),
-        producer="intake",
-    )
+registered = complaint_registered
 
 
 @pytest.fixture

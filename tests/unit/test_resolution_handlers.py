@@ -12,35 +12,15 @@ import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 
 from services.resolution.bootstrap import bootstrap
-from shared.contracts.envelope import Actor, EventEnvelope, new_event
-from shared.contracts.intake import COMPLAINT_REGISTERED, ComplaintRegistered
+from shared.contracts.envelope import EventEnvelope
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from shared.vocab import Channel, Urgency
+from tests.support.events import complaint_registered
 
 
 def registered(complaint_id: str) -> EventEnvelope:
-    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-    return new_event(
-        payload=ComplaintRegistered(
-            complaint_id=complaint_id,
-            ticket_no="TS-20260302-0001",
-            channel=Channel.WECHAT,
-            received_at=now,
-            registered_at=now,
-            customer_name="Li",
-            phone_masked="139****0000",
-            content="The salesman promised free maintenance.",
-            language="en",
-            urgency=Urgency.NORMAL,
-        ),
-        event_type=COMPLAINT_REGISTERED,
-        complaint_id=complaint_id,
-        actor=Actor(id="agent-1", role="agent"),
-        producer="intake",
-        occurred_at=now,
-    )
+    return complaint_registered(complaint_id, at=datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
 
 
 @pytest.fixture
