@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from services.intake.bootstrap import bootstrap
+from services.intake.domain.channels import ADAPTERS
 from shared.auth import Principal, Role
 from shared.contracts.envelope import EventEnvelope
 from shared.runtime import ServiceRuntime
@@ -246,3 +247,26 @@ async def test_only_agents_and_admins_record_and_look_up(intake: ServiceRuntime)
         ).status_code == 403
         assert (await client.get("/complaints?ticket=x", headers=headers)).status_code == 403
         assert (await client.post("/complaints", json=complaint())).status_code == 401
+
+
+@pytest.mark.parametrize("channel", sorted(ADAPTERS))
+async def test_every_channel_answers_malformed_payloads_with_field_paths(
+    intake: ServiceRuntime, client: httpx.AsyncClient, channel: str
+) -> None:
+    for payload in ({}, {"unexpected": [1, 2, 3]}):
+        response = await client.post(f"/channels/{channel}", json=payload)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        paths = [error["path"] for error in response.json()["errors"]]
+        assert paths and all(path.startswith("body") for path in paths)
+    not_json = await client.post(
+        f"/channels/{channel}", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
+    )
+    assert not_json.status_code == 422
+    assert await outbox(intake) == []
+
+
+async def test_an_unknown_channel_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.post("/channels/fax", json={})
+    assert response.status_code == 404
+    assert "wechat" in response.json()["detail"]
