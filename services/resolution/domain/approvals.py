@@ -1,0 +1,57 @@
+"""Who may approve a remedy: the owning department's head (or the general manager or an
+admin), never the person who proposed it; above a threshold a general manager approves too."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+DEFAULT_SECOND_APPROVAL_ABOVE = Decimal(5000)
+
+
+@dataclass(frozen=True)
+class Approver:
+    user: str
+    role: str
+    department: str | None = None
+
+
+class ApprovalRefusedError(PermissionError):
+    """This person may not approve this remedy; the message says why."""
+
+
+def check_approver(
+    approver: Approver,
+    *,
+    owning_department: str,
+    proposed_by: str,
+    earlier: Sequence[Approver],
+) -> None:
+    if approver.user == proposed_by:
+        raise ApprovalRefusedError("nobody approves their own proposal")
+    if any(previous.user == approver.user for previous in earlier):
+        raise ApprovalRefusedError(f"{approver.user} has already approved this remedy")
+    if approver.role in ("general_manager", "admin"):
+        return
+    if approver.role == "department_head" and approver.department == owning_department:
+        return
+    if approver.role == "department_head":
+        raise ApprovalRefusedError(
+            f"only the head of {owning_department} (or a general manager) may approve this"
+        )
+    raise ApprovalRefusedError(f"a {approver.role} may not approve remedies")
+
+
+def approvals_complete(
+    approvals: Sequence[Approver],
+    *,
+    amount: Decimal,
+    second_approval_above: Decimal = DEFAULT_SECOND_APPROVAL_ABOVE,
+) -> bool:
+    """One approval suffices up to the threshold; above it, two, one by a general manager."""
+    if not approvals:
+        return False
+    if amount <= second_approval_above:
+        return True
+    return len(approvals) >= 2 and any(a.role == "general_manager" for a in approvals)

@@ -1,0 +1,127 @@
+"""Due times of the closed loop, as pure functions of registration, policy and pauses.
+
+Calendar hours by default (the manual's 48 hours); optionally business hours with
+holidays. Time on hold waiting for the customer does not count: each pause pushes every
+deadline that was still running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Opening hours on working days, in the dealership's time zone."""
+
+    zone: ZoneInfo
+    opens: time = time(8, 30)
+    closes: time = time(18, 0)
+    working_days: frozenset[int] = frozenset(range(7))  # 4S stores open at weekends
+    holidays: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.working_days and day not in self.holidays
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """``start`` plus ``duration`` of opening time."""
+        remaining = duration
+        cursor = start.astimezone(self.zone)
+        while True:
+            day = cursor.date()
+            open_at = datetime.combine(day, self.opens, self.zone)
+            close_at = datetime.combine(day, self.closes, self.zone)
+            if self.is_working_day(day) and cursor < close_at:
+                cursor = max(cursor, open_at)
+                available = close_at - cursor
+                if remaining <= available:
+                    return cursor + remaining
+                remaining -= available
+            cursor = datetime.combine(day + timedelta(days=1), self.opens, self.zone)
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """Opening time elapsed from ``start`` to ``end``."""
+        if end <= start:
+            return timedelta(0)
+        total = timedelta(0)
+        cursor = start.astimezone(self.zone)
+        end = end.astimezone(self.zone)
+        while cursor < end:
+            day = cursor.date()
+            if self.is_working_day(day):
+                lo = max(cursor, datetime.combine(day, self.opens, self.zone))
+                hi = min(end, datetime.combine(day, self.closes, self.zone))
+                if hi > lo:
+                    total += hi - lo
+            cursor = datetime.combine(day + timedelta(days=1), time(0), self.zone)
+        return total
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    resolve_hours: float = 48
+    first_contact_hours: float = 2
+    owner_hours: float = 4
+    warn_at: float = 0.75
+    gm_escalation_at: float = 1.5
+    calendar: BusinessCalendar | None = None
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        return self.calendar.add(start, duration) if self.calendar else start + duration
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        return (
+            self.calendar.between(start, end) if self.calendar else max(end - start, timedelta(0))
+        )
+
+
+@dataclass(frozen=True)
+class Pause:
+    started: datetime
+    ended: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    first_contact_due: datetime
+    owner_due: datetime
+    warn_at: datetime
+    due_at: datetime
+    gm_escalation_at: datetime
+    paused: timedelta = field(default=timedelta(0))
+
+
+def paused_time(policy: SlaPolicy, pauses: Sequence[Pause], now: datetime) -> timedelta:
+    return sum((policy.elapsed(p.started, p.ended or now) for p in pauses), start=timedelta(0))
+
+
+def deadlines(
+    registered_at: datetime, policy: SlaPolicy, pauses: Sequence[Pause] = (), *, now: datetime
+) -> Deadlines:
+    """Every deadline of a case; an open pause keeps pushing them until it ends."""
+    paused = paused_time(policy, pauses, now)
+
+    def after(hours: float) -> datetime:
+        return policy.add(registered_at, timedelta(hours=hours) + paused)
+
+    return Deadlines(
+        first_contact_due=after(policy.first_contact_hours),
+        owner_due=after(policy.owner_hours),
+        warn_at=after(policy.resolve_hours * policy.warn_at),
+        due_at=after(policy.resolve_hours),
+        gm_escalation_at=after(policy.resolve_hours * policy.gm_escalation_at),
+        paused=paused,
+    )
+
+
+def time_left(
+    registered_at: datetime, policy: SlaPolicy, pauses: Sequence[Pause], now: datetime
+) -> timedelta:
+    """Negative once breached."""
+    due = deadlines(registered_at, policy, pauses, now=now).due_at
+    if due >= now:
+        return policy.elapsed(now, due)
+    return -policy.elapsed(due, now)
