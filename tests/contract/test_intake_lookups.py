@@ -4,7 +4,6 @@ earlier complaints, search, ticket numbers under concurrency — the same on eve
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -25,22 +24,16 @@ from services.intake.store import (
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
 
-def _mongo_url() -> str | None:
-    return os.environ.get("COMPLAINTS_TEST_MONGO_URL") or None
-
-
-@pytest.fixture(params=["sqlite", "mongo"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[IntakeStore]:
-    if request.param == "sqlite":
+@pytest.fixture
+async def store(backend: str, tmp_path: Path, mongo_url: str | None) -> AsyncIterator[IntakeStore]:
+    if backend == "sqlite":
         sqlite = SqliteIntakeStore(tmp_path / "intake.db")
         await sqlite.open()
         yield sqlite
         await sqlite.close()
         return
-    url = _mongo_url()
-    if url is None:
-        pytest.skip("MongoDB not available: set COMPLAINTS_TEST_MONGO_URL")
-    mongo = MongoIntakeStore(url, f"test_intake_{uuid.uuid4().hex[:12]}")
+    assert mongo_url is not None
+    mongo = MongoIntakeStore(mongo_url, f"test_intake_{uuid.uuid4().hex[:12]}")
     await mongo.open()
     yield mongo
     await mongo.drop()

@@ -1,0 +1,171 @@
+"""The contract every service store keeps, whatever the backend: an atomic unit of work,
+the outbox in commit order, the inbox that makes redelivery harmless, optimistic versions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.analytics.store import MongoAnalyticsStore, SqliteAnalyticsStore
+from services.resolution.domain.case import Case, CaseStatus
+from services.resolution.store import (
+    MongoResolutionStore,
+    ResolutionStore,
+    SqliteResolutionStore,
+)
+from shared.contracts.topics import INTAKE_EVENTS, NOTIFICATIONS
+from shared.errors import ConflictError
+from tests.support.events import complaint_registered
+
+T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+
+
+async def _open(store: Any) -> Any:
+    await store.open()
+    return store
+
+
+@pytest.fixture
+async def resolution(
+    backend: str, tmp_path: Path, mongo_url: str | None
+) -> AsyncIterator[ResolutionStore]:
+    if backend == "sqlite":
+        store: Any = SqliteResolutionStore(tmp_path / "resolution.db")
+    else:
+        assert mongo_url is not None
+        store = MongoResolutionStore(mongo_url, f"test_resolution_{uuid.uuid4().hex[:10]}")
+    await store.open()
+    yield store
+    if backend == "mongo":
+        await store.drop()
+    await store.close()
+
+
+@pytest.fixture
+async def analytics(
+    backend: str, tmp_path: Path, mongo_url: str | None
+) -> AsyncIterator[SqliteAnalyticsStore | MongoAnalyticsStore]:
+    if backend == "sqlite":
+        store: Any = SqliteAnalyticsStore(tmp_path / "analytics.db")
+    else:
+        assert mongo_url is not None
+        store = MongoAnalyticsStore(mongo_url, f"test_analytics_{uuid.uuid4().hex[:10]}")
+    await store.open()
+    yield store
+    if backend == "mongo":
+        await store.drop()
+    await store.close()
+
+
+def case(complaint_id: str, **changes: Any) -> Case:
+    values: dict[str, Any] = {
+        "case_id": f"case-{complaint_id}",
+        "complaint_id": complaint_id,
+        "ticket_no": "TS-20260401-0001",
+        "status": CaseStatus.REGISTERED,
+        "urgency": "normal",
+        "opened_at": T0,
+        "registered_at": T0,
+        "due_at": T0,
+    }
+    values.update(changes)
+    return Case.model_validate(values)
+
+
+async def test_outbox_returns_events_in_commit_order_until_marked(
+    resolution: ResolutionStore,
+) -> None:
+    events = [complaint_registered(f"c-{i}", at=T0) for i in range(5)]
+    async with resolution.unit_of_work() as uow:
+        await uow.add_events(events[:3])
+    async with resolution.unit_of_work() as uow:
+        await uow.add_events(events[3:])
+    pending = await resolution.pending_outbox(10)
+    assert [m.event_id for m in pending] == [e.event_id for e in events]
+    assert {m.topic for m in pending} == {INTAKE_EVENTS}
+    assert [m.key for m in pending] == [f"c-{i}" for i in range(5)]
+    assert pending[0].value == events[0].to_bytes()
+    assert await resolution.count_pending_outbox() == 5
+
+    await resolution.mark_published([m.position for m in pending[:2]])
+    assert [m.event_id for m in await resolution.pending_outbox(10)] == [
+        e.event_id for e in events[2:]
+    ]
+    assert [m.event_id for m in await resolution.pending_outbox(2)] == [
+        e.event_id for e in events[2:4]
+    ]
+    assert await resolution.count_pending_outbox() == 3
+
+
+async def test_requeue_sends_recent_events_again(resolution: ResolutionStore) -> None:
+    async with resolution.unit_of_work() as uow:
+        await uow.add_events([complaint_registered("c-1", at=T0)])
+    pending = await resolution.pending_outbox(10)
+    await resolution.mark_published([m.position for m in pending])
+    assert await resolution.requeue_since(datetime(2000, 1, 1, tzinfo=UTC)) == 1
+    assert [m.event_id for m in await resolution.pending_outbox(10)] == [pending[0].event_id]
+    await resolution.mark_published([m.position for m in pending])
+    assert await resolution.requeue_since(datetime(2999, 1, 1, tzinfo=UTC)) == 0
+
+
+async def test_a_failed_unit_of_work_leaves_nothing(resolution: ResolutionStore) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        async with resolution.unit_of_work() as uow:
+            assert await uow.claim("resolution", "e-1")
+            await uow.add_case(case("c-1"))
+            await uow.add_events([complaint_registered("c-1", at=T0)])
+            raise RuntimeError("boom")
+    assert await resolution.get_case("c-1") is None
+    assert await resolution.count_pending_outbox() == 0
+    async with resolution.unit_of_work() as uow:
+        assert await uow.claim("resolution", "e-1")  # the claim was rolled back too
+
+
+async def test_the_inbox_admits_an_event_once_per_consumer(resolution: ResolutionStore) -> None:
+    async with resolution.unit_of_work() as uow:
+        assert await uow.claim("resolution", "e-1")
+    async with resolution.unit_of_work() as uow:
+        assert not await uow.claim("resolution", "e-1")
+        assert await uow.claim("other-consumer", "e-1")
+
+
+async def test_cases_round_trip_and_save_checks_the_version(resolution: ResolutionStore) -> None:
+    async with resolution.unit_of_work() as uow:
+        await uow.add_case(case("c-1"))
+    stored = await resolution.get_case("c-1")
+    assert stored == case("c-1")
+    assert await resolution.count_cases() == 1
+    newer = stored.model_copy(update={"follow_ups": 1, "version": 2})
+    async with resolution.unit_of_work() as uow:
+        await uow.save_case(newer)
+    assert await resolution.get_case("c-1") == newer
+    with pytest.raises(ConflictError):
+        async with resolution.unit_of_work() as uow:
+            await uow.save_case(stored.model_copy(update={"follow_ups": 5, "version": 2}))
+    assert await resolution.get_case("c-1") == newer
+
+
+async def test_analytics_counts_each_event_once(
+    analytics: SqliteAnalyticsStore | MongoAnalyticsStore,
+) -> None:
+    assert await analytics.apply_increments(
+        consumer="analytics", event_id="e-1", increments={"a": 1, "b": 2}
+    )
+    assert not await analytics.apply_increments(
+        consumer="analytics", event_id="e-1", increments={"a": 1, "b": 2}
+    )
+    assert await analytics.apply_increments(
+        consumer="analytics", event_id="e-2", increments={"a": 3}
+    )
+    assert await analytics.counters() == {"a": 4, "b": 2}
+
+
+def test_notification_events_have_their_own_topic() -> None:
+    from shared.contracts.topics import topic_for
+
+    assert topic_for("notification.requested") == NOTIFICATIONS
