@@ -203,7 +203,7 @@ def _print_banner(settings: Settings, system: RunningSystem, url: str, *, demo: 
         f"  resolution  {url}/resolution/docs",
         f"  analytics   {url}/analytics/docs",
         f"  bus: {kafka} at {system.bootstrap}; store: {store}",
-        "Get a token:  complaints token --user alice --role agent"
+        f"Get a token:  {_command_name()} token --user alice --role agent"
         + (f" --data-dir {settings.data_dir}" if settings.data_dir != Settings().data_dir else ""),
         "Stop with Ctrl-C.",
     ]
@@ -215,6 +215,17 @@ def _print_banner(settings: Settings, system: RunningSystem, url: str, *, demo: 
         out.print("Demo tokens (valid 12 h):", highlight=False)
         for label, value in demo_tokens(settings).items():
             out.print(f"  {label:<16} {value}", highlight=False, soft_wrap=True)
+
+
+def _command_name() -> str:
+    """How the user can call this command again: `.venv/bin/complaints` after `make run`."""
+    executable = Path(sys.argv[0])
+    if executable.name != "complaints":
+        return "complaints"
+    try:
+        return str(executable.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return "complaints"
 
 
 def main() -> None:
