@@ -1,17 +1,81 @@
-"""The case that owns a complaint until its closed loop ends."""
+"""The case that owns a complaint until its closed loop ends, and the commands that move it.
+
+``decide`` is the one function of the aggregate: (case, command, actor, now) → the new
+case and what happened. It checks the step against the workflow table and the rules of
+each step (one named owner, findings before a remedy, approval rules); it does no I/O.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.resolution.domain.approvals import (
+    DEFAULT_SECOND_APPROVAL_ABOVE,
+    Approver,
+    approvals_complete,
+    check_approver,
+)
+from services.resolution.domain.workflow import (
+    CaseStatus,
+    IllegalStepError,
+    Step,
+    allowed_steps,
+    next_status,
+)
 from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
+from shared.vocab import Cause, Department
+
+__all__ = ["Case", "CaseStatus", "IllegalStepError", "Step"]
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+RemedyType = Literal[
+    "repair", "replacement", "refund", "compensation", "apology", "goodwill", "explanation"
+]
+SATISFIED_FROM = 3
+"""A rating of 3 or more (of 5) closes the case; below, it reopens one level up."""
 
 
-class CaseStatus(StrEnum):
-    REGISTERED = "registered"
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    actor: str
+    role: str
+    step: str
+    from_status: CaseStatus
+    to_status: CaseStatus
+    note: str = ""
+
+
+class Remedy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    types: list[RemedyType] = Field(min_length=1)
+    amount: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    message_to_customer: Text
+    proposed_by: str = ""
+
+
+class ApprovalRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    user: str
+    role: str
+    department: str | None = None
+    at: datetime
+
+
+class HoldPeriod(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    started: datetime
+    ended: datetime | None = None
+    reason: str = ""
 
 
 class Case(BaseModel):
@@ -27,6 +91,334 @@ class Case(BaseModel):
     due_at: datetime
     follow_ups: int = 0
     version: int = 1
+    department: Department | None = None
+    owner: str | None = None
+    escalation_level: int = 0
+    held_from: CaseStatus | None = None
+    holds: list[HoldPeriod] = Field(default_factory=list)
+    valid: bool | None = None
+    findings: str | None = None
+    causes: list[Cause] = Field(default_factory=list)
+    primary_cause: Cause | None = None
+    responsible_staff: str | None = None
+    touchpoint: str | None = None
+    remedy: Remedy | None = None
+    approvals: list[ApprovalRecord] = Field(default_factory=list)
+    rejection_reason: str | None = None
+    first_contact_at: datetime | None = None
+    resolved_at: datetime | None = None
+    satisfaction: int | None = None
+    feedback_comment: str | None = None
+    reopened: int = 0
+    closed_at: datetime | None = None
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+class CommandBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    note: Note = ""
+
+
+class Triage(CommandBase):
+    valid: bool
+    explanation: Note = Field(default="", description="Sent to the customer when not valid.")
+
+
+class Assign(CommandBase):
+    department: Department
+    owner: Text
+
+
+class Reassign(Assign):
+    pass
+
+
+class StartInvestigation(CommandBase):
+    pass
+
+
+class RecordFindings(CommandBase):
+    findings: Text
+    causes: list[Cause] = Field(min_length=1, max_length=4)
+    primary_cause: Cause
+    responsible_staff: Annotated[str, StringConstraints(max_length=50)] | None = None
+    touchpoint: Annotated[str, StringConstraints(max_length=50)] | None = None
+
+
+class ProposeRemedy(CommandBase):
+    types: list[RemedyType] = Field(min_length=1)
+    amount: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    message_to_customer: Text
+
+
+class SubmitForApproval(CommandBase):
+    pass
+
+
+class Approve(CommandBase):
+    pass
+
+
+class Reject(CommandBase):
+    reason: Text
+
+
+class StartExecution(CommandBase):
+    pass
+
+
+class Resolve(CommandBase):
+    customer_notified: Literal[True] = Field(
+        description="The loop closes only when the customer has been told."
+    )
+
+
+class RequestFeedback(CommandBase):
+    pass
+
+
+class RecordFeedback(CommandBase):
+    satisfaction: int = Field(ge=1, le=5)
+    comment: Note = ""
+
+
+class PutOnHold(CommandBase):
+    reason: Text
+
+
+class Resume(CommandBase):
+    pass
+
+
+class Escalate(CommandBase):
+    reason: Text
+
+
+class RecordContact(CommandBase):
+    summary: Text
+
+
+COMMANDS: dict[Step, type[CommandBase]] = {
+    Step.TRIAGE: Triage,
+    Step.ASSIGN: Assign,
+    Step.REASSIGN: Reassign,
+    Step.START_INVESTIGATION: StartInvestigation,
+    Step.RECORD_FINDINGS: RecordFindings,
+    Step.PROPOSE_REMEDY: ProposeRemedy,
+    Step.SUBMIT_FOR_APPROVAL: SubmitForApproval,
+    Step.APPROVE: Approve,
+    Step.REJECT: Reject,
+    Step.START_EXECUTION: StartExecution,
+    Step.RESOLVE: Resolve,
+    Step.REQUEST_FEEDBACK: RequestFeedback,
+    Step.RECORD_FEEDBACK: RecordFeedback,
+    Step.PUT_ON_HOLD: PutOnHold,
+    Step.RESUME: Resume,
+    Step.ESCALATE: Escalate,
+    Step.RECORD_CONTACT: RecordContact,
+}
+
+
+class Actor(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    user: str
+    role: str
+    department: str | None = None
+
+
+class StepRefusedError(PermissionError):
+    """The step is allowed now, but not for this person or not with these facts."""
+
+
+# -- the decision ------------------------------------------------------------------------
+
+
+def decide(
+    case: Case,
+    step: Step,
+    command: CommandBase,
+    *,
+    actor: Actor,
+    now: datetime,
+    second_approval_above: Decimal = DEFAULT_SECOND_APPROVAL_ABOVE,
+) -> Case:
+    """Apply one step; IllegalStepError (→ 409) or StepRefusedError (→ 403) otherwise."""
+    if step not in allowed_steps(case.status):
+        raise IllegalStepError(case.status, step)
+    if not isinstance(command, COMMANDS[step]):
+        raise TypeError(f"{step.value} takes a {COMMANDS[step].__name__} command")
+    check_actor(case, step, command, actor)
+    changes: dict[str, object] = {}
+    branch: dict[str, bool] = {}
+    match command:
+        case Triage(valid=valid):
+            branch["valid"] = valid
+            changes.update(valid=valid)
+            if not valid:
+                changes.update(closed_at=now)
+        case Assign(department=department, owner=owner):
+            changes.update(department=department, owner=owner)
+        case RecordFindings():
+            changes.update(
+                findings=command.findings,
+                causes=list(dict.fromkeys(command.causes)),
+                primary_cause=command.primary_cause,
+                responsible_staff=command.responsible_staff,
+                touchpoint=command.touchpoint,
+            )
+            if command.primary_cause not in command.causes:
+                raise StepRefusedError("the primary cause must be one of the causes")
+        case ProposeRemedy():
+            if not case.findings:
+                raise StepRefusedError("record the findings (cause) before proposing a remedy")
+            changes.update(
+                remedy=Remedy(
+                    types=command.types,
+                    amount=command.amount,
+                    message_to_customer=command.message_to_customer,
+                    proposed_by=actor.user,
+                ),
+                approvals=[],
+                rejection_reason=None,
+            )
+        case Approve():
+            approvals = _approve(case, actor, now)
+            changes.update(approvals=approvals)
+            branch["approvals_complete"] = approvals_complete(
+                [Approver(a.user, a.role, a.department) for a in approvals],
+                amount=case.remedy.amount if case.remedy else Decimal(0),
+                second_approval_above=second_approval_above,
+            )
+        case Reject(reason=reason):
+            _approver_check(case, actor)
+            changes.update(rejection_reason=reason, approvals=[])
+        case Resolve():
+            changes.update(resolved_at=now)
+        case RecordFeedback(satisfaction=satisfaction, comment=comment):
+            satisfied = satisfaction >= SATISFIED_FROM
+            branch["satisfied"] = satisfied
+            changes.update(satisfaction=satisfaction, feedback_comment=comment)
+            if satisfied:
+                changes.update(closed_at=now)
+            else:
+                changes.update(
+                    escalation_level=case.escalation_level + 1,
+                    reopened=case.reopened + 1,
+                    remedy=None,
+                    approvals=[],
+                )
+        case PutOnHold(reason=reason):
+            changes.update(
+                held_from=case.status, holds=[*case.holds, HoldPeriod(started=now, reason=reason)]
+            )
+        case Resume():
+            holds = list(case.holds)
+            if holds and holds[-1].ended is None:
+                holds[-1] = holds[-1].model_copy(update={"ended": now})
+            changes.update(held_from=None, holds=holds)
+        case Escalate():
+            changes.update(escalation_level=case.escalation_level + 1)
+        case RecordContact():
+            if case.first_contact_at is None:
+                changes.update(first_contact_at=now)
+    target = next_status(case.status, step, held_from=case.held_from, **branch)
+    entry = TimelineEntry(
+        at=now,
+        actor=actor.user,
+        role=actor.role,
+        step=step.value,
+        from_status=case.status,
+        to_status=target,
+        note=_note(command),
+    )
+    return case.model_copy(
+        update={
+            **changes,
+            "status": target,
+            "version": case.version + 1,
+            "timeline": [*case.timeline, entry],
+        }
+    )
+
+
+_OWNER_STEPS = frozenset(
+    {
+        Step.START_INVESTIGATION,
+        Step.RECORD_FINDINGS,
+        Step.PROPOSE_REMEDY,
+        Step.SUBMIT_FOR_APPROVAL,
+        Step.START_EXECUTION,
+        Step.RESOLVE,
+        Step.REQUEST_FEEDBACK,
+        Step.PUT_ON_HOLD,
+        Step.RESUME,
+    }
+)
+_CONTACT_STEPS = frozenset({Step.RECORD_FEEDBACK, Step.RECORD_CONTACT, Step.ESCALATE})
+_MANAGERS = frozenset({"general_manager", "admin"})
+
+
+def check_actor(case: Case, step: Step, command: CommandBase, actor: Actor) -> None:
+    """First-person responsibility: the named owner works the case, the head of its
+    department steers it, the general manager may do anything; approvals have their rules."""
+    if actor.role in _MANAGERS or step in (Step.APPROVE, Step.REJECT):
+        return
+    is_head = actor.role == "department_head"
+    owning = case.department.value if case.department else None
+    if step is Step.TRIAGE:
+        if actor.role in ("agent", "owner", "department_head"):
+            return
+    elif step in (Step.ASSIGN, Step.REASSIGN):
+        assert isinstance(command, Assign)
+        own_department = actor.department == command.department.value
+        if is_head and own_department and (step is Step.ASSIGN or actor.department == owning):
+            return
+        raise StepRefusedError("only the head of the department (or the GM) assigns its cases")
+    elif step in _OWNER_STEPS or step in _CONTACT_STEPS:
+        if actor.role == "owner" and actor.user == case.owner:
+            return
+        if is_head and actor.department == owning:
+            return
+        if step in _CONTACT_STEPS and actor.role == "agent":
+            return
+        if actor.role == "owner":
+            raise StepRefusedError(f"this case is owned by {case.owner}, not {actor.user}")
+    raise StepRefusedError(f"a {actor.role} may not {step.value} this case")
+
+
+def _approver_check(case: Case, actor: Actor) -> list[Approver]:
+    if case.remedy is None:
+        raise StepRefusedError("there is no remedy to decide on")
+    earlier = [Approver(a.user, a.role, a.department) for a in case.approvals]
+    try:
+        check_approver(
+            Approver(actor.user, actor.role, actor.department),
+            owning_department=case.department.value if case.department else "",
+            proposed_by=case.remedy.proposed_by,
+            earlier=earlier,
+        )
+    except PermissionError as exc:
+        raise StepRefusedError(str(exc)) from exc
+    return earlier
+
+
+def _approve(case: Case, actor: Actor, now: datetime) -> list[ApprovalRecord]:
+    _approver_check(case, actor)
+    record = ApprovalRecord(user=actor.user, role=actor.role, department=actor.department, at=now)
+    return [*case.approvals, record]
+
+
+def _note(command: CommandBase) -> str:
+    for field in ("reason", "explanation", "summary", "findings", "message_to_customer"):
+        value = getattr(command, field, None)
+        if value:
+            return str(value)
+    return command.note
 
 
 def closed_loop_due(registered_at: datetime, sla_hours: float) -> datetime:

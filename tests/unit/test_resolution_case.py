@@ -1,0 +1,196 @@
+"""The case aggregate: a whole closed loop by the people the manual names, and the refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from services.resolution.domain.case import (
+    Actor,
+    Approve,
+    Assign,
+    Case,
+    CaseStatus,
+    CommandBase,
+    Escalate,
+    IllegalStepError,
+    ProposeRemedy,
+    PutOnHold,
+    Reassign,
+    RecordContact,
+    RecordFeedback,
+    RecordFindings,
+    Reject,
+    RequestFeedback,
+    Resolve,
+    Resume,
+    StartExecution,
+    StartInvestigation,
+    Step,
+    StepRefusedError,
+    SubmitForApproval,
+    Triage,
+    decide,
+    open_case,
+)
+from shared.contracts.intake import ComplaintRegistered
+from shared.vocab import Cause, Department
+from tests.support.events import complaint_registered
+
+T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+AGENT = Actor(user="amy", role="agent")
+OWNER = Actor(user="olga", role="owner", department="after_sales")
+OTHER_OWNER = Actor(user="otto", role="owner", department="after_sales")
+HEAD = Actor(user="hu", role="department_head", department="after_sales")
+SALES_HEAD = Actor(user="sun", role="department_head", department="sales")
+GM = Actor(user="gao", role="general_manager")
+QUALITY = Actor(user="q", role="quality")
+
+
+def new_case() -> Case:
+    event = complaint_registered("c-1", at=T0)
+    return open_case(event.payload_as(ComplaintRegistered), case_id="k-1", now=T0, sla_hours=48)
+
+
+def run(case: Case, *steps: tuple[Step, CommandBase, Actor]) -> Case:
+    now = T0
+    for step, command, actor in steps:
+        now += timedelta(hours=1)
+        case = decide(case, step, command, actor=actor, now=now)
+    return case
+
+
+FINDINGS = RecordFindings(
+    findings="刹车盘磨损，上次保养未检查",
+    causes=[Cause.PRODUCT_QUALITY, Cause.SERVICE_ATTITUDE_EFFICIENCY],
+    primary_cause=Cause.SERVICE_ATTITUDE_EFFICIENCY,
+    responsible_staff="李技师",
+    touchpoint="repair",
+)
+
+
+def investigated(amount: int = 800) -> Case:
+    return run(
+        new_case(),
+        (Step.TRIAGE, Triage(valid=True), AGENT),
+        (Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+        (Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+        (Step.RECORD_FINDINGS, FINDINGS, OWNER),
+        (
+            Step.PROPOSE_REMEDY,
+            ProposeRemedy(
+                types=["repair", "apology"],
+                amount=Decimal(amount),
+                message_to_customer="免费更换刹车盘并致歉",
+            ),
+            OWNER,
+        ),
+        (Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
+    )
+
+
+def test_the_whole_closed_loop() -> None:
+    case = run(
+        investigated(),
+        (Step.APPROVE, Approve(), HEAD),
+        (Step.START_EXECUTION, StartExecution(), OWNER),
+        (Step.RECORD_CONTACT, RecordContact(summary="已电话告知客户处理方案"), OWNER),
+        (Step.RESOLVE, Resolve(customer_notified=True), OWNER),
+        (Step.REQUEST_FEEDBACK, RequestFeedback(), OWNER),
+        (Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=5, comment="满意"), AGENT),
+    )
+    assert case.status is CaseStatus.CLOSED
+    assert case.owner == "olga" and case.department is Department.AFTER_SALES
+    assert case.primary_cause is Cause.SERVICE_ATTITUDE_EFFICIENCY
+    assert [a.user for a in case.approvals] == ["hu"]
+    assert case.first_contact_at is not None and case.closed_at is not None
+    assert case.timeline[0].step == "triage" and len(case.timeline) == 12
+    assert case.timeline[-1].to_status is CaseStatus.CLOSED
+    assert case.version == 13
+
+
+def test_an_invalid_complaint_is_closed_with_its_explanation() -> None:
+    case = run(new_case(), (Step.TRIAGE, Triage(valid=False, explanation="非本店车辆"), AGENT))
+    assert case.status is CaseStatus.CLOSED and case.timeline[-1].note == "非本店车辆"
+
+
+def test_illegal_steps_name_the_allowed_ones() -> None:
+    with pytest.raises(IllegalStepError) as refused:
+        decide(new_case(), Step.APPROVE, Approve(), actor=HEAD, now=T0)
+    assert refused.value.allowed[0] is Step.TRIAGE
+
+
+@pytest.mark.parametrize(
+    ("step", "command", "actor", "reason"),
+    [
+        (Step.START_EXECUTION, StartExecution(), OTHER_OWNER, "owned by olga"),
+        (Step.ESCALATE, Escalate(reason="x"), QUALITY, "quality may not"),
+        (Step.REASSIGN, Reassign(department=Department.SALES, owner="sam"), SALES_HEAD, "head"),
+    ],
+)
+def test_first_person_responsibility(
+    step: Step, command: CommandBase, actor: Actor, reason: str
+) -> None:
+    approved = run(investigated(), (Step.APPROVE, Approve(), HEAD))
+    with pytest.raises(StepRefusedError, match=reason):
+        decide(approved, step, command, actor=actor, now=T0)
+
+
+def test_nobody_approves_their_own_proposal_and_heads_only_their_department() -> None:
+    case = investigated()
+    self_approving_head = Actor(user="olga", role="department_head", department="after_sales")
+    with pytest.raises(StepRefusedError, match="own proposal"):
+        decide(case, Step.APPROVE, Approve(), actor=self_approving_head, now=T0)
+    with pytest.raises(StepRefusedError, match="only the head of after_sales"):
+        decide(case, Step.APPROVE, Approve(), actor=SALES_HEAD, now=T0)
+    with pytest.raises(StepRefusedError):
+        decide(case, Step.APPROVE, Approve(), actor=OWNER, now=T0)
+
+
+def test_above_the_threshold_the_general_manager_approves_too() -> None:
+    case = run(investigated(amount=12_000), (Step.APPROVE, Approve(), HEAD))
+    assert case.status is CaseStatus.PENDING_APPROVAL
+    case = run(case, (Step.APPROVE, Approve(), GM))
+    assert case.status is CaseStatus.APPROVED
+
+
+def test_a_rejection_sends_the_remedy_back_with_its_reason() -> None:
+    case = run(investigated(), (Step.REJECT, Reject(reason="金额过高，先协商"), HEAD))
+    assert case.status is CaseStatus.PROPOSED and case.rejection_reason == "金额过高，先协商"
+
+
+def test_a_remedy_needs_findings_first() -> None:
+    case = run(
+        new_case(),
+        (Step.TRIAGE, Triage(valid=True), AGENT),
+        (Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+        (Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+    )
+    remedy = ProposeRemedy(types=["apology"], message_to_customer="致歉")
+    with pytest.raises(StepRefusedError, match="findings"):
+        decide(case, Step.PROPOSE_REMEDY, remedy, actor=OWNER, now=T0)
+
+
+def test_dissatisfaction_reopens_one_level_up() -> None:
+    case = run(
+        investigated(),
+        (Step.APPROVE, Approve(), HEAD),
+        (Step.START_EXECUTION, StartExecution(), OWNER),
+        (Step.RESOLVE, Resolve(customer_notified=True), OWNER),
+        (Step.REQUEST_FEEDBACK, RequestFeedback(), OWNER),
+        (Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=2, comment="没解决"), AGENT),
+    )
+    assert case.status is CaseStatus.INVESTIGATING
+    assert (case.escalation_level, case.reopened, case.remedy) == (1, 1, None)
+
+
+def test_hold_records_the_pause_and_resume_returns() -> None:
+    case = run(
+        investigated(),
+        (Step.PUT_ON_HOLD, PutOnHold(reason="等待客户提供行车记录"), OWNER),
+        (Step.RESUME, Resume(), OWNER),
+    )
+    assert case.status is CaseStatus.PENDING_APPROVAL
+    assert len(case.holds) == 1 and case.holds[0].ended is not None
