@@ -12,7 +12,11 @@ class NotFoundError(LookupError):
 
 
 class ConflictError(RuntimeError):
-    """A command conflicts with the current state (HTTP 409)."""
+    """A command conflicts with the current state (HTTP 409); ``extra`` joins the answer."""
+
+    def __init__(self, message: str, **extra: object) -> None:
+        super().__init__(message)
+        self.extra = extra
 
 
 class TransientStoreError(RuntimeError):

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     sla_hours: float = Field(
         default=48, gt=0, description="Registration to resolved-and-notified, in hours."
     )
+    second_approval_above: float = Field(
+        default=5000, ge=0, description="Remedies above this amount (CNY) also need the GM."
+    )
     startup_timeout: float = Field(
         default=20, gt=0, description="Seconds to wait for the broker and the store at start."
     )

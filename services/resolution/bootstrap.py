@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from services.resolution.handlers import handlers
 from services.resolution.routes import router
 from services.resolution.service import ResolutionService
@@ -14,8 +16,13 @@ from shared.settings import Settings
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRuntime:
     clock = clock or SystemClock()
     store = create_resolution_store(settings)
-    service = ResolutionService(store=store, clock=clock, sla_hours=settings.sla_hours)
-    return ServiceRuntime(
+    service = ResolutionService(
+        store=store,
+        clock=clock,
+        sla_hours=settings.sla_hours,
+        second_approval_above=Decimal(str(settings.second_approval_above)),
+    )
+    runtime = ServiceRuntime(
         name="resolution",
         settings=settings,
         store=store,
@@ -25,3 +32,5 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         app_state={"service": service},
         description="The seven-step workflow inside a 48-hour closed loop.",
     )
+    service.on_commit(runtime.relay.notify)
+    return runtime

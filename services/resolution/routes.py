@@ -1,14 +1,24 @@
-"""Resolution HTTP routes."""
+"""Resolution HTTP routes: my cases, the department queue, the approval inbox, the case
+detail with its timeline and SLA state, and one route per workflow step."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, status
+from pydantic import BaseModel
 
-from services.resolution.domain.case import Case
+from services.resolution.domain.case import COMMANDS, Actor, Case, CommandBase, StepRefusedError
+from services.resolution.domain.workflow import (
+    CaseStatus,
+    IllegalStepError,
+    Step,
+    allowed_steps,
+)
 from services.resolution.service import ResolutionService
 from shared.auth import Principal, Role, require_roles
+from shared.errors import ConflictError
 
 router = APIRouter(tags=["cases"])
 
@@ -20,6 +30,11 @@ CASE_READERS = require_roles(
     Role.QUALITY,
     Role.ADMIN,
 )
+CASE_WORKERS = require_roles(
+    Role.AGENT, Role.OWNER, Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER, Role.ADMIN
+)
+APPROVERS = require_roles(Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER, Role.ADMIN)
+WARN_SHARE = 0.75
 
 
 def get_service(request: Request) -> ResolutionService:
@@ -27,10 +42,143 @@ def get_service(request: Request) -> ResolutionService:
     return service
 
 
-@router.get("/cases/{complaint_id}", summary="The case that owns a complaint")
+Service = Annotated[ResolutionService, Depends(get_service)]
+
+
+class SlaState(BaseModel):
+    due_at: datetime
+    seconds_left: int
+    paused: bool
+    warned: bool
+    breached: bool
+
+
+class CaseView(Case):
+    allowed_steps: list[Step]
+    sla: SlaState
+
+
+def view(case: Case, now: datetime, sla_hours: float) -> CaseView:
+    paused = case.status is CaseStatus.ON_HOLD
+    held = sum(((h.ended or now) - h.started for h in case.holds), start=timedelta(0))
+    due = case.due_at + held
+    stop = case.resolved_at or case.closed_at or now
+    left = due - stop
+    warn_at = case.registered_at + timedelta(hours=sla_hours * WARN_SHARE) + held
+    return CaseView(
+        **case.model_dump(),
+        allowed_steps=allowed_steps(case.status),
+        sla=SlaState(
+            due_at=due,
+            seconds_left=int(left.total_seconds()),
+            paused=paused,
+            warned=stop >= warn_at,
+            breached=left.total_seconds() < 0,
+        ),
+    )
+
+
+def _now(request: Request) -> datetime:
+    now: datetime = request.app.state.clock.now()
+    return now
+
+
+def _sla_hours(request: Request) -> float:
+    hours: float = request.app.state.runtime.settings.sla_hours
+    return hours
+
+
+@router.get("/cases", summary="Cases: mine (owner), my department's (head), or filtered")
+async def list_cases(
+    request: Request,
+    service: Service,
+    principal: Annotated[Principal, Depends(CASE_READERS)],
+    mine: Annotated[bool, Query(description="Only cases I own.")] = False,
+    department: Annotated[str | None, Query(max_length=40)] = None,
+    status_in: Annotated[list[CaseStatus] | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[CaseView]:
+    if principal.role is Role.DEPARTMENT_HEAD:
+        department = principal.department.value if principal.department else None
+    cases = await service.list_cases(
+        owner=principal.user if mine or principal.role is Role.OWNER else None,
+        department=department,
+        statuses=status_in,
+        limit=limit,
+    )
+    return [view(case, _now(request), _sla_hours(request)) for case in cases]
+
+
+@router.get("/approvals", summary="The approval inbox: remedies waiting for my decision")
+async def approval_inbox(
+    request: Request,
+    service: Service,
+    principal: Annotated[Principal, Depends(APPROVERS)],
+) -> list[CaseView]:
+    department = principal.department.value if principal.department else None
+    cases = await service.list_cases(
+        department=department if principal.role is Role.DEPARTMENT_HEAD else None,
+        statuses=[CaseStatus.PENDING_APPROVAL],
+    )
+    waiting = [c for c in cases if all(a.user != principal.user for a in c.approvals)]
+    return [view(case, _now(request), _sla_hours(request)) for case in waiting]
+
+
+@router.get("/cases/{complaint_id}", summary="A case with its timeline, SLA state and next steps")
 async def get_case(
     complaint_id: str,
-    service: Annotated[ResolutionService, Depends(get_service)],
+    request: Request,
+    service: Service,
     _: Annotated[Principal, Depends(CASE_READERS)],
-) -> Case:
-    return await service.get_case(complaint_id)
+) -> CaseView:
+    return view(await service.get_case(complaint_id), _now(request), _sla_hours(request))
+
+
+def _step_route(step: Step, command_model: type[CommandBase]) -> None:
+    readers = APPROVERS if step in (Step.APPROVE, Step.REJECT) else CASE_WORKERS
+
+    async def take_step(
+        complaint_id: str,
+        request: Request,
+        service: Service,
+        principal: Annotated[Principal, Depends(readers)],
+        command: Annotated[command_model, Body()],  # type: ignore[valid-type]
+        if_match: Annotated[
+            int | None,
+            Header(alias="If-Match", description="The case version you saw; 409 if it moved on."),
+        ] = None,
+    ) -> CaseView:
+        actor = Actor(
+            user=principal.user,
+            role=principal.role.value,
+            department=principal.department.value if principal.department else None,
+        )
+        try:
+            case = await service.take_step(
+                complaint_id, step, command, actor=actor, expected_version=if_match
+            )
+        except IllegalStepError as exc:
+            allowed = [s.value for s in exc.allowed]
+            raise ConflictError(str(exc), allowed_steps=allowed) from exc
+        except StepRefusedError as exc:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+        return view(case, _now(request), _sla_hours(request))
+
+    # the two annotations name this closure's locals, which string annotations cannot reach
+    take_step.__annotations__["principal"] = Annotated[Principal, Depends(readers)]
+    take_step.__annotations__["command"] = Annotated[command_model, Body()]
+    router.add_api_route(
+        f"/cases/{{complaint_id}}/{step.value}",
+        take_step,
+        methods=["POST"],
+        name=f"case_{step.value}",
+        summary=f"{step.value.replace('_', ' ').capitalize()}",
+        responses={
+            403: {"description": "not yours to do"},
+            409: {"description": "not allowed now (names the allowed steps) or changed meanwhile"},
+        },
+    )
+
+
+for _step, _model in COMMANDS.items():
+    _step_route(_step, _model)

@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from uuid import uuid4
 
-from services.resolution.domain.case import Case, add_follow_up, open_case
+from services.resolution.domain.approvals import DEFAULT_SECOND_APPROVAL_ABOVE
+from services.resolution.domain.case import (
+    Actor as CaseActor,
+)
+from services.resolution.domain.case import (
+    Case,
+    CaseStatus,
+    CommandBase,
+    Step,
+    add_follow_up,
+    decide,
+    open_case,
+)
 from services.resolution.store import ResolutionStore
 from shared.clock import Clock
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
-from shared.contracts.resolution import CASE_OPENED, CaseOpened
-from shared.errors import NotFoundError
+from shared.contracts.resolution import (
+    CASE_CLOSED,
+    CASE_OPENED,
+    STEP_EVENTS,
+    CaseOpened,
+    CaseStepTaken,
+)
+from shared.errors import ConflictError, NotFoundError
 
 SERVICE = "resolution"
 
 
 class ResolutionService:
-    def __init__(self, *, store: ResolutionStore, clock: Clock, sla_hours: float) -> None:
+    def __init__(
+        self,
+        *,
+        store: ResolutionStore,
+        clock: Clock,
+        sla_hours: float,
+        second_approval_above: Decimal = DEFAULT_SECOND_APPROVAL_ABOVE,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._sla_hours = sla_hours
+        self._second_approval_above = second_approval_above
+        self._on_commit = on_commit
 
     async def on_complaint_registered(self, event: EventEnvelope) -> bool:
         """Open the case; False when this event (or this complaint) was seen before."""
@@ -50,6 +81,55 @@ class ResolutionService:
             await uow.save_case(add_follow_up(case, update))
         return True
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Called after each committed command (the relay publishes at once)."""
+        self._on_commit = callback
+
+    async def take_step(
+        self,
+        complaint_id: str,
+        step: Step,
+        command: CommandBase,
+        *,
+        actor: CaseActor,
+        expected_version: int | None = None,
+    ) -> Case:
+        """One command on one case: decided, saved (optimistically) and published together."""
+        async with self._store.unit_of_work() as uow:
+            case = await uow.get_case(complaint_id)
+            if case is None:
+                raise NotFoundError(f"no case for complaint {complaint_id}")
+            if expected_version is not None and case.version != expected_version:
+                raise ConflictError(
+                    f"the case is at version {case.version}, not {expected_version}:"
+                    " reload it and try again"
+                )
+            now = self._clock.now()
+            updated = decide(
+                case,
+                step,
+                command,
+                actor=actor,
+                now=now,
+                second_approval_above=self._second_approval_above,
+            )
+            await uow.save_case(updated)
+            await uow.add_events(_step_events(updated, step, actor=actor, now=now))
+        self._on_commit()
+        return updated
+
+    async def list_cases(
+        self,
+        *,
+        owner: str | None = None,
+        department: str | None = None,
+        statuses: list[CaseStatus] | None = None,
+        limit: int = 200,
+    ) -> list[Case]:
+        return await self._store.list_cases(
+            owner=owner, department=department, statuses=statuses, limit=limit
+        )
+
     async def get_case(self, complaint_id: str) -> Case:
         case = await self._store.get_case(complaint_id)
         if case is None:
@@ -73,3 +153,51 @@ def _opened_event(case: Case, *, cause: EventEnvelope) -> EventEnvelope:
         occurred_at=case.opened_at,
         cause=cause,
     )
+
+
+def _step_events(case: Case, step: Step, *, actor: CaseActor, now: datetime) -> list[EventEnvelope]:
+    entry = case.timeline[-1]
+    payload = CaseStepTaken(
+        complaint_id=case.complaint_id,
+        case_id=case.case_id,
+        ticket_no=case.ticket_no,
+        step=step.value,
+        from_status=entry.from_status.value,
+        to_status=entry.to_status.value,
+        actor=actor.user,
+        role=actor.role,
+        at=now,
+        note=entry.note,
+        department=case.department.value if case.department else None,
+        owner=case.owner,
+        escalation_level=case.escalation_level,
+        causes=[c.value for c in case.causes],
+        primary_cause=case.primary_cause.value if case.primary_cause else None,
+        remedy_types=list(case.remedy.types) if case.remedy else [],
+        remedy_amount=str(case.remedy.amount) if case.remedy else None,
+        satisfaction=case.satisfaction,
+    )
+    who = Actor(id=actor.user, role=actor.role)
+    events = [
+        new_event(
+            payload=payload,
+            event_type=STEP_EVENTS[step.value],
+            complaint_id=case.complaint_id,
+            actor=who,
+            producer=SERVICE,
+            occurred_at=now,
+        )
+    ]
+    if entry.to_status is CaseStatus.CLOSED:
+        events.append(
+            new_event(
+                payload=payload,
+                event_type=CASE_CLOSED,
+                complaint_id=case.complaint_id,
+                actor=who,
+                producer=SERVICE,
+                occurred_at=now,
+                cause=events[0],
+            )
+        )
+    return events

@@ -8,7 +8,7 @@ from typing import Protocol
 
 import aiosqlite
 
-from services.resolution.domain.case import Case
+from services.resolution.domain.case import Case, CaseStatus
 from shared.contracts.envelope import EventEnvelope
 from shared.errors import ConflictError
 from shared.settings import Settings
@@ -39,6 +39,17 @@ class ResolutionStore(OpenableStore, Protocol):
     async def get_case(self, complaint_id: str) -> Case | None: ...
 
     async def count_cases(self) -> int: ...
+
+    async def list_cases(
+        self,
+        *,
+        owner: str | None = None,
+        department: str | None = None,
+        statuses: Sequence[CaseStatus] | None = None,
+        limit: int = 200,
+    ) -> list[Case]:
+        """Cases matching every given filter, the most urgent deadline first."""
+        ...
 
 
 # -- SQLite --------------------------------------------------------------------------
@@ -122,6 +133,30 @@ class SqliteResolutionStore(SqliteStore):
         row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def list_cases(
+        self,
+        *,
+        owner: str | None = None,
+        department: str | None = None,
+        statuses: Sequence[CaseStatus] | None = None,
+        limit: int = 200,
+    ) -> list[Case]:
+        clauses, params = ["1 = 1"], []
+        if owner:
+            clauses.append("json_extract(doc, '$.owner') = ?")
+            params.append(owner)
+        if department:
+            clauses.append("json_extract(doc, '$.department') = ?")
+            params.append(department)
+        if statuses:
+            clauses.append(f"status IN ({', '.join('?' for _ in statuses)})")
+            params.extend(s.value for s in statuses)
+        cursor = await self.conn.execute(
+            f"SELECT doc FROM cases WHERE {' AND '.join(clauses)} ORDER BY due_at LIMIT ?",
+            (*params, limit),
+        )
+        return [Case.model_validate_json(row["doc"]) for row in await cursor.fetchall()]
+
 
 # -- MongoDB -------------------------------------------------------------------------
 
@@ -178,6 +213,24 @@ class MongoResolutionStore(MongoStore):
 
     async def count_cases(self) -> int:
         return await self.db.cases.count_documents({})
+
+    async def list_cases(
+        self,
+        *,
+        owner: str | None = None,
+        department: str | None = None,
+        statuses: Sequence[CaseStatus] | None = None,
+        limit: int = 200,
+    ) -> list[Case]:
+        selector: dict[str, object] = {}
+        if owner:
+            selector["owner"] = owner
+        if department:
+            selector["department"] = department
+        if statuses:
+            selector["status"] = {"$in": [s.value for s in statuses]}
+        cursor = self.db.cases.find(selector).sort("due_at", 1).limit(limit)
+        return [case async for doc in cursor if (case := _case_from_doc(doc)) is not None]
 
 
 def create_resolution_store(settings: Settings) -> ResolutionStore:

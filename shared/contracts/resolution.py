@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 CASE_OPENED: Final = "case.opened"
 
@@ -20,3 +20,52 @@ class CaseOpened(BaseModel):
     status: str
     opened_at: datetime
     due_at: datetime
+
+
+CASE_CLOSED: Final = "case.closed"
+
+STEP_EVENTS: Final[dict[str, str]] = {
+    "triage": "case.triaged",
+    "assign": "case.assigned",
+    "reassign": "case.reassigned",
+    "start_investigation": "case.investigation_started",
+    "record_findings": "case.findings_recorded",
+    "propose_remedy": "case.remedy_proposed",
+    "submit_for_approval": "case.submitted_for_approval",
+    "approve": "case.remedy_approved",
+    "reject": "case.remedy_rejected",
+    "start_execution": "case.execution_started",
+    "resolve": "case.resolved",
+    "request_feedback": "case.feedback_requested",
+    "record_feedback": "case.feedback_recorded",
+    "put_on_hold": "case.put_on_hold",
+    "resume": "case.resumed",
+    "escalate": "case.escalated",
+    "record_contact": "case.customer_contacted",
+}
+"""Each workflow step, as the event (past tense) it publishes."""
+
+
+class CaseStepTaken(BaseModel):
+    """A step of the handling flow was taken; carries what reports and notifications need."""
+
+    model_config = ConfigDict(frozen=True)
+
+    complaint_id: str
+    case_id: str
+    ticket_no: str
+    step: str
+    from_status: str
+    to_status: str
+    actor: str
+    role: str
+    at: datetime
+    note: str = ""
+    department: str | None = None
+    owner: str | None = None
+    escalation_level: int = 0
+    causes: list[str] = Field(default_factory=list)
+    primary_cause: str | None = None
+    remedy_types: list[str] = Field(default_factory=list)
+    remedy_amount: str | None = None
+    satisfaction: int | None = None

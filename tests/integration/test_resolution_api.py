@@ -1,0 +1,180 @@
+"""The closed loop over HTTP on a real SQLite store: every step by the person the manual
+names, 409 for a step out of turn or a stale version, 403 for the wrong person."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from services.resolution.bootstrap import bootstrap
+from shared.auth import Principal, Role
+from shared.contracts.envelope import EventEnvelope
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.vocab import Department
+from tests.support.events import complaint_registered
+
+PEOPLE = {
+    "agent": Principal(user="amy", role=Role.AGENT),
+    "owner": Principal(user="olga", role=Role.OWNER, department=Department.AFTER_SALES),
+    "other_owner": Principal(user="otto", role=Role.OWNER, department=Department.AFTER_SALES),
+    "head": Principal(user="hu", role=Role.DEPARTMENT_HEAD, department=Department.AFTER_SALES),
+    "sales_head": Principal(user="sun", role=Role.DEPARTMENT_HEAD, department=Department.SALES),
+    "gm": Principal(user="gao", role=Role.GENERAL_MANAGER),
+    "quality": Principal(user="q", role=Role.QUALITY),
+}
+
+
+@pytest.fixture
+async def resolution(make_settings: Callable[..., Settings]) -> AsyncIterator[ServiceRuntime]:
+    runtime = bootstrap(make_settings())
+    await runtime.store.open()
+    await runtime.app.state.service.on_complaint_registered(complaint_registered("c-1"))
+    try:
+        yield runtime
+    finally:
+        await runtime.store.close()
+
+
+@pytest.fixture
+async def http(resolution: ServiceRuntime) -> AsyncIterator[Callable[..., Any]]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=resolution.app), base_url="http://resolution"
+    ) as client:
+
+        async def call(
+            who: str, step: str, body: dict[str, Any] | None = None, **headers: str
+        ) -> httpx.Response:
+            token = resolution.tokens.issue(PEOPLE[who])
+            return await client.post(
+                f"/cases/c-1/{step}",
+                json=body or {},
+                headers={"Authorization": f"Bearer {token}", **headers},
+            )
+
+        call.client = client  # type: ignore[attr-defined]
+        yield call
+
+
+def ok(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def investigate(http: Callable[..., Any], amount: int = 800) -> None:
+    ok(await http("agent", "triage", {"valid": True}))
+    ok(await http("head", "assign", {"department": "after_sales", "owner": "olga"}))
+    ok(await http("owner", "start_investigation"))
+    ok(
+        await http(
+            "owner",
+            "record_findings",
+            {
+                "findings": "保养时漏检刹车盘",
+                "causes": ["service_attitude_efficiency", "product_quality"],
+                "primary_cause": "service_attitude_efficiency",
+            },
+        )
+    )
+    ok(
+        await http(
+            "owner",
+            "propose_remedy",
+            {"types": ["repair", "apology"], "amount": amount, "message_to_customer": "免费更换"},
+        )
+    )
+    ok(await http("owner", "submit_for_approval"))
+
+
+async def test_the_whole_loop_over_http_publishes_each_step(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    await investigate(http)
+    ok(await http("head", "approve"))
+    ok(await http("owner", "start_execution"))
+    ok(await http("owner", "resolve", {"customer_notified": True}))
+    ok(await http("owner", "request_feedback"))
+    closed = ok(await http("agent", "record_feedback", {"satisfaction": 4, "comment": "满意"}))
+    assert closed["status"] == "closed"
+    assert closed["allowed_steps"] == []
+    assert closed["sla"]["breached"] is False
+    assert [e["step"] for e in closed["timeline"]][-1] == "record_feedback"
+
+    types = [
+        EventEnvelope.from_bytes(m.value).type for m in await resolution.store.pending_outbox(100)
+    ]
+    assert types[0] == "case.opened"
+    assert "case.remedy_approved" in types
+    assert types[-2:] == ["case.feedback_recorded", "case.closed"]
+
+
+async def test_a_step_out_of_turn_is_409_naming_the_allowed_steps(
+    http: Callable[..., Any],
+) -> None:
+    response = await http("head", "approve")
+    assert response.status_code == 409
+    assert response.json()["allowed_steps"][0] == "triage"
+
+
+async def test_the_wrong_person_is_403(http: Callable[..., Any]) -> None:
+    await investigate(http)
+    assert (await http("sales_head", "approve")).status_code == 403
+    assert (await http("owner", "approve")).status_code == 403  # role not an approver
+    assert (await http("quality", "escalate", {"reason": "x"})).status_code == 403
+    ok(await http("head", "approve"))
+    assert (await http("other_owner", "start_execution")).status_code == 403
+
+
+async def test_bad_command_bodies_are_422_with_field_paths(http: Callable[..., Any]) -> None:
+    response = await http("agent", "triage", {"valid": "perhaps"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "body.valid"
+
+
+async def test_above_the_threshold_the_gm_must_approve_too(http: Callable[..., Any]) -> None:
+    await investigate(http, amount=12_000)
+    assert ok(await http("head", "approve"))["status"] == "pending_approval"
+    assert ok(await http("gm", "approve"))["status"] == "approved"
+
+
+async def test_concurrent_conflicting_commands_one_wins(http: Callable[..., Any]) -> None:
+    await investigate(http)
+    approve, reject = await asyncio.gather(
+        http("head", "approve"), http("gm", "reject", {"reason": "太贵"})
+    )
+    assert sorted([approve.status_code, reject.status_code]) == [200, 409]
+
+
+async def test_a_stale_version_is_409(http: Callable[..., Any]) -> None:
+    triaged = ok(await http("agent", "triage", {"valid": True}))
+    stale = str(triaged["version"] - 1)
+    response = await http(
+        "head", "assign", {"department": "after_sales", "owner": "olga"}, **{"If-Match": stale}
+    )
+    assert response.status_code == 409
+
+
+async def test_queues_and_the_approval_inbox(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    await investigate(http)
+    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
+
+    async def get(who: str, path: str) -> list[dict[str, Any]]:
+        token = resolution.tokens.issue(PEOPLE[who])
+        response = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        result: list[dict[str, Any]] = response.json()
+        return result
+
+    assert [c["complaint_id"] for c in await get("owner", "/cases")] == ["c-1"]
+    assert await get("other_owner", "/cases") == []
+    assert [c["complaint_id"] for c in await get("head", "/approvals")] == ["c-1"]
+    assert await get("sales_head", "/approvals") == []
+    ok(await http("head", "approve"))
+    assert await get("head", "/approvals") == []
