@@ -7,8 +7,10 @@ Each service's ``bootstrap`` builds a :class:`ServiceRuntime` (its composition r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +37,26 @@ from shared.web.problems import install_problem_handlers, problem
 log = structlog.get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """A job the service runs every ``seconds`` while it is up (e.g. the SLA sweeper)."""
+
+    name: str
+    seconds: float
+    run: Callable[[], Awaitable[object]]
+
+
+async def _every(job: Periodic) -> None:
+    while True:
+        try:
+            await job.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("periodic job failed", job=job.name, error=str(exc))
+        await asyncio.sleep(job.seconds)
+
+
 Handlers = Mapping[str, Apply]
 """Event type → the function that applies it; the topics follow from the types."""
 
@@ -50,6 +72,7 @@ class ServiceRuntime:
         routers: Sequence[APIRouter],
         handlers: Handlers | None = None,
         app_state: dict[str, Any] | None = None,
+        periodic: Sequence[Periodic] = (),
         description: str = "",
     ) -> None:
         self.name = name
@@ -70,6 +93,8 @@ class ServiceRuntime:
         )
         self.app = self._create_app(routers, app_state or {}, description)
         self._started = False
+        self._periodic = list(periodic)
+        self._tasks: list[asyncio.Task[None]] = []
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -93,6 +118,9 @@ class ServiceRuntime:
             broker = self.attach(create_broker(bootstrap, client_id=f"complaints-{self.name}"))
             await broker.start()
             self.relay.start()
+            self._tasks = [
+                asyncio.create_task(_every(job), name=job.name) for job in self._periodic
+            ]
         except BaseException:
             await self.stop()
             raise
@@ -100,6 +128,12 @@ class ServiceRuntime:
         log.info("service started", service=self.name, bootstrap=bootstrap)
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
         await self.relay.stop()
         if self._broker is not None:
             await self._broker.stop()

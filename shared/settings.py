@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     second_approval_above: float = Field(
         default=5000, ge=0, description="Remedies above this amount (CNY) also need the GM."
     )
+    sla_sweep_seconds: float = Field(
+        default=15, gt=0, description="How often resolution looks for SLA deadlines that came."
+    )
     startup_timeout: float = Field(
         default=20, gt=0, description="Seconds to wait for the broker and the store at start."
     )

@@ -9,7 +9,7 @@ from services.resolution.routes import router
 from services.resolution.service import ResolutionService
 from services.resolution.store import create_resolution_store
 from shared.clock import Clock, SystemClock
-from shared.runtime import ServiceRuntime
+from shared.runtime import Periodic, ServiceRuntime
 from shared.settings import Settings
 
 
@@ -31,6 +31,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         handlers=handlers(service),
         app_state={"service": service},
         description="The seven-step workflow inside a 48-hour closed loop.",
+        periodic=[Periodic("sla-sweeper", settings.sla_sweep_seconds, service.sweep)],
     )
     service.on_commit(runtime.relay.notify)
     return runtime

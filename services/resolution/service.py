@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
@@ -16,10 +16,18 @@ from services.resolution.domain.case import (
     CaseStatus,
     CommandBase,
     Step,
+    TimelineEntry,
     add_follow_up,
     decide,
     open_case,
 )
+from services.resolution.domain.milestones import (
+    DueMilestone,
+    Milestone,
+    due_milestones,
+    next_deadline,
+)
+from services.resolution.domain.sla import SlaPolicy
 from services.resolution.store import ResolutionStore
 from shared.clock import Clock
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
@@ -27,11 +35,13 @@ from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
 from shared.contracts.resolution import (
     CASE_CLOSED,
     CASE_OPENED,
+    SLA_EVENTS,
     STEP_EVENTS,
     CaseOpened,
+    CaseSlaMilestone,
     CaseStepTaken,
 )
-from shared.errors import ConflictError, NotFoundError
+from shared.errors import ConflictError, NotFoundError, TransientStoreError
 
 SERVICE = "resolution"
 
@@ -44,6 +54,7 @@ class ResolutionService:
         clock: Clock,
         sla_hours: float,
         second_approval_above: Decimal = DEFAULT_SECOND_APPROVAL_ABOVE,
+        policy: SlaPolicy | None = None,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
@@ -51,6 +62,7 @@ class ResolutionService:
         self._sla_hours = sla_hours
         self._second_approval_above = second_approval_above
         self._on_commit = on_commit
+        self._policy = policy or SlaPolicy(resolve_hours=sla_hours)
 
     async def on_complaint_registered(self, event: EventEnvelope) -> bool:
         """Open the case; False when this event (or this complaint) was seen before."""
@@ -60,8 +72,10 @@ class ResolutionService:
                 return False
             if await uow.get_case(complaint.complaint_id) is not None:
                 return False  # a re-registration of the same complaint opens nothing new
-            case = open_case(
-                complaint, case_id=str(uuid4()), now=self._clock.now(), sla_hours=self._sla_hours
+            now = self._clock.now()
+            case = self._scheduled(
+                open_case(complaint, case_id=str(uuid4()), now=now, sla_hours=self._sla_hours),
+                now,
             )
             await uow.add_case(case)
             await uow.add_events([_opened_event(case, cause=event)])
@@ -105,18 +119,54 @@ class ResolutionService:
                     " reload it and try again"
                 )
             now = self._clock.now()
-            updated = decide(
-                case,
-                step,
-                command,
-                actor=actor,
-                now=now,
-                second_approval_above=self._second_approval_above,
+            updated = self._scheduled(
+                decide(
+                    case,
+                    step,
+                    command,
+                    actor=actor,
+                    now=now,
+                    second_approval_above=self._second_approval_above,
+                ),
+                now,
             )
             await uow.save_case(updated)
             await uow.add_events(_step_events(updated, step, actor=actor, now=now))
         self._on_commit()
         return updated
+
+    async def sweep(self, limit: int = 100) -> int:
+        """Fire every SLA milestone that has come, once; returns how many fired.
+
+        Safe to run after a restart and on several instances at once: a milestone is
+        recorded on the case in the same write as its event, under the case's version.
+        """
+        now = self._clock.now()
+        fired = 0
+        for due in await self._store.due_cases(now, limit):
+            try:
+                async with self._store.unit_of_work() as uow:
+                    case = await uow.get_case(due.complaint_id)
+                    if case is None:
+                        continue
+                    milestones = due_milestones(case, self._policy, now)
+                    updated = self._scheduled(_fire(case, milestones, now), now)
+                    if updated == case:
+                        continue
+                    await uow.save_case(updated)
+                    await uow.add_events(_milestone_events(updated, milestones, now))
+            except (ConflictError, TransientStoreError):
+                continue  # someone else moved the case; the next sweep looks again
+            fired += len(milestones)
+        if fired:
+            self._on_commit()
+        return fired
+
+    def _scheduled(self, case: Case, now: datetime) -> Case:
+        upcoming = next_deadline(case, self._policy, now)
+        return case.model_copy(
+            update={"next_deadline_at": upcoming.astimezone(UTC) if upcoming else None}
+        )
 
     async def list_cases(
         self,
@@ -201,3 +251,60 @@ def _step_events(case: Case, step: Step, *, actor: CaseActor, now: datetime) -> 
             )
         )
     return events
+
+
+def _fire(case: Case, milestones: list[DueMilestone], now: datetime) -> Case:
+    if not milestones:
+        return case
+    level = case.escalation_level
+    entries = list(case.timeline)
+    for due in milestones:
+        if due.milestone is Milestone.BREACH:
+            level = max(level, 1)
+        elif due.milestone is Milestone.GM_ESCALATION:
+            level = max(level, 2)
+        entries.append(
+            TimelineEntry(
+                at=now,
+                actor="sla",
+                role="system",
+                step=f"sla_{due.milestone.value}",
+                from_status=case.status,
+                to_status=case.status,
+                note=f"due {due.due_at.isoformat()}; {due.notify} notified",
+            )
+        )
+    return case.model_copy(
+        update={
+            "sla_fired": [*case.sla_fired, *(m.milestone.value for m in milestones)],
+            "escalation_level": level,
+            "timeline": entries,
+            "version": case.version + 1,
+        }
+    )
+
+
+def _milestone_events(
+    case: Case, milestones: list[DueMilestone], now: datetime
+) -> list[EventEnvelope]:
+    return [
+        new_event(
+            payload=CaseSlaMilestone(
+                complaint_id=case.complaint_id,
+                case_id=case.case_id,
+                ticket_no=case.ticket_no,
+                milestone=due.milestone.value,
+                due_at=due.due_at,
+                notify=due.notify,
+                owner=case.owner,
+                department=case.department.value if case.department else None,
+                escalation_level=case.escalation_level,
+            ),
+            event_type=SLA_EVENTS[due.milestone.value],
+            complaint_id=case.complaint_id,
+            actor=Actor.service(SERVICE),
+            producer=SERVICE,
+            occurred_at=now,
+        )
+        for due in milestones
+    ]

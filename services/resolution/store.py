@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from typing import Protocol
 
 import aiosqlite
@@ -14,7 +15,7 @@ from shared.errors import ConflictError
 from shared.settings import Settings
 from shared.storage.base import OpenableStore
 from shared.storage.mongo import MongoStore, MongoTx
-from shared.storage.sqlite import SqliteStore
+from shared.storage.sqlite import SqliteStore, sortable_instant
 
 
 class ResolutionUnitOfWork(Protocol):
@@ -39,6 +40,10 @@ class ResolutionStore(OpenableStore, Protocol):
     async def get_case(self, complaint_id: str) -> Case | None: ...
 
     async def count_cases(self) -> int: ...
+
+    async def due_cases(self, now: datetime, limit: int = 100) -> list[Case]:
+        """Cases whose next SLA deadline has come (an indexed query)."""
+        ...
 
     async def list_cases(
         self,
@@ -67,8 +72,8 @@ class _SqliteUnitOfWork:
 
     async def add_case(self, case: Case) -> None:
         await self._conn.execute(
-            "INSERT INTO cases (complaint_id, case_id, status, due_at, version, doc)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO cases (complaint_id, case_id, status, due_at, version, doc,"
+            " next_deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 case.complaint_id,
                 case.case_id,
@@ -76,18 +81,20 @@ class _SqliteUnitOfWork:
                 case.due_at.isoformat(),
                 case.version,
                 case.model_dump_json(),
+                _deadline(case),
             ),
         )
 
     async def save_case(self, case: Case) -> None:
         cursor = await self._conn.execute(
-            "UPDATE cases SET status = ?, due_at = ?, version = ?, doc = ?"
+            "UPDATE cases SET status = ?, due_at = ?, version = ?, doc = ?, next_deadline_at = ?"
             " WHERE complaint_id = ? AND version = ?",
             (
                 case.status.value,
                 case.due_at.isoformat(),
                 case.version,
                 case.model_dump_json(),
+                _deadline(case),
                 case.complaint_id,
                 case.version - 1,
             ),
@@ -97,6 +104,10 @@ class _SqliteUnitOfWork:
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await SqliteStore.add_outbox(self._conn, events)
+
+
+def _deadline(case: Case) -> str | None:
+    return sortable_instant(case.next_deadline_at) if case.next_deadline_at else None
 
 
 async def _sqlite_get_case(conn: aiosqlite.Connection, complaint_id: str) -> Case | None:
@@ -119,6 +130,21 @@ class SqliteResolutionStore(SqliteStore):
         """,
         "CREATE INDEX IF NOT EXISTS cases_due ON cases (status, due_at)",
     )
+    added_columns = ("ALTER TABLE cases ADD COLUMN next_deadline_at TEXT",)
+    indexes = ("CREATE INDEX IF NOT EXISTS cases_next_deadline ON cases (next_deadline_at)",)
+
+    async def open(self) -> None:
+        await super().open()
+        for statement in self.indexes:
+            await self.conn.execute(statement)
+
+    async def due_cases(self, now: datetime, limit: int = 100) -> list[Case]:
+        cursor = await self.conn.execute(
+            "SELECT doc FROM cases WHERE next_deadline_at IS NOT NULL AND next_deadline_at <= ?"
+            " ORDER BY next_deadline_at LIMIT ?",
+            (sortable_instant(now), limit),
+        )
+        return [Case.model_validate_json(row["doc"]) for row in await cursor.fetchall()]
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[ResolutionUnitOfWork]:
@@ -199,7 +225,16 @@ class _MongoUnitOfWork:
 
 
 class MongoResolutionStore(MongoStore):
+    async def due_cases(self, now: datetime, limit: int = 100) -> list[Case]:
+        cursor = (
+            self.db.cases.find({"next_deadline_at": {"$ne": None, "$lte": now}})
+            .sort("next_deadline_at", 1)
+            .limit(limit)
+        )
+        return [case async for doc in cursor if (case := _case_from_doc(doc)) is not None]
+
     async def create_indexes(self) -> None:
+        await self.db.cases.create_index("next_deadline_at")
         await self.db.cases.create_index("case_id", unique=True)
         await self.db.cases.create_index([("status", 1), ("due_at", 1)])
 

@@ -69,3 +69,28 @@ class CaseStepTaken(BaseModel):
     remedy_types: list[str] = Field(default_factory=list)
     remedy_amount: str | None = None
     satisfaction: int | None = None
+
+
+SLA_EVENTS: Final[dict[str, str]] = {
+    "first_contact_overdue": "case.first_contact_overdue",
+    "owner_overdue": "case.owner_overdue",
+    "warning": "case.sla_warning",
+    "breach": "case.sla_breached",
+    "gm_escalation": "case.escalated_to_general_manager",
+}
+
+
+class CaseSlaMilestone(BaseModel):
+    """A deadline of the closed loop came; ``notify`` says who must act now."""
+
+    model_config = ConfigDict(frozen=True)
+
+    complaint_id: str
+    case_id: str
+    ticket_no: str
+    milestone: str
+    due_at: datetime
+    notify: str
+    owner: str | None = None
+    department: str | None = None
+    escalation_level: int = 0

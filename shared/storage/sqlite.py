@@ -49,6 +49,8 @@ class SqliteStore:
     """Connection, schema, transactions, outbox and inbox on one SQLite file."""
 
     schema: Sequence[str] = ()
+    added_columns: Sequence[str] = ()
+    """``ALTER TABLE … ADD COLUMN`` statements for files made by an older version."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -70,6 +72,12 @@ class SqliteStore:
             await conn.execute("PRAGMA busy_timeout=5000")
             for statement in (*_BASE_SCHEMA, *self.schema):
                 await conn.execute(statement)
+            for statement in self.added_columns:
+                try:
+                    await conn.execute(statement)
+                except sqlite3.OperationalError as exc:
+                    if "duplicate column" not in str(exc):
+                        raise
         except (OSError, sqlite3.Error) as exc:
             raise StartupError(f"cannot open SQLite database {self._path}: {exc}") from exc
         self._conn = conn
@@ -168,3 +176,8 @@ class SqliteStore:
             (consumer, event_id),
         )
         return cursor.rowcount == 1
+
+
+def sortable_instant(instant: datetime) -> str:
+    """A fixed-width UTC text form, so SQLite compares instants as strings correctly."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

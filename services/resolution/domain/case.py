@@ -112,6 +112,9 @@ class Case(BaseModel):
     reopened: int = 0
     closed_at: datetime | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
+    sla_fired: list[str] = Field(default_factory=list)
+    """SLA milestones already fired; a breach stays recorded even when the step is done later."""
+    next_deadline_at: datetime | None = None
 
 
 # -- commands ----------------------------------------------------------------------------
