@@ -14,6 +14,7 @@ from services.resolution.domain.case import (
 from services.resolution.domain.case import (
     Case,
     CaseStatus,
+    CauseSuggestion,
     CommandBase,
     Step,
     TimelineEntry,
@@ -21,6 +22,7 @@ from services.resolution.domain.case import (
     decide,
     open_case,
 )
+from services.resolution.domain.messages import customer_message
 from services.resolution.domain.milestones import (
     DueMilestone,
     Milestone,
@@ -30,8 +32,10 @@ from services.resolution.domain.milestones import (
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.store import ResolutionStore
 from shared.clock import Clock
+from shared.contracts.analytics import CausePredicted
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
+from shared.contracts.notifications import NOTIFICATION_REQUESTED, NotificationRequested
 from shared.contracts.resolution import (
     CASE_CLOSED,
     CASE_OPENED,
@@ -180,6 +184,27 @@ class ResolutionService:
             owner=owner, department=department, statuses=statuses, limit=limit
         )
 
+    async def on_cause_predicted(self, event: EventEnvelope) -> bool:
+        """Analytics' predicted cause becomes the investigator's suggestion on the case."""
+        prediction = event.payload_as(CausePredicted)
+        async with self._store.unit_of_work() as uow:
+            if not await uow.claim(SERVICE, event.event_id):
+                return False
+            case = await uow.get_case(prediction.complaint_id)
+            if case is None:
+                raise LookupError(f"no case for complaint {prediction.complaint_id} to suggest to")
+            suggestion = CauseSuggestion(
+                causes=prediction.causes,
+                primary_cause=prediction.primary_cause,
+                confidence=prediction.confidence,
+                model_version=prediction.model_version,
+                explanation=prediction.explanation,
+            )
+            await uow.save_case(
+                case.model_copy(update={"suggestion": suggestion, "version": case.version + 1})
+            )
+        return True
+
     async def get_case(self, complaint_id: str) -> Case:
         case = await self._store.get_case(complaint_id)
         if case is None:
@@ -238,6 +263,35 @@ def _step_events(case: Case, step: Step, *, actor: CaseActor, now: datetime) -> 
             occurred_at=now,
         )
     ]
+    message = customer_message(
+        step,
+        entry.to_status,
+        ticket=case.ticket_no,
+        owner=case.owner,
+        note=entry.note,
+        language="en" if case.language == "en" else "zh",
+    )
+    if message is not None:
+        purpose, text = message
+        events.append(
+            new_event(
+                payload=NotificationRequested(
+                    complaint_id=case.complaint_id,
+                    ticket_no=case.ticket_no,
+                    purpose=purpose,
+                    medium="as_registered",
+                    language="en" if case.language == "en" else "zh",
+                    recipient_masked="complainant",
+                    text=text,
+                ),
+                event_type=NOTIFICATION_REQUESTED,
+                complaint_id=case.complaint_id,
+                actor=who,
+                producer=SERVICE,
+                occurred_at=now,
+                cause=events[0],
+            )
+        )
     if entry.to_status is CaseStatus.CLOSED:
         events.append(
             new_event(

@@ -77,6 +77,7 @@ SLA_EVENTS: Final[dict[str, str]] = {
     "warning": "case.sla_warning",
     "breach": "case.sla_breached",
     "gm_escalation": "case.escalated_to_general_manager",
+    "follow_up_call": "case.follow_up_call_due",
 }
 
 

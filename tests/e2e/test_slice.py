@@ -224,3 +224,47 @@ def test_bulk_import_reports_bad_rows_by_line_and_imports_the_rest(
     assert "line 3: customer.phone" in result.stdout
     assert "line 6: vehicle.vin" in result.stdout  # the quoted cell spans lines 4-5
     assert "Traceback" not in result.stderr
+
+
+async def test_a_complaint_is_driven_through_every_step_to_closed(
+    system: System, client: httpx.AsyncClient
+) -> None:
+    agent = bearer(system.token("agent"))
+    owner = bearer(mint_token(system.data_dir, "olga", "owner"))
+    head = bearer(
+        mint_token(system.data_dir, "hu", "department_head", "--department", "after_sales")
+    )
+    created = await client.post("/intake/complaints", json=COMPLAINT, headers=agent)
+    complaint_id = created.json()["id"]
+
+    async def case() -> httpx.Response:
+        return await client.get(f"/resolution/cases/{complaint_id}", headers=owner)
+
+    await eventually(case, lambda r: r.status_code == 200, what="the case")
+    steps: list[tuple[dict[str, str], str, dict[str, Any]]] = [
+        (agent, "triage", {"valid": True}),
+        (head, "assign", {"department": "after_sales", "owner": "olga"}),
+        (owner, "start_investigation", {}),
+        (owner, "record_findings", {
+            "findings": "刹车盘变形", "causes": ["product_quality"],
+            "primary_cause": "product_quality",
+        }),
+        (owner, "propose_remedy", {
+            "types": ["repair"], "amount": 0, "message_to_customer": "保修更换刹车盘",
+        }),
+        (owner, "submit_for_approval", {}),
+        (head, "approve", {}),
+        (owner, "start_execution", {}),
+        (owner, "resolve", {"customer_notified": True}),
+        (owner, "request_feedback", {}),
+        (agent, "record_feedback", {"satisfaction": 5, "comment": "满意"}),
+    ]  # fmt: skip
+    for who, step, body in steps:
+        response = await client.post(
+            f"/resolution/cases/{complaint_id}/{step}", json=body, headers=who
+        )
+        assert response.status_code == 200, f"{step}: {response.text}"
+    closed = (await case()).json()
+    assert closed["status"] == "closed"
+    assert [entry["step"] for entry in closed["timeline"]] == [s for _, s, _ in steps]
+    assert closed["sla"]["breached"] is False

@@ -105,12 +105,17 @@ async def test_the_whole_loop_over_http_publishes_each_step(
     assert closed["sla"]["breached"] is False
     assert [e["step"] for e in closed["timeline"]][-1] == "record_feedback"
 
-    types = [
-        EventEnvelope.from_bytes(m.value).type for m in await resolution.store.pending_outbox(100)
-    ]
+    events = [EventEnvelope.from_bytes(m.value) for m in await resolution.store.pending_outbox(100)]
+    types = [e.type for e in events if e.type.startswith("case.")]
     assert types[0] == "case.opened"
     assert "case.remedy_approved" in types
     assert types[-2:] == ["case.feedback_recorded", "case.closed"]
+    told = [e.payload for e in events if e.type == "notification.requested"]
+    # assigned, approved, executing, resolved (please rate us), closed
+    assert [n["purpose"] for n in told] == [
+        "progress", "progress", "progress", "feedback_request", "progress"
+    ]  # fmt: skip
+    assert "olga" in told[0]["text"] and "TS-" in told[0]["text"]
 
 
 async def test_a_step_out_of_turn_is_409_naming_the_allowed_steps(

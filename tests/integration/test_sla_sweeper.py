@@ -59,8 +59,8 @@ def service_of(runtime: ServiceRuntime) -> ResolutionService:
 
 async def milestones(runtime: ServiceRuntime) -> list[str]:
     events = [EventEnvelope.from_bytes(m.value) for m in await runtime.store.pending_outbox(500)]
-    return [e.type.removeprefix("case.") for e in events if "overdue" in e.type or "sla" in e.type
-            or "general_manager" in e.type]  # fmt: skip
+    watched = ("overdue", "sla", "general_manager", "follow_up_call")
+    return [e.type.removeprefix("case.") for e in events if any(w in e.type for w in watched)]
 
 
 async def owned(service: ResolutionService, clock: ManualClock) -> None:
@@ -163,3 +163,18 @@ async def test_two_instances_sweeping_at_once_escalate_once(
         ]  # fmt: skip
     finally:
         await other.store.close()
+
+
+async def test_the_three_day_call_falls_due_after_resolution(
+    resolution: ServiceRuntime, clock: ManualClock
+) -> None:
+    service = service_of(resolution)
+    case = await service.get_case("c-1")
+    resolved = case.model_copy(update={"resolved_at": T0 + 20 * H, "version": case.version + 1})
+    async with resolution.store.unit_of_work() as uow:  # type: ignore[attr-defined]
+        await uow.save_case(service._scheduled(resolved, T0 + 20 * H))
+    clock.set(T0 + 20 * H + timedelta(days=3) - timedelta(seconds=1))
+    assert await service.sweep() == 0
+    clock.advance(timedelta(seconds=1))
+    assert await service.sweep() == 1
+    assert await milestones(resolution) == ["follow_up_call_due"]

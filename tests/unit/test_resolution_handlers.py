@@ -12,7 +12,7 @@ import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 
 from services.resolution.bootstrap import bootstrap
-from shared.contracts.envelope import EventEnvelope
+from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.topics import DEAD_LETTERS, INTAKE_EVENTS
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -60,3 +60,32 @@ async def test_poison_message_is_published_to_dead_letters(runtime: ServiceRunti
         await broker.publish(b"not an envelope", topic=INTAKE_EVENTS, key=b"x")
         sink.mock.assert_called_once()
     assert await runtime.store.pending_outbox(10) == []
+
+
+async def test_a_predicted_cause_becomes_the_cases_suggestion(runtime: ServiceRuntime) -> None:
+    from shared.contracts.analytics import CAUSE_PREDICTED, CausePredicted
+    from shared.contracts.topics import ANALYTICS_EVENTS
+
+    prediction = new_event(
+        payload=CausePredicted(
+            complaint_id="c-1",
+            causes=["process_policy"],
+            primary_cause="process_policy",
+            confidence=0.82,
+            model_version="v3",
+            explanation=["承诺", "保养"],
+        ),
+        event_type=CAUSE_PREDICTED,
+        complaint_id="c-1",
+        actor=Actor.service("analytics"),
+        producer="analytics",
+    )
+    async with TestKafkaBroker(runtime.attach(KafkaBroker())) as broker:
+        await broker.publish(registered("c-1").to_bytes(), topic=INTAKE_EVENTS, key=b"c-1")
+        await broker.publish(prediction.to_bytes(), topic=ANALYTICS_EVENTS, key=b"c-1")
+    case = await runtime.app.state.service.get_case("c-1")
+    assert case.suggestion is not None
+    assert (case.suggestion.primary_cause, case.suggestion.model_version) == (
+        "process_policy",
+        "v3",
+    )

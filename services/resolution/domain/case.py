@@ -78,6 +78,18 @@ class HoldPeriod(BaseModel):
     reason: str = ""
 
 
+class CauseSuggestion(BaseModel):
+    """Analytics' predicted cause; the investigator confirms or corrects it in the findings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    causes: list[str]
+    primary_cause: str
+    confidence: float
+    model_version: str
+    explanation: list[str] = Field(default_factory=list)
+
+
 class Case(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -112,6 +124,8 @@ class Case(BaseModel):
     reopened: int = 0
     closed_at: datetime | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
+    language: str = "zh"
+    suggestion: CauseSuggestion | None = None
     sla_fired: list[str] = Field(default_factory=list)
     """SLA milestones already fired; a breach stays recorded even when the step is done later."""
     next_deadline_at: datetime | None = None
@@ -441,6 +455,7 @@ def open_case(
         opened_at=now,
         registered_at=complaint.registered_at,
         due_at=closed_loop_due(complaint.registered_at, sla_hours),
+        language=complaint.language,
     )
 
 

@@ -7,7 +7,7 @@ a sweep repeated after a restart, or by a second instance, changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from services.resolution.domain.case import Case, CaseStatus
@@ -20,6 +20,11 @@ class Milestone(StrEnum):
     WARNING = "warning"
     BREACH = "breach"
     GM_ESCALATION = "gm_escalation"
+    FOLLOW_UP_CALL = "follow_up_call"
+
+
+FOLLOW_UP_AFTER = timedelta(days=3)
+"""The "3-day call" after resolution (3日回访)."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,12 @@ def _pauses(case: Case) -> list[Pause]:
 
 
 def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
-    if case.status is CaseStatus.CLOSED or case.resolved_at is not None:
+    if case.resolved_at is not None:
+        schedule = [
+            DueMilestone(Milestone.FOLLOW_UP_CALL, case.resolved_at + FOLLOW_UP_AFTER, "owner")
+        ]
+        return [m for m in schedule if m.milestone.value not in case.sla_fired]
+    if case.status is CaseStatus.CLOSED:
         return []
     d = deadlines(case.registered_at, policy, _pauses(case), now=now)
     schedule = [
