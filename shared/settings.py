@@ -67,6 +67,19 @@ class Settings(BaseSettings):
     sla_hours: float = Field(
         default=48, gt=0, description="Registration to resolved-and-notified, in hours."
     )
+    first_contact_hours: float = Field(
+        default=2, gt=0, description="The customer is contacted within this many hours."
+    )
+    owner_hours: float = Field(default=4, gt=0, description="An owner is named within this.")
+    business_hours: str = Field(
+        default="",
+        pattern=r"^$|^\d{2}:\d{2}-\d{2}:\d{2}$",
+        description="e.g. 08:30-18:00: SLA clocks run only then. Empty: calendar hours.",
+    )
+    holidays: str = Field(
+        default="",
+        description="Dates (2026-10-01,...) when SLA clocks stop, with business_hours.",
+    )
     second_approval_above: float = Field(
         default=5000, ge=0, description="Remedies above this amount (CNY) also need the GM."
     )

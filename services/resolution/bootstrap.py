@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, time
 from decimal import Decimal
 
+from services.resolution.domain.sla import BusinessCalendar, SlaPolicy
 from services.resolution.handlers import handlers
 from services.resolution.routes import router
 from services.resolution.service import ResolutionService
@@ -21,6 +23,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         clock=clock,
         sla_hours=settings.sla_hours,
         second_approval_above=Decimal(str(settings.second_approval_above)),
+        policy=sla_policy(settings),
     )
     runtime = ServiceRuntime(
         name="resolution",
@@ -35,3 +38,22 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
     )
     service.on_commit(runtime.relay.notify)
     return runtime
+
+
+def sla_policy(settings: Settings) -> SlaPolicy:
+    """The SLA policy the settings describe (calendar hours unless business hours are set)."""
+    calendar = None
+    if settings.business_hours:
+        opens, closes = (time.fromisoformat(t) for t in settings.business_hours.split("-"))
+        holidays = frozenset(
+            date.fromisoformat(day.strip()) for day in settings.holidays.split(",") if day.strip()
+        )
+        calendar = BusinessCalendar(
+            zone=settings.zone, opens=opens, closes=closes, holidays=holidays
+        )
+    return SlaPolicy(
+        resolve_hours=settings.sla_hours,
+        first_contact_hours=settings.first_contact_hours,
+        owner_hours=settings.owner_hours,
+        calendar=calendar,
+    )

@@ -3,13 +3,14 @@ detail with its timeline and SLA state, and one route per workflow step."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
 from services.resolution.domain.case import COMMANDS, Actor, Case, CommandBase, StepRefusedError
+from services.resolution.domain.sla import Pause, SlaPolicy, deadlines, time_left
 from services.resolution.domain.workflow import (
     CaseStatus,
     IllegalStepError,
@@ -34,7 +35,6 @@ CASE_WORKERS = require_roles(
     Role.AGENT, Role.OWNER, Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER, Role.ADMIN
 )
 APPROVERS = require_roles(Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER, Role.ADMIN)
-WARN_SHARE = 0.75
 
 
 def get_service(request: Request) -> ResolutionService:
@@ -58,22 +58,19 @@ class CaseView(Case):
     sla: SlaState
 
 
-def view(case: Case, now: datetime, sla_hours: float) -> CaseView:
-    paused = case.status is CaseStatus.ON_HOLD
-    held = sum(((h.ended or now) - h.started for h in case.holds), start=timedelta(0))
-    due = case.due_at + held
+def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
+    pauses = [Pause(started=h.started, ended=h.ended) for h in case.holds]
     stop = case.resolved_at or case.closed_at or now
-    left = due - stop
-    warn_at = case.registered_at + timedelta(hours=sla_hours * WARN_SHARE) + held
+    due = deadlines(case.registered_at, policy, pauses, now=stop)
     return CaseView(
         **case.model_dump(),
         allowed_steps=allowed_steps(case.status),
         sla=SlaState(
-            due_at=due,
-            seconds_left=int(left.total_seconds()),
-            paused=paused,
-            warned=stop >= warn_at,
-            breached=left.total_seconds() < 0,
+            due_at=due.due_at,
+            seconds_left=int(time_left(case.registered_at, policy, pauses, stop).total_seconds()),
+            paused=case.status is CaseStatus.ON_HOLD,
+            warned="warning" in case.sla_fired or stop >= due.warn_at,
+            breached="breach" in case.sla_fired or stop > due.due_at,
         ),
     )
 
@@ -83,9 +80,9 @@ def _now(request: Request) -> datetime:
     return now
 
 
-def _sla_hours(request: Request) -> float:
-    hours: float = request.app.state.runtime.settings.sla_hours
-    return hours
+def _policy(request: Request) -> SlaPolicy:
+    service: ResolutionService = request.app.state.service
+    return service.policy
 
 
 @router.get("/cases", summary="Cases: mine (owner), my department's (head), or filtered")
@@ -106,7 +103,7 @@ async def list_cases(
         statuses=status_in,
         limit=limit,
     )
-    return [view(case, _now(request), _sla_hours(request)) for case in cases]
+    return [view(case, _now(request), _policy(request)) for case in cases]
 
 
 @router.get("/approvals", summary="The approval inbox: remedies waiting for my decision")
@@ -121,7 +118,7 @@ async def approval_inbox(
         statuses=[CaseStatus.PENDING_APPROVAL],
     )
     waiting = [c for c in cases if all(a.user != principal.user for a in c.approvals)]
-    return [view(case, _now(request), _sla_hours(request)) for case in waiting]
+    return [view(case, _now(request), _policy(request)) for case in waiting]
 
 
 @router.get("/cases/{complaint_id}", summary="A case with its timeline, SLA state and next steps")
@@ -131,7 +128,7 @@ async def get_case(
     service: Service,
     _: Annotated[Principal, Depends(CASE_READERS)],
 ) -> CaseView:
-    return view(await service.get_case(complaint_id), _now(request), _sla_hours(request))
+    return view(await service.get_case(complaint_id), _now(request), _policy(request))
 
 
 def _step_route(step: Step, command_model: type[CommandBase]) -> None:
@@ -162,7 +159,7 @@ def _step_route(step: Step, command_model: type[CommandBase]) -> None:
             raise ConflictError(str(exc), allowed_steps=allowed) from exc
         except StepRefusedError as exc:
             raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
-        return view(case, _now(request), _sla_hours(request))
+        return view(case, _now(request), _policy(request))
 
     # the two annotations name this closure's locals, which string annotations cannot reach
     take_step.__annotations__["principal"] = Annotated[Principal, Depends(readers)]

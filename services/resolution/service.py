@@ -99,6 +99,10 @@ class ResolutionService:
             await uow.save_case(add_follow_up(case, update))
         return True
 
+    @property
+    def policy(self) -> SlaPolicy:
+        return self._policy
+
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Called after each committed command (the relay publishes at once)."""
         self._on_commit = callback

@@ -80,3 +80,17 @@ def test_time_on_hold_outside_opening_hours_is_not_credited() -> None:
         )
     ]
     assert paused_time(policy, overnight, T0) == 2 * H
+
+
+def test_the_policy_from_settings_with_business_hours_and_holidays() -> None:
+    from services.resolution.bootstrap import sla_policy
+    from shared.settings import Settings
+
+    policy = sla_policy(
+        Settings(business_hours="09:00-17:00", holidays="2026-10-01, 2026-10-02", sla_hours=16)
+    )
+    start = datetime(2026, 9, 30, 16, 0, tzinfo=SHANGHAI)
+    assert deadlines(start, policy, now=start).due_at == datetime(
+        2026, 10, 4, 16, 0, tzinfo=SHANGHAI
+    )
+    assert sla_policy(Settings()).calendar is None
