@@ -159,6 +159,15 @@ class ServiceRuntime:
             },
         )
 
+    def subscribe(self, handlers: Handlers) -> None:
+        """Handlers known only after the runtime exists (its relay wakes their service)."""
+        if self._broker is not None:
+            raise RuntimeError("subscribe before the service starts")
+        self._handlers.update(
+            {event_type: self._applying(apply) for event_type, apply in handlers.items()}
+        )
+        self.router = self._build_router()
+
     def attach(self, broker: KafkaBroker) -> KafkaBroker:
         """Use this (not yet started) broker; FastStream's TestKafkaBroker can wrap it."""
         broker.include_router(self.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.intake.handlers import handlers
 from services.intake.routes import router
 from services.intake.service import IntakePolicy, IntakeService
 from services.intake.store import create_intake_store
@@ -26,7 +27,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         },
         description="Every channel becomes one validated registration record.",
     )
-    runtime.app.state.service = IntakeService(
+    service = IntakeService(
         store=store,
         clock=clock,
         cipher=FieldCipher(data_key(settings)),
@@ -35,4 +36,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         ),
         on_commit=runtime.relay.notify,
     )
+    runtime.app.state.service = service
+    runtime.subscribe(handlers(service))
     return runtime

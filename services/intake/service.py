@@ -251,6 +251,18 @@ class IntakeService:
         await uow.add_events([event, notify])
         return Registration(Outcome.LINKED, complaint, ack)
 
+    async def on_case_closed(self, event: EventEnvelope) -> bool:
+        """A closed complaint no longer takes follow-ups: a new message opens a new case."""
+        async with self._store.unit_of_work() as uow:
+            if not await uow.claim(SERVICE, event.event_id):
+                return False
+            stored = await uow.get_complaint(event.complaint_id)
+            if stored is None:
+                raise LookupError(f"case closed for unknown complaint {event.complaint_id}")
+            if stored.open:
+                await uow.replace_complaint(stored.model_copy(update={"open": False}))
+        return True
+
     # -- queries -----------------------------------------------------------------
 
     async def get(self, complaint_id: str) -> Complaint:

@@ -83,6 +83,12 @@ class SearchQuery:
 
 
 class IntakeUnitOfWork(Protocol):
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        """Record an incoming event as applied; False if it already was."""
+        ...
+
+    async def get_complaint(self, complaint_id: str) -> StoredComplaint | None: ...
+
     async def next_ticket_sequence(self, day: date) -> int: ...
 
     async def find_message(self, keys: Sequence[str]) -> StoredComplaint | None:
@@ -158,6 +164,13 @@ def _customer_clause(keys: CustomerKeys) -> tuple[str, list[Any]]:
 class _SqliteUnitOfWork:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        return await SqliteStore.claim_inbox(self._conn, consumer, event_id)
+
+    async def get_complaint(self, complaint_id: str) -> StoredComplaint | None:
+        found = await _sqlite_select(self._conn, "id = ?", [complaint_id], limit=1)
+        return found[0] if found else None
 
     async def next_ticket_sequence(self, day: date) -> int:
         cursor = await self._conn.execute(
@@ -302,6 +315,13 @@ def _customer_filter(keys: CustomerKeys) -> dict[str, Any]:
 class _MongoUnitOfWork:
     def __init__(self, tx: MongoTx) -> None:
         self._tx = tx
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        return await MongoStore.claim_inbox(self._tx, consumer, event_id)
+
+    async def get_complaint(self, complaint_id: str) -> StoredComplaint | None:
+        doc = await self._tx.db.complaints.find_one({"_id": complaint_id}, session=self._tx.session)
+        return _from_doc(doc) if doc else None
 
     async def next_ticket_sequence(self, day: date) -> int:
         doc = await self._tx.db.ticket_counters.find_one_and_update(

@@ -270,3 +270,31 @@ async def test_an_unknown_channel_is_404(client: httpx.AsyncClient) -> None:
     response = await client.post("/channels/fax", json={})
     assert response.status_code == 404
     assert "wechat" in response.json()["detail"]
+
+
+async def test_after_the_case_closes_the_same_matter_opens_a_new_complaint(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    from shared.contracts.envelope import Actor, new_event
+    from shared.contracts.resolution import CASE_CLOSED, CaseOpened
+
+    first = (await client.post("/complaints", json=complaint())).json()
+    closed = new_event(
+        payload=CaseOpened(
+            complaint_id=first["id"], case_id="k", status="closed",
+            opened_at=first["registered_at"], due_at=first["registered_at"],
+        ),
+        event_type=CASE_CLOSED,
+        complaint_id=first["id"],
+        actor=Actor.service("resolution"),
+        producer="resolution",
+    )  # fmt: skip
+    service = intake.app.state.service
+    assert await service.on_case_closed(closed)
+    assert not await service.on_case_closed(closed)  # redelivered: nothing changes
+    again = await client.post(
+        "/complaints",
+        json=complaint(content="发动机异响还是没解决，服务顾问一直说正常。", vehicle={}),
+    )
+    assert again.status_code == 201 and again.json()["outcome"] == "registered"
+    assert again.json()["repeat_complainant"] is True
