@@ -18,6 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from shared.broker.embedded import EmbeddedBroker, free_port
 from shared.errors import StartupError
 from tests.support.processes import CommandProcess
+from tests.support.waiting import Deadline
 
 
 def _alive(pid: int) -> bool:
@@ -109,8 +110,8 @@ def test_no_orphan_when_the_parent_dies(how: signal.Signals, tmp_path: Path) -> 
     assert _alive(child_pid)
     parent.send_signal(how)
     parent.wait(timeout=30)
-    deadline = time.monotonic() + 30
-    while _alive(child_pid) and time.monotonic() < deadline:
+    deadline = Deadline(30)
+    while _alive(child_pid) and not deadline.passed:
         time.sleep(0.1)
     assert not _alive(child_pid), f"broker {child_pid} outlived its parent ({how.name})"
 

@@ -8,8 +8,9 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
+
+from tests.support.waiting import Deadline
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,8 +46,8 @@ class CommandProcess:
         self._queue.put(None)
 
     def wait_for_line(self, fragment: str, timeout: float = 90) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        deadline = Deadline(timeout)
+        while not deadline.passed:
             try:
                 line = self._queue.get(timeout=0.5)
             except queue.Empty:
