@@ -85,6 +85,55 @@ class Cause(StrEnum):
     PROCESS_POLICY = "process_policy"
 
 
+class Touchpoint(StrEnum):
+    """Where in the customer's journey with the dealership the complaint arose."""
+
+    SALES_RECEPTION = "sales_reception"
+    TEST_DRIVE = "test_drive"
+    NEGOTIATION = "negotiation"
+    DELIVERY = "delivery"
+    SERVICE_RECEPTION = "service_reception"
+    DIAGNOSIS = "diagnosis"
+    REPAIR = "repair"
+    QUALITY_CHECK = "quality_check"
+    PARTS = "parts"
+    FINANCE_INSURANCE = "finance_insurance"
+    CUSTOMER_CARE = "customer_care"
+    VEHICLE_USE = "vehicle_use"
+
+
+class VehicleSystem(StrEnum):
+    """The part of the vehicle a product complaint is about."""
+
+    ENGINE = "engine"
+    TRANSMISSION = "transmission"
+    BRAKES = "brakes"
+    STEERING = "steering"
+    SUSPENSION = "suspension"
+    TYRES = "tyres"
+    ELECTRICS = "electrics"
+    BODY = "body"
+    INFOTAINMENT = "infotainment"
+    BATTERY = "battery"
+
+
+class PreventionType(StrEnum):
+    """The prevention measures of manual ch. 6.3."""
+
+    TRAINING = "training"
+    PROCESS_OPTIMISATION = "process_optimisation"
+    FEEDBACK_CHANNEL = "feedback_channel"
+    PERIODIC_REVIEW = "periodic_review"
+    INTERNAL_COMMUNICATION = "internal_communication"
+
+
+class PdcaStage(StrEnum):
+    PLAN = "plan"
+    DO = "do"
+    CHECK = "check"
+    ACT = "act"
+
+
 LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
     Channel: {
         Channel.HOTLINE: ("400热线", "400 hotline"),
@@ -137,6 +186,45 @@ LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         Cause.CUSTOMER_MISUNDERSTANDING: ("客户自身误解", "Customer misunderstanding"),
         Cause.SERVICE_ATTITUDE_EFFICIENCY: ("服务态度与效率", "Service attitude and efficiency"),
         Cause.PROCESS_POLICY: ("流程与政策", "Process and policy"),
+    },
+    Touchpoint: {
+        Touchpoint.SALES_RECEPTION: ("展厅接待", "Sales reception"),
+        Touchpoint.TEST_DRIVE: ("试乘试驾", "Test drive"),
+        Touchpoint.NEGOTIATION: ("报价议价", "Negotiation"),
+        Touchpoint.DELIVERY: ("新车交付", "Delivery"),
+        Touchpoint.SERVICE_RECEPTION: ("售后接待", "Service reception"),
+        Touchpoint.DIAGNOSIS: ("故障诊断", "Diagnosis"),
+        Touchpoint.REPAIR: ("维修保养", "Repair"),
+        Touchpoint.QUALITY_CHECK: ("质检交车", "Quality check"),
+        Touchpoint.PARTS: ("配件供应", "Parts"),
+        Touchpoint.FINANCE_INSURANCE: ("金融保险", "Finance & insurance"),
+        Touchpoint.CUSTOMER_CARE: ("客户关怀与回访", "Customer care"),
+        Touchpoint.VEHICLE_USE: ("用车过程", "Vehicle in use"),
+    },
+    VehicleSystem: {
+        VehicleSystem.ENGINE: ("发动机", "Engine"),
+        VehicleSystem.TRANSMISSION: ("变速箱", "Transmission"),
+        VehicleSystem.BRAKES: ("制动系统", "Brakes"),
+        VehicleSystem.STEERING: ("转向系统", "Steering"),
+        VehicleSystem.SUSPENSION: ("悬挂系统", "Suspension"),
+        VehicleSystem.TYRES: ("轮胎轮毂", "Tyres"),
+        VehicleSystem.ELECTRICS: ("电气系统", "Electrics"),
+        VehicleSystem.BODY: ("车身", "Body"),
+        VehicleSystem.INFOTAINMENT: ("车机娱乐", "Infotainment"),
+        VehicleSystem.BATTERY: ("动力电池", "Battery"),
+    },
+    PreventionType: {
+        PreventionType.TRAINING: ("员工培训", "Staff training"),
+        PreventionType.PROCESS_OPTIMISATION: ("流程优化", "Process optimisation"),
+        PreventionType.FEEDBACK_CHANNEL: ("反馈渠道", "Feedback channel"),
+        PreventionType.PERIODIC_REVIEW: ("定期回顾", "Periodic review"),
+        PreventionType.INTERNAL_COMMUNICATION: ("内部沟通", "Internal communication"),
+    },
+    PdcaStage: {
+        PdcaStage.PLAN: ("计划", "Plan"),
+        PdcaStage.DO: ("执行", "Do"),
+        PdcaStage.CHECK: ("检查", "Check"),
+        PdcaStage.ACT: ("处理", "Act"),
     },
 }
 """Per vocabulary, code → (Chinese, English); codes may repeat across vocabularies."""
