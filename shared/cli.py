@@ -194,6 +194,17 @@ def import_(
         raise typer.Exit(1)
 
 
+def _register_analytics() -> None:
+    from services.analytics.cli import app as analytics_app
+    from services.analytics.cli import eval_classifier
+
+    app.add_typer(analytics_app, name="analytics")
+    app.command("eval-classifier")(eval_classifier)
+
+
+_register_analytics()
+
+
 def _print_banner(settings: Settings, system: RunningSystem, url: str, *, demo: bool) -> None:
     store = "MongoDB" if settings.uses_mongo else f"SQLite in {settings.resolved_data_dir}"
     kafka = "embedded broker" if system.broker is not None else "Kafka"

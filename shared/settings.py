@@ -101,6 +101,26 @@ class Settings(BaseSettings):
     consumer_max_attempts: int = Field(
         default=3, ge=1, description="Tries before a failing message goes to the dead-letter topic."
     )
+    retrain_min_confirmations: int = Field(
+        default=20,
+        ge=1,
+        description="Analytics retrains the cause classifier after this many new confirmed causes.",
+    )
+    retrain_check_seconds: float = Field(
+        default=300, gt=0, description="How often analytics looks for new confirmed causes."
+    )
+    trend_check_seconds: float = Field(
+        default=300, gt=0, description="How often analytics compares this week with its baseline."
+    )
+    trend_baseline_weeks: int = Field(
+        default=8, ge=2, le=52, description="Weeks of baseline for trend alerts."
+    )
+    trend_alpha: float = Field(
+        default=0.01, gt=0, lt=1, description="Poisson tail probability below which a rise alerts."
+    )
+    trend_min_cases: int = Field(
+        default=5, ge=1, description="A bucket needs at least this many complaints to alert."
+    )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["console", "json"] = Field(default="console", description="Log style.")
 

@@ -7,15 +7,23 @@ from services.analytics.routes import router
 from services.analytics.service import AnalyticsService
 from services.analytics.store import create_analytics_store
 from shared.clock import Clock, SystemClock
-from shared.runtime import ServiceRuntime
+from shared.runtime import Periodic, ServiceRuntime
 from shared.settings import Settings
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRuntime:
     clock = clock or SystemClock()
     store = create_analytics_store(settings)
-    service = AnalyticsService(store=store)
-    return ServiceRuntime(
+    service = AnalyticsService(
+        store=store,
+        clock=clock,
+        zone=settings.zone,
+        retrain_min_confirmations=settings.retrain_min_confirmations,
+        trend_weeks=settings.trend_baseline_weeks,
+        trend_alpha=settings.trend_alpha,
+        trend_min_cases=settings.trend_min_cases,
+    )
+    runtime = ServiceRuntime(
         name="analytics",
         settings=settings,
         store=store,
@@ -24,4 +32,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         handlers=handlers(service),
         app_state={"service": service},
         description="Why customers complain, where it gets worse, and what prevention achieved.",
+        periodic=[
+            # the first run trains the first model when there is none
+            Periodic("classifier-retrain", settings.retrain_check_seconds, service.retrain_if_due),
+            Periodic("trend-alerts", settings.trend_check_seconds, service.check_trends),
+        ],
     )
+    service.on_commit(runtime.relay.notify)
+    return runtime

@@ -1,18 +1,82 @@
-"""Analytics HTTP routes."""
+"""Analytics HTTP routes: reports with filters and CSV, alerts, prevention, the classifier.
+
+Quality and admin see everything; the general manager reads everything; a department
+head reads only their own department's figures.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import csv
+import io
+from datetime import date, timedelta
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.analytics.domain.counters import Summary
+from services.analytics.domain.prevention import (
+    BucketDimension,
+    Effect,
+    IllegalStageError,
+    PreventionAction,
+)
+from services.analytics.domain.reports import (
+    Breakdown,
+    Figures,
+    Filters,
+    Overview,
+    Pareto,
+    Series,
+)
+from services.analytics.domain.trends import Spike
 from services.analytics.service import AnalyticsService
+from services.analytics.store import StoredModel
 from shared.auth import Principal, Role, require_roles
+from shared.errors import ConflictError
+from shared.vocab import (
+    LABELS,
+    Cause,
+    Channel,
+    Department,
+    Language,
+    PdcaStage,
+    PreventionType,
+    Touchpoint,
+    Urgency,
+    VehicleSystem,
+)
 
 router = APIRouter(tags=["reports"])
 
 REPORT_READERS = require_roles(Role.QUALITY, Role.GENERAL_MANAGER, Role.DEPARTMENT_HEAD, Role.ADMIN)
+QUALITY = require_roles(Role.QUALITY, Role.ADMIN)
+ANYONE = require_roles(*Role)
+
+By = Literal[
+    "cause",
+    "department",
+    "channel",
+    "touchpoint",
+    "vehicle_model",
+    "urgency",
+    "vehicle_system",
+    "cause_any",
+]
+Grain = Literal["day", "week", "month"]
+Format = Literal["json", "csv"]
+DEFAULT_DAYS = 30
+MAX_DAYS = 3 * 366
+
+_VOCABULARY = {
+    "cause": Cause,
+    "cause_any": Cause,
+    "department": Department,
+    "channel": Channel,
+    "touchpoint": Touchpoint,
+    "urgency": Urgency,
+    "vehicle_system": VehicleSystem,
+}
 
 
 def get_service(request: Request) -> AnalyticsService:
@@ -20,9 +84,347 @@ def get_service(request: Request) -> AnalyticsService:
     return service
 
 
+Service = Annotated[AnalyticsService, Depends(get_service)]
+Reader = Annotated[Principal, Depends(REPORT_READERS)]
+QualityUser = Annotated[Principal, Depends(QUALITY)]
+
+
+def labels_for(by: str, language: Language) -> dict[str, str]:
+    vocabulary = _VOCABULARY.get(by)
+    pairs = LABELS.get(vocabulary, {}) if vocabulary else {}
+    chosen = {code: (zh if language == "zh" else en) for code, (zh, en) in pairs.items()}
+    unassigned = ("未分配", "Unassigned") if by == "department" else ("未知", "Unknown")
+    chosen.setdefault("unassigned", unassigned[0] if language == "zh" else unassigned[1])
+    chosen.setdefault("unknown", "未知" if language == "zh" else "Unknown")
+    chosen.setdefault("unclassified", "未分类" if language == "zh" else "Unclassified")
+    return chosen
+
+
+def report_filters(
+    service: Service,
+    principal: Reader,
+    start: Annotated[date | None, Query(description="First day (default: 30 days ago).")] = None,
+    end: Annotated[date | None, Query(description="Last day, inclusive (default: today).")] = None,
+    department: Annotated[Department | None, Query()] = None,
+    channel: Annotated[Channel | None, Query()] = None,
+    cause: Annotated[Cause | None, Query()] = None,
+) -> Filters:
+    """The filters of every report; a department head is held to their own department."""
+    last = end or service.today()
+    first = start or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise _invalid("query", "start", "start must not be after end")
+    if (last - first).days > MAX_DAYS:
+        raise _invalid("query", "start", f"a report covers at most {MAX_DAYS} days")
+    if principal.role is Role.DEPARTMENT_HEAD:
+        if department is not None and department is not principal.department:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "a department head sees only their own department"
+            )
+        department = principal.department
+    return Filters(
+        start=first,
+        end=last,
+        department=department.value if department else None,
+        channel=channel.value if channel else None,
+        cause=cause.value if cause else None,
+    )
+
+
+def _invalid(where: str, field: str, message: str) -> RequestValidationError:
+    return RequestValidationError(
+        [{"loc": (where, field), "msg": message, "type": "value_error", "input": None}]
+    )
+
+
+ReportFilters = Annotated[Filters, Depends(report_filters)]
+Lang = Annotated[Language, Query(description="Labels in Chinese (zh) or English (en).")]
+
+
+def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
+    """UTF-8 with a BOM, so Excel on a Chinese Windows opens it correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        ("\ufeff" + buffer.getvalue()).encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
 @router.get("/summary", summary="Complaints and cases counted so far")
-async def get_summary(
-    service: Annotated[AnalyticsService, Depends(get_service)],
-    _: Annotated[Principal, Depends(REPORT_READERS)],
-) -> Summary:
+async def get_summary(service: Service, _: Reader) -> object:
     return await service.summary()
+
+
+@router.get("/reports/overview", summary="Headline figures: SLA, time to close, satisfaction")
+async def get_overview(service: Service, filters: ReportFilters) -> Overview:
+    return await service.overview(filters)
+
+
+@router.get(
+    "/reports/breakdown",
+    summary="Figures per cause, touchpoint, department, channel, vehicle model or urgency",
+    response_model=Breakdown,
+)
+async def get_breakdown(
+    service: Service,
+    filters: ReportFilters,
+    by: By = "cause",
+    lang: Lang = "zh",
+    format: Format = "json",
+) -> Breakdown | Response:
+    report = await service.breakdown(by, filters, labels_for(by, lang))
+    if format == "csv":
+        header: list[str] = [by, "label", *Figures.model_fields]
+        rows: list[list[object]] = [
+            [r.key, r.label, *r.figures.model_dump().values()] for r in report.rows
+        ]
+        return _csv(f"breakdown-{by}-{filters.start}-{filters.end}", header, rows)
+    return report
+
+
+@router.get("/reports/pareto", summary="Causes (or another bucket) largest first, with shares")
+async def get_pareto(
+    service: Service,
+    filters: ReportFilters,
+    by: By = "cause",
+    lang: Lang = "zh",
+    format: Format = "json",
+) -> Pareto | Response:
+    report = await service.pareto(by, filters, labels_for(by, lang))
+    if format == "csv":
+        header = [by, "label", "complaints", "share", "cumulative_share", "vital_few"]
+        rows: list[list[object]] = [
+            [r.key, r.label, r.complaints, r.share, r.cumulative_share, r.vital_few]
+            for r in report.rows
+        ]
+        return _csv(f"pareto-{by}-{filters.start}-{filters.end}", header, rows)
+    return report
+
+
+@router.get("/reports/series", summary="Complaints per day, week or month and bucket")
+async def get_series(
+    service: Service,
+    filters: ReportFilters,
+    by: By = "cause",
+    grain: Grain = "week",
+    format: Format = "json",
+) -> Series | Response:
+    report = await service.series(by, grain, filters)
+    if format == "csv":
+        rows: list[list[object]] = [[p.period, p.key, p.complaints] for p in report.points]
+        return _csv(f"series-{by}-{grain}", [grain, by, "complaints"], rows)
+    return report
+
+
+@router.get("/reports/heatmap", summary="Complaints crossed by two buckets (department × cause)")
+async def get_heatmap(
+    service: Service,
+    filters: ReportFilters,
+    rows: Literal["department", "channel", "cause"] = "department",
+    columns: Literal["department", "channel", "cause"] = "cause",
+) -> dict[str, dict[str, int]]:
+    if rows == columns:
+        raise _invalid("query", "columns", "rows and columns must differ")
+    return await service.heatmap(rows, columns, filters)
+
+
+# -- alerts -----------------------------------------------------------------------------
+
+
+class AlertRead(BaseModel):
+    dimension: str
+    value: str
+    week: str
+    count: int
+    baseline: float
+    p_value: float
+    raised_at: str
+
+
+@router.get("/alerts", summary="Trend alerts, newest first", tags=["alerts"])
+async def list_alerts(service: Service, principal: Reader) -> list[AlertRead]:
+    alerts = await service.alerts()
+    visible = [
+        a
+        for a in alerts
+        if principal.role is not Role.DEPARTMENT_HEAD
+        or a.spike.dimension != "department"
+        or (principal.department is not None and a.spike.value == principal.department.value)
+    ]
+    return [AlertRead(**a.spike.model_dump(), raised_at=a.raised_at.isoformat()) for a in visible]
+
+
+@router.post("/alerts/check", summary="Compare this week with its baseline now", tags=["alerts"])
+async def check_alerts(service: Service, _: QualityUser) -> list[Spike]:
+    return await service.check_trends()
+
+
+# -- prevention actions -------------------------------------------------------------------
+
+
+class ActionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=2, max_length=200)
+    type: PreventionType
+    dimension: BucketDimension
+    value: str = Field(min_length=1, max_length=100)
+    owner: str = Field(min_length=1, max_length=100)
+    due_date: date
+    effective_from: date | None = Field(
+        default=None, description="When the action starts to work (default: today)."
+    )
+
+
+class StageChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: PdcaStage
+    note: str = Field(default="", max_length=2000)
+
+
+@router.get("/actions", summary="Prevention actions (PDCA)", tags=["prevention"])
+async def list_actions(service: Service, _: Reader) -> list[PreventionAction]:
+    return await service.actions()
+
+
+@router.post(
+    "/actions",
+    summary="Open a prevention action on a cause, touchpoint or department",
+    tags=["prevention"],
+    status_code=status.HTTP_201_CREATED,
+)
+async def open_action(
+    body: ActionCreate, service: Service, principal: QualityUser
+) -> PreventionAction:
+    _check_bucket(body.dimension, body.value)
+    return await service.open_action(**body.model_dump(), by=principal.user)
+
+
+def _check_bucket(dimension: str, value: str) -> None:
+    vocabulary = {"cause": Cause, "touchpoint": Touchpoint, "department": Department}[dimension]
+    if value not in {member.value for member in vocabulary}:
+        allowed = ", ".join(member.value for member in vocabulary)
+        raise _invalid("body", "value", f"not a {dimension}; one of {allowed}")
+
+
+@router.get("/actions/{action_id}", summary="One prevention action", tags=["prevention"])
+async def get_action(action_id: str, service: Service, _: Reader) -> PreventionAction:
+    return await service.get_action(action_id)
+
+
+@router.post(
+    "/actions/{action_id}/stage",
+    summary="Move the action to its next PDCA stage",
+    tags=["prevention"],
+    responses={409: {"description": "not the next stage"}},
+)
+async def change_stage(
+    action_id: str, body: StageChangeIn, service: Service, principal: QualityUser
+) -> PreventionAction:
+    try:
+        return await service.advance_action(
+            action_id, body.stage, by=principal.user, note=body.note
+        )
+    except IllegalStageError as exc:
+        raise ConflictError(str(exc)) from exc
+
+
+@router.get(
+    "/actions/{action_id}/effect",
+    summary="The bucket's weekly complaints before and after, and whether it changed",
+    tags=["prevention"],
+)
+async def get_effect(
+    action_id: str,
+    service: Service,
+    _: Reader,
+    weeks: Annotated[int, Query(ge=1, le=52)] = 8,
+) -> Effect:
+    return await service.action_effect(action_id, weeks)
+
+
+# -- classifier -----------------------------------------------------------------------------
+
+
+class TextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class PredictionRead(BaseModel):
+    causes: list[str]
+    primary_cause: str
+    confidence: float
+    probabilities: dict[str, float]
+    touchpoint: str | None
+    vehicle_system: str | None
+    explanation: list[str]
+    model_version: str
+
+
+class ModelRead(BaseModel):
+    version: str
+    created_at: str
+    active: bool
+    trained_on: dict[str, int]
+
+
+def _model_read(model: StoredModel) -> ModelRead:
+    return ModelRead(
+        version=model.version,
+        created_at=model.created_at.isoformat(),
+        active=model.active,
+        trained_on=model.trained_on,
+    )
+
+
+@router.post(
+    "/classifier/predict", summary="What the active model makes of a text", tags=["classifier"]
+)
+async def predict(
+    body: TextIn, service: Service, _: Annotated[Principal, Depends(ANYONE)]
+) -> PredictionRead:
+    prediction = await service.predict(body.text)
+    return PredictionRead(
+        causes=prediction.causes,
+        primary_cause=prediction.primary_cause,
+        confidence=prediction.confidence,
+        probabilities=prediction.probabilities,
+        touchpoint=prediction.touchpoint,
+        vehicle_system=prediction.vehicle_system,
+        explanation=prediction.explanation,
+        model_version=prediction.model_version,
+    )
+
+
+@router.get(
+    "/classifier/models", summary="Every model version, the active one marked", tags=["classifier"]
+)
+async def list_models(service: Service, _: Reader) -> list[ModelRead]:
+    return [_model_read(m) for m in await service.models()]
+
+
+@router.post(
+    "/classifier/train",
+    summary="Train a new version on the examples and every confirmed cause; it becomes active",
+    tags=["classifier"],
+    status_code=status.HTTP_201_CREATED,
+)
+async def train_model(service: Service, _: QualityUser) -> ModelRead:
+    return _model_read(await service.train())
+
+
+@router.post(
+    "/classifier/models/{version}/activate",
+    summary="Make an earlier (or later) version the active one",
+    tags=["classifier"],
+)
+async def activate_model(version: str, service: Service, _: QualityUser) -> dict[str, str]:
+    await service.activate(version)
+    return {"active": version}

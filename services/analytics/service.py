@@ -1,22 +1,424 @@
-"""Analytics use cases: fold events into read models, answer reports."""
+"""Analytics use cases: fold events into read models, classify, report, alert, prevent."""
 
 from __future__ import annotations
 
+import asyncio
+import pickle
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from services.analytics.domain.classifier.model import CauseClassifier, Prediction, train
 from services.analytics.domain.counters import Summary, increments_for, summarize
-from services.analytics.store import AnalyticsStore
-from shared.contracts.envelope import EventEnvelope
+from services.analytics.domain.cube import Measures, contributions, difference, period_start
+from services.analytics.domain.facts import (
+    FOLDED_TYPES,
+    ComplaintFact,
+    PredictedCause,
+    fold,
+    with_prediction,
+)
+from services.analytics.domain.prevention import (
+    Effect,
+    PreventionAction,
+    advance,
+    effect,
+    monday,
+)
+from services.analytics.domain.reports import (
+    Breakdown,
+    Filters,
+    Overview,
+    Pareto,
+    PeriodRange,
+    Series,
+    SeriesPoint,
+    breakdown,
+    decompose,
+    figures,
+    pareto,
+    time_to_close,
+)
+from services.analytics.domain.trends import TREND_DIMENSIONS, Spike, baseline_weeks, detect_spikes
+from services.analytics.store import AnalyticsStore, StoredAlert, StoredModel
+from services.analytics.training_data import confirmed_examples, packaged_examples
+from shared.clock import Clock
+from shared.contracts.analytics import (
+    CAUSE_PREDICTED,
+    TREND_ALERT_RAISED,
+    CausePredicted,
+    TrendAlertRaised,
+)
+from shared.contracts.envelope import Actor, EventEnvelope, new_event
+from shared.contracts.intake import COMPLAINT_REGISTERED, ComplaintRegistered
+from shared.errors import NotFoundError
+from shared.vocab import PdcaStage, PreventionType
 
 SERVICE = "analytics"
+log = structlog.get_logger(__name__)
+
+COLUMN_DIMENSIONS = ("cause", "department", "channel")
+VALUE_DIMENSIONS = ("touchpoint", "vehicle_model", "urgency", "vehicle_system", "cause_any")
+BREAKDOWNS = COLUMN_DIMENSIONS + VALUE_DIMENSIONS
+
+
+def _cells_for(by: str) -> tuple[str, str]:
+    """(cube dimension, column to group by) for a breakdown."""
+    if by in COLUMN_DIMENSIONS:
+        return "all", by
+    if by in VALUE_DIMENSIONS:
+        return by, "value"
+    raise ValueError(f"cannot break down by {by!r}; one of {', '.join(BREAKDOWNS)}")
 
 
 class AnalyticsService:
-    def __init__(self, *, store: AnalyticsStore) -> None:
+    def __init__(
+        self,
+        *,
+        store: AnalyticsStore,
+        clock: Clock,
+        zone: ZoneInfo,
+        retrain_min_confirmations: int = 20,
+        trend_weeks: int = 8,
+        trend_alpha: float = 0.01,
+        trend_min_cases: int = 5,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
         self._store = store
+        self._clock = clock
+        self._zone = zone
+        self._retrain_min = retrain_min_confirmations
+        self._trend_weeks = trend_weeks
+        self._trend_alpha = trend_alpha
+        self._trend_min_cases = trend_min_cases
+        self._on_commit = on_commit
+        self._classifier: CauseClassifier | None = None
+        self._model_lock = asyncio.Lock()
 
-    async def on_event(self, event: EventEnvelope) -> bool:
-        return await self._store.apply_increments(
-            consumer=SERVICE, event_id=event.event_id, increments=increments_for(event)
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        self._on_commit = callback
+
+    # -- events ---------------------------------------------------------------------
+
+    async def on_event(self, event: EventEnvelope, *, publish: bool = True) -> bool:
+        """Fold one event into the facts and the cube, once; False for a redelivery."""
+        prediction = None
+        if event.type == COMPLAINT_REGISTERED:
+            text = event.payload_as(ComplaintRegistered).content
+            prediction = _predicted(await self.predict(text))
+        async with self._store.unit_of_work() as uow:
+            if not await uow.claim(SERVICE, event.event_id):
+                return False
+            await uow.add_counters(increments_for(event))
+            if event.type not in FOLDED_TYPES:
+                return True
+            before = await uow.get_fact(event.complaint_id)
+            after = fold(before, event)
+            if prediction is not None and after.prediction is None:
+                after = with_prediction(after, prediction)
+            if after.ready_to_publish_prediction and publish:
+                await uow.add_events([_prediction_event(after, cause=event)])
+                after = after.model_copy(update={"prediction_published": True})
+            await uow.add_to_cube(
+                difference(contributions(before, self._zone), contributions(after, self._zone))
+            )
+            await uow.save_fact(after)
+        return True
+
+    async def replay(self, events: Iterable[EventEnvelope]) -> int:
+        """Fold events again after ``reset``; publishes nothing (rebuild)."""
+        applied = 0
+        for event in events:
+            applied += await self.on_event(event, publish=False)
+        return applied
+
+    async def reset(self) -> None:
+        await self._store.reset_read_models(SERVICE)
+
+    # -- classifier -----------------------------------------------------------------
+
+    async def classifier(self) -> CauseClassifier:
+        """The active model; trained from the packaged examples when there is none yet."""
+        active = await self._store.active_model_version()
+        if self._classifier is not None and self._classifier.version == active:
+            return self._classifier
+        async with self._model_lock:
+            stored = await self._store.active_model()
+            if stored is None:
+                await self.train()
+                stored = await self._store.active_model()
+                assert stored is not None
+            if self._classifier is None or self._classifier.version != stored[0].version:
+                self._classifier = await asyncio.to_thread(pickle.loads, stored[1])
+            assert self._classifier is not None
+            return self._classifier
+
+    async def predict(self, text: str) -> Prediction:
+        model = await self.classifier()
+        return model.predict(text)
+
+    async def train(self) -> StoredModel:
+        """A new version from the packaged examples plus every confirmed cause; active now."""
+        facts = await self._store.confirmations()
+        examples = packaged_examples() + confirmed_examples(facts)
+        now = self._clock.now()
+        existing = await self._store.list_models()
+        version = f"m{len(existing) + 1:03d}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        model = await asyncio.to_thread(train, examples, version=version)
+        blob = await asyncio.to_thread(pickle.dumps, model)
+        stored = StoredModel(
+            version=version,
+            created_at=now,
+            active=True,
+            trained_on={**model.trained_on, "confirmations": len(facts)},
+            metrics={},
         )
+        await self._store.save_model(stored, blob)
+        self._classifier = model
+        log.info("cause classifier trained", version=version, examples=len(examples))
+        return stored
+
+    async def retrain_if_due(self) -> StoredModel | None:
+        """Retrain once enough new causes were confirmed since the active model."""
+        confirmed = await self._store.count_confirmations()
+        models = await self._store.list_models()
+        active = next((m for m in models if m.active), None)
+        known = active.trained_on.get("confirmations", 0) if active else 0
+        if active is not None and confirmed - known < self._retrain_min:
+            return None
+        return await self.train()
+
+    async def models(self) -> list[StoredModel]:
+        return await self._store.list_models()
+
+    async def activate(self, version: str) -> None:
+        if not await self._store.activate_model(version):
+            raise NotFoundError(f"no model version {version}")
+
+    # -- reports --------------------------------------------------------------------
 
     async def summary(self) -> Summary:
         return summarize(await self._store.counters())
+
+    async def overview(self, filters: Filters) -> Overview:
+        ranges = decompose(filters.start, filters.end)
+        total = await self._store.sum_cells(ranges, dimension="all", group_by=(), filters=filters)
+        histogram = await self._store.sum_cells(
+            ranges, dimension="close_time", group_by=("value",), filters=filters
+        )
+        return Overview(
+            start=filters.start,
+            end=filters.end,
+            figures=figures(total.get((), Measures())),
+            time_to_close=time_to_close({k[0]: m.n for k, m in histogram.items()}),
+        )
+
+    async def groups(self, by: str, filters: Filters) -> dict[str, Measures]:
+        dimension, column = _cells_for(by)
+        sums = await self._store.sum_cells(
+            decompose(filters.start, filters.end),
+            dimension=dimension,
+            group_by=(column,),
+            filters=filters,
+        )
+        return {key[0]: measures for key, measures in sums.items()}
+
+    async def breakdown(self, by: str, filters: Filters, labels: dict[str, str]) -> Breakdown:
+        return breakdown(by, filters, await self.groups(by, filters), labels)
+
+    async def pareto(self, by: str, filters: Filters, labels: dict[str, str]) -> Pareto:
+        return pareto(by, filters, await self.groups(by, filters), labels)
+
+    async def series(self, by: str, grain: str, filters: Filters) -> Series:
+        dimension, column = _cells_for(by)
+        ranges = [
+            PeriodRange(grain, period_start(filters.start, grain), period_start(filters.end, grain))
+        ]
+        sums = await self._store.sum_cells(
+            ranges, dimension=dimension, group_by=("period", column), filters=filters
+        )
+        points = [
+            SeriesPoint(period=period, key=key, complaints=m.n)
+            for (period, key), m in sorted(sums.items())
+            if m.n
+        ]
+        return Series(by=by, grain=grain, start=filters.start, end=filters.end, points=points)
+
+    async def heatmap(self, rows: str, columns: str, filters: Filters) -> dict[str, dict[str, int]]:
+        if {rows, columns} - set(COLUMN_DIMENSIONS):
+            raise ValueError(f"a heat map crosses two of {', '.join(COLUMN_DIMENSIONS)}")
+        sums = await self._store.sum_cells(
+            decompose(filters.start, filters.end),
+            dimension="all",
+            group_by=(rows, columns),
+            filters=filters,
+        )
+        grid: dict[str, dict[str, int]] = {}
+        for (row, column), m in sorted(sums.items()):
+            if m.n:
+                grid.setdefault(row, {})[column] = m.n
+        return grid
+
+    def today(self) -> date:
+        return self._clock.now().astimezone(self._zone).date()
+
+    # -- trends ---------------------------------------------------------------------
+
+    async def weekly(self, dimension: str, *, first: date, last: date) -> dict[str, dict[str, int]]:
+        """value → week start → complaints, for a cause / touchpoint / department bucket."""
+        cube_dimension, column = _cells_for(dimension)
+        sums = await self._store.sum_cells(
+            [PeriodRange("week", first.isoformat(), last.isoformat())],
+            dimension=cube_dimension,
+            group_by=("period", column),
+            filters=Filters(start=first, end=last),
+        )
+        weekly: dict[str, dict[str, int]] = {}
+        for (week, value), m in sums.items():
+            weekly.setdefault(value, {})[week] = m.n
+        return weekly
+
+    async def check_trends(self) -> list[Spike]:
+        """Raise (once per bucket and week) every significant rise of this week."""
+        week = monday(self.today())
+        first = date.fromisoformat(baseline_weeks(week, self._trend_weeks)[0])
+        counts: dict[tuple[str, str], dict[str, int]] = {}
+        for dimension in TREND_DIMENSIONS:
+            for value, by_week in (await self.weekly(dimension, first=first, last=week)).items():
+                counts[(dimension, value)] = by_week
+        spikes = detect_spikes(
+            counts,
+            week=week,
+            weeks=self._trend_weeks,
+            alpha=self._trend_alpha,
+            min_cases=self._trend_min_cases,
+        )
+        raised = []
+        now = self._clock.now()
+        for spike in spikes:
+            async with self._store.unit_of_work() as uow:
+                if await uow.add_alert(spike, now):
+                    await uow.add_events([_alert_event(spike, now)])
+                    raised.append(spike)
+        if raised:
+            self._on_commit()
+            log.info("trend alerts raised", n=len(raised))
+        return raised
+
+    async def alerts(self) -> list[StoredAlert]:
+        return await self._store.list_alerts()
+
+    # -- prevention -----------------------------------------------------------------
+
+    async def open_action(
+        self,
+        *,
+        title: str,
+        type: PreventionType,
+        dimension: str,
+        value: str,
+        owner: str,
+        due_date: date,
+        effective_from: date | None,
+        by: str,
+    ) -> PreventionAction:
+        now = self._clock.now()
+        action = PreventionAction.model_validate(
+            {
+                "id": str(uuid4()),
+                "title": title,
+                "type": type,
+                "dimension": dimension,
+                "value": value,
+                "owner": owner,
+                "due_date": due_date,
+                "effective_from": effective_from or self.today(),
+                "created_by": by,
+                "created_at": now,
+                "history": [{"stage": PdcaStage.PLAN, "at": now, "by": by, "note": "opened"}],
+            }
+        )
+        async with self._store.unit_of_work() as uow:
+            await uow.save_action(action)
+        return action
+
+    async def advance_action(
+        self, action_id: str, to: PdcaStage, *, by: str, note: str = ""
+    ) -> PreventionAction:
+        action = await self.get_action(action_id)
+        moved = advance(action, to, by=by, at=self._clock.now(), note=note)
+        async with self._store.unit_of_work() as uow:
+            await uow.save_action(moved)
+        return moved
+
+    async def get_action(self, action_id: str) -> PreventionAction:
+        action = await self._store.get_action(action_id)
+        if action is None:
+            raise NotFoundError(f"no prevention action {action_id}")
+        return action
+
+    async def actions(self) -> list[PreventionAction]:
+        return await self._store.list_actions()
+
+    async def action_effect(self, action_id: str, weeks: int = 8) -> Effect:
+        action = await self.get_action(action_id)
+        start = monday(action.effective_from)
+        weekly = await self.weekly(
+            action.dimension,
+            first=start - timedelta(weeks=weeks),
+            last=start + timedelta(weeks=weeks),
+        )
+        return effect(
+            weekly.get(action.value, {}),
+            effective_from=action.effective_from,
+            today=self.today(),
+            weeks=weeks,
+        )
+
+
+def _predicted(prediction: Prediction) -> PredictedCause:
+    return PredictedCause(
+        causes=prediction.causes,
+        primary_cause=prediction.primary_cause,
+        confidence=prediction.confidence,
+        touchpoint=prediction.touchpoint,
+        vehicle_system=prediction.vehicle_system,
+        model_version=prediction.model_version,
+        explanation=prediction.explanation,
+    )
+
+
+def _prediction_event(fact: ComplaintFact, *, cause: EventEnvelope) -> EventEnvelope:
+    prediction = fact.prediction
+    assert prediction is not None
+    return new_event(
+        payload=CausePredicted(
+            complaint_id=fact.complaint_id,
+            causes=prediction.causes,
+            primary_cause=prediction.primary_cause,
+            confidence=prediction.confidence,
+            model_version=prediction.model_version,
+            explanation=prediction.explanation,
+            touchpoint=prediction.touchpoint,
+            vehicle_system=prediction.vehicle_system,
+        ),
+        event_type=CAUSE_PREDICTED,
+        complaint_id=fact.complaint_id,
+        actor=Actor.service(SERVICE),
+        producer=SERVICE,
+        cause=cause,
+    )
+
+
+def _alert_event(spike: Spike, now: datetime) -> EventEnvelope:
+    return new_event(
+        payload=TrendAlertRaised(**spike.model_dump()),
+        event_type=TREND_ALERT_RAISED,
+        complaint_id=f"trend:{spike.dimension}:{spike.value}",
+        actor=Actor.service(SERVICE),
+        producer=SERVICE,
+        occurred_at=now,
+    )

@@ -1,64 +1,575 @@
-"""Analytics' store: pre-aggregated counters, with SQLite and MongoDB adapters."""
+"""Analytics' store: complaint facts, the cube, models, alerts and prevention actions.
+
+SQLite and MongoDB adapters; both pass the same contract suite. Facts, cube deltas,
+inbox and outbox of one event are written in one transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
+import aiosqlite
+from pymongo import ASCENDING, DESCENDING
+
+from services.analytics.domain.cube import MEASURES, Cell, Measures
+from services.analytics.domain.facts import ComplaintFact
+from services.analytics.domain.prevention import PreventionAction
+from services.analytics.domain.reports import Filters, PeriodRange
+from services.analytics.domain.trends import Spike
+from shared.contracts.envelope import EventEnvelope
+from shared.errors import ConflictError
 from shared.settings import Settings
 from shared.storage.base import OpenableStore
-from shared.storage.mongo import MongoStore
+from shared.storage.mongo import MongoStore, MongoTx
 from shared.storage.sqlite import SqliteStore
+
+GROUP_COLUMNS = ("period", "department", "channel", "cause", "value")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredModel:
+    version: str
+    created_at: datetime
+    active: bool
+    trained_on: dict[str, int]
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    spike: Spike
+    raised_at: datetime
+
+
+class AnalyticsUnitOfWork(Protocol):
+    async def claim(self, consumer: str, event_id: str) -> bool: ...
+
+    async def get_fact(self, complaint_id: str) -> ComplaintFact | None: ...
+
+    async def save_fact(self, fact: ComplaintFact) -> None: ...
+
+    async def add_to_cube(self, delta: Mapping[Cell, Measures]) -> None: ...
+
+    async def add_counters(self, increments: Mapping[str, int]) -> None: ...
+
+    async def add_events(self, events: Sequence[EventEnvelope]) -> None: ...
+
+    async def add_alert(self, spike: Spike, raised_at: datetime) -> bool:
+        """False when this bucket already alerted this week."""
+        ...
+
+    async def save_action(self, action: PreventionAction) -> None:
+        """Insert or replace; ConflictError when someone saved a newer version first."""
+        ...
 
 
 class AnalyticsStore(OpenableStore, Protocol):
-    async def apply_increments(
-        self, *, consumer: str, event_id: str, increments: Mapping[str, int]
-    ) -> bool:
-        """Add the increments once per event id; False when the event was applied before."""
-        ...
+    def unit_of_work(self) -> AbstractAsyncContextManager[AnalyticsUnitOfWork]: ...
 
     async def counters(self) -> dict[str, int]: ...
+
+    async def get_fact(self, complaint_id: str) -> ComplaintFact | None: ...
+
+    async def sum_cells(
+        self,
+        ranges: Sequence[PeriodRange],
+        *,
+        dimension: str,
+        group_by: Sequence[str],
+        filters: Filters,
+    ) -> dict[tuple[str, ...], Measures]:
+        """Measures summed per ``group_by`` key over the cells of the ranges."""
+        ...
+
+    async def confirmations(self, limit: int = 100_000) -> list[ComplaintFact]:
+        """Facts whose cause an investigator confirmed, newest first."""
+        ...
+
+    async def count_confirmations(self) -> int: ...
+
+    async def save_model(self, stored: StoredModel, blob: bytes) -> None:
+        """Keep a new model version; when ``stored.active``, it becomes the only active one."""
+        ...
+
+    async def activate_model(self, version: str) -> bool: ...
+
+    async def active_model(self) -> tuple[StoredModel, bytes] | None: ...
+
+    async def active_model_version(self) -> str | None: ...
+
+    async def list_models(self) -> list[StoredModel]: ...
+
+    async def list_alerts(self, limit: int = 200) -> list[StoredAlert]: ...
+
+    async def get_action(self, action_id: str) -> PreventionAction | None: ...
+
+    async def list_actions(self) -> list[PreventionAction]: ...
+
+    async def reset_read_models(self, consumer: str) -> None:
+        """Forget facts, cube, counters and the consumer's inbox (before a rebuild)."""
+        ...
+
+
+def _measures(row: Any) -> Measures:
+    """From a SQLite row or a MongoDB document with one field per measure."""
+    return Measures(
+        n=int(row["n"] or 0),
+        closed=int(row["closed"] or 0),
+        on_time=int(row["on_time"] or 0),
+        breached=int(row["breached"] or 0),
+        sat_n=int(row["sat_n"] or 0),
+        sat_sum=int(row["sat_sum"] or 0),
+        reopened=int(row["reopened"] or 0),
+        repeat=int(row["repeat"] or 0),
+        cost=float(row["cost"] or 0),
+    )
+
+
+def _check_group(group_by: Sequence[str]) -> None:
+    unknown = set(group_by) - set(GROUP_COLUMNS)
+    if unknown:
+        raise ValueError(f"cannot group by {sorted(unknown)}")
+
+
+# -- SQLite --------------------------------------------------------------------------
+
+_SUMS = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
+_CUBE_UPSERT = (
+    "INSERT INTO cube (grain, period, department, channel, cause, dimension, value, "
+    + ", ".join(MEASURES)
+    + ") VALUES ("
+    + ", ".join("?" * (7 + len(MEASURES)))
+    + ") ON CONFLICT (grain, dimension, period, department, channel, cause, value) DO UPDATE SET "
+    + ", ".join(f"{m} = {m} + excluded.{m}" for m in MEASURES)
+)
+
+
+class _SqliteUnitOfWork:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        return await SqliteStore.claim_inbox(self._conn, consumer, event_id)
+
+    async def get_fact(self, complaint_id: str) -> ComplaintFact | None:
+        return await _sqlite_fact(self._conn, complaint_id)
+
+    async def save_fact(self, fact: ComplaintFact) -> None:
+        await self._conn.execute(
+            "INSERT INTO facts (complaint_id, confirmed, doc) VALUES (?, ?, ?)"
+            " ON CONFLICT (complaint_id) DO UPDATE SET confirmed = excluded.confirmed,"
+            " doc = excluded.doc",
+            (fact.complaint_id, int(bool(fact.confirmed_causes)), fact.model_dump_json()),
+        )
+
+    async def add_to_cube(self, delta: Mapping[Cell, Measures]) -> None:
+        await self._conn.executemany(
+            _CUBE_UPSERT, [(*cell, *measures.values()) for cell, measures in delta.items()]
+        )
+
+    async def add_counters(self, increments: Mapping[str, int]) -> None:
+        await self._conn.executemany(
+            "INSERT INTO counters (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+            list(increments.items()),
+        )
+
+    async def add_events(self, events: Sequence[EventEnvelope]) -> None:
+        await SqliteStore.add_outbox(self._conn, events)
+
+    async def add_alert(self, spike: Spike, raised_at: datetime) -> bool:
+        cursor = await self._conn.execute(
+            "INSERT OR IGNORE INTO alerts (week, dimension, value, raised_at, doc)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                spike.week,
+                spike.dimension,
+                spike.value,
+                raised_at.isoformat(),
+                spike.model_dump_json(),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    async def save_action(self, action: PreventionAction) -> None:
+        if action.version == 1:
+            await self._conn.execute(
+                "INSERT INTO actions (id, version, doc) VALUES (?, ?, ?)",
+                (action.id, action.version, action.model_dump_json()),
+            )
+            return
+        cursor = await self._conn.execute(
+            "UPDATE actions SET version = ?, doc = ? WHERE id = ? AND version = ?",
+            (action.version, action.model_dump_json(), action.id, action.version - 1),
+        )
+        if cursor.rowcount != 1:
+            raise ConflictError(f"prevention action {action.id} was changed meanwhile")
+
+
+async def _sqlite_fact(conn: aiosqlite.Connection, complaint_id: str) -> ComplaintFact | None:
+    cursor = await conn.execute("SELECT doc FROM facts WHERE complaint_id = ?", (complaint_id,))
+    row = await cursor.fetchone()
+    return ComplaintFact.model_validate_json(row["doc"]) if row else None
 
 
 class SqliteAnalyticsStore(SqliteStore):
     schema = (
         "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS facts (complaint_id TEXT PRIMARY KEY,"
+        " confirmed INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS facts_confirmed ON facts (confirmed)",
+        "CREATE TABLE IF NOT EXISTS cube (grain TEXT NOT NULL, period TEXT NOT NULL,"
+        " department TEXT NOT NULL, channel TEXT NOT NULL, cause TEXT NOT NULL,"
+        " dimension TEXT NOT NULL, value TEXT NOT NULL, "
+        + ", ".join(
+            f"{m} {'REAL' if m == 'cost' else 'INTEGER'} NOT NULL DEFAULT 0" for m in MEASURES
+        )
+        + ", PRIMARY KEY (grain, dimension, period, department, channel, cause, value))"
+        " WITHOUT ROWID",
+        "CREATE TABLE IF NOT EXISTS models (version TEXT PRIMARY KEY, created_at TEXT NOT NULL,"
+        " active INTEGER NOT NULL, trained_on TEXT NOT NULL, metrics TEXT NOT NULL,"
+        " blob BLOB NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS alerts (week TEXT NOT NULL, dimension TEXT NOT NULL,"
+        " value TEXT NOT NULL, raised_at TEXT NOT NULL, doc TEXT NOT NULL,"
+        " PRIMARY KEY (week, dimension, value))",
+        "CREATE TABLE IF NOT EXISTS actions (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " doc TEXT NOT NULL)",
     )
 
-    async def apply_increments(
-        self, *, consumer: str, event_id: str, increments: Mapping[str, int]
-    ) -> bool:
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AnalyticsUnitOfWork]:
         async with self.transaction() as conn:
-            if not await self.claim_inbox(conn, consumer, event_id):
-                return False
-            await conn.executemany(
-                "INSERT INTO counters (name, value) VALUES (?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-                list(increments.items()),
-            )
-        return True
+            yield _SqliteUnitOfWork(conn)
 
     async def counters(self) -> dict[str, int]:
         cursor = await self.conn.execute("SELECT name, value FROM counters")
         return {row["name"]: int(row["value"]) for row in await cursor.fetchall()}
 
+    async def get_fact(self, complaint_id: str) -> ComplaintFact | None:
+        return await _sqlite_fact(self.conn, complaint_id)
+
+    async def sum_cells(
+        self,
+        ranges: Sequence[PeriodRange],
+        *,
+        dimension: str,
+        group_by: Sequence[str],
+        filters: Filters,
+    ) -> dict[tuple[str, ...], Measures]:
+        _check_group(group_by)
+        where = ["grain = ?", "dimension = ?", "period BETWEEN ? AND ?"]
+        extra: list[str] = []
+        for column in ("department", "channel", "cause"):
+            value = getattr(filters, column)
+            if value is not None:
+                where.append(f"{column} = ?")
+                extra.append(value)
+        columns = ", ".join(group_by)
+        select = f"{columns}, " if group_by else ""
+        sql = f"SELECT {select}{_SUMS} FROM cube WHERE {' AND '.join(where)}"
+        if group_by:
+            sql += f" GROUP BY {columns}"
+        totals: dict[tuple[str, ...], Measures] = {}
+        for period_range in ranges:
+            params = [period_range.grain, dimension, period_range.first, period_range.last, *extra]
+            cursor = await self.conn.execute(sql, params)
+            for row in await cursor.fetchall():
+                if row["n"] is None:
+                    continue
+                key = tuple(str(row[c]) for c in group_by)
+                totals[key] = totals[key] + _measures(row) if key in totals else _measures(row)
+        return totals
+
+    async def confirmations(self, limit: int = 100_000) -> list[ComplaintFact]:
+        cursor = await self.conn.execute(
+            "SELECT doc FROM facts WHERE confirmed = 1 ORDER BY rowid DESC LIMIT ?", (limit,)
+        )
+        return [ComplaintFact.model_validate_json(row["doc"]) for row in await cursor.fetchall()]
+
+    async def count_confirmations(self) -> int:
+        cursor = await self.conn.execute("SELECT COUNT(*) FROM facts WHERE confirmed = 1")
+        row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def save_model(self, stored: StoredModel, blob: bytes) -> None:
+        import json
+
+        async with self.transaction() as conn:
+            if stored.active:
+                await conn.execute("UPDATE models SET active = 0")
+            await conn.execute(
+                "INSERT INTO models (version, created_at, active, trained_on, metrics, blob)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    stored.version,
+                    stored.created_at.isoformat(),
+                    int(stored.active),
+                    json.dumps(stored.trained_on),
+                    json.dumps(stored.metrics),
+                    blob,
+                ),
+            )
+
+    async def activate_model(self, version: str) -> bool:
+        async with self.transaction() as conn:
+            cursor = await conn.execute("SELECT 1 FROM models WHERE version = ?", (version,))
+            if await cursor.fetchone() is None:
+                return False
+            await conn.execute("UPDATE models SET active = (version = ?)", (version,))
+        return True
+
+    async def active_model(self) -> tuple[StoredModel, bytes] | None:
+        cursor = await self.conn.execute("SELECT * FROM models WHERE active = 1 LIMIT 1")
+        row = await cursor.fetchone()
+        return (_stored_model(row), bytes(row["blob"])) if row else None
+
+    async def active_model_version(self) -> str | None:
+        cursor = await self.conn.execute("SELECT version FROM models WHERE active = 1 LIMIT 1")
+        row = await cursor.fetchone()
+        return str(row["version"]) if row else None
+
+    async def list_models(self) -> list[StoredModel]:
+        cursor = await self.conn.execute(
+            "SELECT version, created_at, active, trained_on, metrics FROM models"
+            " ORDER BY created_at DESC"
+        )
+        return [_stored_model(row) for row in await cursor.fetchall()]
+
+    async def list_alerts(self, limit: int = 200) -> list[StoredAlert]:
+        cursor = await self.conn.execute(
+            "SELECT raised_at, doc FROM alerts ORDER BY raised_at DESC LIMIT ?", (limit,)
+        )
+        return [
+            StoredAlert(
+                Spike.model_validate_json(row["doc"]), datetime.fromisoformat(row["raised_at"])
+            )
+            for row in await cursor.fetchall()
+        ]
+
+    async def get_action(self, action_id: str) -> PreventionAction | None:
+        cursor = await self.conn.execute("SELECT doc FROM actions WHERE id = ?", (action_id,))
+        row = await cursor.fetchone()
+        return PreventionAction.model_validate_json(row["doc"]) if row else None
+
+    async def list_actions(self) -> list[PreventionAction]:
+        cursor = await self.conn.execute("SELECT doc FROM actions ORDER BY rowid DESC")
+        return [PreventionAction.model_validate_json(r["doc"]) for r in await cursor.fetchall()]
+
+    async def reset_read_models(self, consumer: str) -> None:
+        async with self.transaction() as conn:
+            for table in ("facts", "cube", "counters"):
+                await conn.execute(f"DELETE FROM {table}")
+            await conn.execute("DELETE FROM inbox WHERE consumer = ?", (consumer,))
+
+
+def _stored_model(row: Any) -> StoredModel:
+    import json
+
+    created = row["created_at"]
+    return StoredModel(
+        version=str(row["version"]),
+        created_at=created if isinstance(created, datetime) else datetime.fromisoformat(created),
+        active=bool(row["active"]),
+        trained_on=row["trained_on"]
+        if isinstance(row["trained_on"], dict)
+        else json.loads(row["trained_on"]),
+        metrics=row["metrics"] if isinstance(row["metrics"], dict) else json.loads(row["metrics"]),
+    )
+
+
+# -- MongoDB -------------------------------------------------------------------------
+
+
+def _cell_id(cell: Cell) -> str:
+    return "\x1f".join(cell)
+
+
+class _MongoUnitOfWork:
+    def __init__(self, tx: MongoTx) -> None:
+        self._tx = tx
+
+    async def claim(self, consumer: str, event_id: str) -> bool:
+        return await MongoStore.claim_inbox(self._tx, consumer, event_id)
+
+    async def get_fact(self, complaint_id: str) -> ComplaintFact | None:
+        doc = await self._tx.db.facts.find_one({"_id": complaint_id}, session=self._tx.session)
+        return ComplaintFact.model_validate(doc["fact"]) if doc else None
+
+    async def save_fact(self, fact: ComplaintFact) -> None:
+        await self._tx.db.facts.replace_one(
+            {"_id": fact.complaint_id},
+            {"fact": fact.model_dump(mode="json"), "confirmed": bool(fact.confirmed_causes)},
+            upsert=True,
+            session=self._tx.session,
+        )
+
+    async def add_to_cube(self, delta: Mapping[Cell, Measures]) -> None:
+        for cell, measures in delta.items():
+            await self._tx.db.cube.update_one(
+                {"_id": _cell_id(cell)},
+                {
+                    "$setOnInsert": cell._asdict(),
+                    "$inc": dict(zip(MEASURES, measures.values(), strict=True)),
+                },
+                upsert=True,
+                session=self._tx.session,
+            )
+
+    async def add_counters(self, increments: Mapping[str, int]) -> None:
+        for name, value in increments.items():
+            await self._tx.db.counters.update_one(
+                {"_id": name}, {"$inc": {"value": value}}, upsert=True, session=self._tx.session
+            )
+
+    async def add_events(self, events: Sequence[EventEnvelope]) -> None:
+        await MongoStore.add_outbox(self._tx, events)
+
+    async def add_alert(self, spike: Spike, raised_at: datetime) -> bool:
+        key = f"{spike.week}:{spike.dimension}:{spike.value}"
+        if await self._tx.db.alerts.find_one({"_id": key}, session=self._tx.session):
+            return False
+        await self._tx.db.alerts.insert_one(
+            {"_id": key, "raised_at": raised_at, "spike": spike.model_dump(mode="json")},
+            session=self._tx.session,
+        )
+        return True
+
+    async def save_action(self, action: PreventionAction) -> None:
+        doc = {"version": action.version, "action": action.model_dump(mode="json")}
+        if action.version == 1:
+            await self._tx.db.actions.insert_one(
+                {"_id": action.id, "created_at": action.created_at, **doc}, session=self._tx.session
+            )
+            return
+        result = await self._tx.db.actions.update_one(
+            {"_id": action.id, "version": action.version - 1},
+            {"$set": doc},
+            session=self._tx.session,
+        )
+        if result.matched_count != 1:
+            raise ConflictError(f"prevention action {action.id} was changed meanwhile")
+
 
 class MongoAnalyticsStore(MongoStore):
-    async def apply_increments(
-        self, *, consumer: str, event_id: str, increments: Mapping[str, int]
-    ) -> bool:
+    async def create_indexes(self) -> None:
+        await self.db.cube.create_index(
+            [("grain", ASCENDING), ("dimension", ASCENDING), ("period", ASCENDING)]
+        )
+        await self.db.facts.create_index("confirmed")
+        await self.db.models.create_index("active")
+        await self.db.alerts.create_index([("raised_at", DESCENDING)])
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AnalyticsUnitOfWork]:
         async with self.transaction() as tx:
-            if not await self.claim_inbox(tx, consumer, event_id):
-                return False
-            for name, value in increments.items():
-                await tx.db.counters.update_one(
-                    {"_id": name}, {"$inc": {"value": value}}, upsert=True, session=tx.session
-                )
-        return True
+            yield _MongoUnitOfWork(tx)
 
     async def counters(self) -> dict[str, int]:
         return {doc["_id"]: int(doc["value"]) async for doc in self.db.counters.find({})}
+
+    async def get_fact(self, complaint_id: str) -> ComplaintFact | None:
+        doc = await self.db.facts.find_one({"_id": complaint_id})
+        return ComplaintFact.model_validate(doc["fact"]) if doc else None
+
+    async def sum_cells(
+        self,
+        ranges: Sequence[PeriodRange],
+        *,
+        dimension: str,
+        group_by: Sequence[str],
+        filters: Filters,
+    ) -> dict[tuple[str, ...], Measures]:
+        _check_group(group_by)
+        extra = {
+            column: getattr(filters, column)
+            for column in ("department", "channel", "cause")
+            if getattr(filters, column) is not None
+        }
+        totals: dict[tuple[str, ...], Measures] = {}
+        for period_range in ranges:
+            match = {
+                "grain": period_range.grain,
+                "dimension": dimension,
+                "period": {"$gte": period_range.first, "$lte": period_range.last},
+                **extra,
+            }
+            group: dict[str, Any] = {"_id": {c: f"${c}" for c in group_by}}
+            group.update({m: {"$sum": f"${m}"} for m in MEASURES})
+            async for doc in await self.db.cube.aggregate([{"$match": match}, {"$group": group}]):
+                key = tuple(str(doc["_id"][c]) for c in group_by)
+                measures = _measures(doc)
+                totals[key] = totals[key] + measures if key in totals else measures
+        return totals
+
+    async def confirmations(self, limit: int = 100_000) -> list[ComplaintFact]:
+        cursor = self.db.facts.find({"confirmed": True}).sort("_id", DESCENDING).limit(limit)
+        return [ComplaintFact.model_validate(doc["fact"]) async for doc in cursor]
+
+    async def count_confirmations(self) -> int:
+        return await self.db.facts.count_documents({"confirmed": True})
+
+    async def save_model(self, stored: StoredModel, blob: bytes) -> None:
+        async with self.transaction() as tx:
+            if stored.active:
+                await tx.db.models.update_many({}, {"$set": {"active": False}}, session=tx.session)
+            await tx.db.models.insert_one(
+                {
+                    "_id": stored.version,
+                    "version": stored.version,
+                    "created_at": stored.created_at,
+                    "active": stored.active,
+                    "trained_on": stored.trained_on,
+                    "metrics": stored.metrics,
+                    "blob": blob,
+                },
+                session=tx.session,
+            )
+
+    async def activate_model(self, version: str) -> bool:
+        async with self.transaction() as tx:
+            if await tx.db.models.find_one({"_id": version}, session=tx.session) is None:
+                return False
+            await tx.db.models.update_many({}, {"$set": {"active": False}}, session=tx.session)
+            await tx.db.models.update_one(
+                {"_id": version}, {"$set": {"active": True}}, session=tx.session
+            )
+        return True
+
+    async def active_model(self) -> tuple[StoredModel, bytes] | None:
+        doc = await self.db.models.find_one({"active": True})
+        return (_stored_model(doc), bytes(doc["blob"])) if doc else None
+
+    async def active_model_version(self) -> str | None:
+        doc = await self.db.models.find_one({"active": True}, {"version": 1})
+        return str(doc["version"]) if doc else None
+
+    async def list_models(self) -> list[StoredModel]:
+        cursor = self.db.models.find({}, {"blob": 0}).sort("created_at", DESCENDING)
+        return [_stored_model(doc) async for doc in cursor]
+
+    async def list_alerts(self, limit: int = 200) -> list[StoredAlert]:
+        cursor = self.db.alerts.find({}).sort("raised_at", DESCENDING).limit(limit)
+        return [
+            StoredAlert(Spike.model_validate(doc["spike"]), doc["raised_at"])
+            async for doc in cursor
+        ]
+
+    async def get_action(self, action_id: str) -> PreventionAction | None:
+        doc = await self.db.actions.find_one({"_id": action_id})
+        return PreventionAction.model_validate(doc["action"]) if doc else None
+
+    async def list_actions(self) -> list[PreventionAction]:
+        cursor = self.db.actions.find({}).sort("created_at", DESCENDING)
+        return [PreventionAction.model_validate(doc["action"]) async for doc in cursor]
+
+    async def reset_read_models(self, consumer: str) -> None:
+        for name in ("facts", "cube", "counters"):
+            await self.db[name].delete_many({})
+        await self.db.inbox.delete_many({"_id": {"$regex": f"^{consumer}:"}})
 
 
 def create_analytics_store(settings: Settings) -> AnalyticsStore:

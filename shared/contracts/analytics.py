@@ -20,3 +20,21 @@ class CausePredicted(BaseModel):
     confidence: float = Field(ge=0, le=1)
     model_version: str
     explanation: list[str] = Field(default_factory=list)
+    touchpoint: str | None = None
+    vehicle_system: str | None = None
+
+
+TREND_ALERT_RAISED: Final = "analytics.trend_alert_raised"
+
+
+class TrendAlertRaised(BaseModel):
+    """A bucket rose significantly this week against its trailing baseline."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dimension: str
+    value: str
+    week: str
+    count: int
+    baseline: float
+    p_value: float

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.analytics.store import MongoAnalyticsStore, SqliteAnalyticsStore
+from services.analytics.domain.cube import Cell, Measures
+from services.analytics.domain.reports import Filters, PeriodRange
+from services.analytics.store import MongoAnalyticsStore, SqliteAnalyticsStore, StoredModel
 from services.resolution.domain.case import Case, CaseStatus
 from services.resolution.store import (
     MongoResolutionStore,
@@ -153,16 +155,64 @@ async def test_cases_round_trip_and_save_checks_the_version(resolution: Resoluti
 async def test_analytics_counts_each_event_once(
     analytics: SqliteAnalyticsStore | MongoAnalyticsStore,
 ) -> None:
-    assert await analytics.apply_increments(
-        consumer="analytics", event_id="e-1", increments={"a": 1, "b": 2}
-    )
-    assert not await analytics.apply_increments(
-        consumer="analytics", event_id="e-1", increments={"a": 1, "b": 2}
-    )
-    assert await analytics.apply_increments(
-        consumer="analytics", event_id="e-2", increments={"a": 3}
-    )
+    for event_id, increments in (("e-1", {"a": 1, "b": 2}), ("e-1", {"a": 1}), ("e-2", {"a": 3})):
+        async with analytics.unit_of_work() as uow:
+            if await uow.claim("analytics", event_id):
+                await uow.add_counters(increments)
     assert await analytics.counters() == {"a": 4, "b": 2}
+
+
+async def test_analytics_cube_sums_cells_by_range_group_and_filter(
+    analytics: SqliteAnalyticsStore | MongoAnalyticsStore,
+) -> None:
+    def cell(grain: str, period: str, department: str, cause: str) -> Cell:
+        return Cell(grain, period, department, "hotline", cause, "all", "")
+
+    async with analytics.unit_of_work() as uow:
+        await uow.add_to_cube(
+            {
+                cell("day", "2026-04-01", "sales", "product_quality"): Measures(n=2, closed=1),
+                cell("day", "2026-04-02", "parts", "process_policy"): Measures(n=1, cost=50.5),
+                cell("day", "2026-05-01", "sales", "product_quality"): Measures(n=7),
+            }
+        )
+    async with analytics.unit_of_work() as uow:  # a delta moves one complaint
+        await uow.add_to_cube(
+            {
+                cell("day", "2026-04-01", "sales", "product_quality"): Measures(n=-1),
+                cell("day", "2026-04-01", "sales", "process_policy"): Measures(n=1),
+            }
+        )
+    april = [PeriodRange("day", "2026-04-01", "2026-04-30")]
+    everything = Filters(start=date(2026, 4, 1), end=date(2026, 4, 30))
+    by_cause = await analytics.sum_cells(
+        april, dimension="all", group_by=("cause",), filters=everything
+    )
+    assert {k[0]: m.n for k, m in by_cause.items()} == {"product_quality": 1, "process_policy": 2}
+    sales = Filters(start=date(2026, 4, 1), end=date(2026, 4, 30), department="sales")
+    total = await analytics.sum_cells(april, dimension="all", group_by=(), filters=sales)
+    assert total[()] == Measures(n=2, closed=1)
+    both = await analytics.sum_cells(
+        [*april, PeriodRange("day", "2026-05-01", "2026-05-01")],
+        dimension="all",
+        group_by=(),
+        filters=everything,
+    )
+    assert both[()].n == 10 and both[()].cost == 50.5
+
+
+async def test_analytics_keeps_model_versions_with_one_active(
+    analytics: SqliteAnalyticsStore | MongoAnalyticsStore,
+) -> None:
+    for version in ("m001", "m002"):
+        stored = StoredModel(version, T0, True, {"examples": 3}, {})
+        await analytics.save_model(stored, version.encode())
+    assert await analytics.active_model_version() == "m002"
+    assert await analytics.activate_model("m001")
+    assert not await analytics.activate_model("m404")
+    active = await analytics.active_model()
+    assert active is not None and active[1] == b"m001"
+    assert [m.active for m in await analytics.list_models()].count(True) == 1
 
 
 def test_notification_events_have_their_own_topic() -> None:

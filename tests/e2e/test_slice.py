@@ -3,6 +3,7 @@ services over the embedded Kafka broker and shows up as a case and in the analyt
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -240,7 +241,14 @@ async def test_a_complaint_is_driven_through_every_step_to_closed(
     async def case() -> httpx.Response:
         return await client.get(f"/resolution/cases/{complaint_id}", headers=owner)
 
-    await eventually(case, lambda r: r.status_code == 200, what="the case")
+    suggested = await eventually(
+        case,
+        lambda r: r.status_code == 200 and r.json().get("suggestion") is not None,
+        what="the case with analytics' predicted cause",
+    )
+    suggestion = suggested.json()["suggestion"]
+    assert suggestion["primary_cause"] == "product_quality"
+    assert suggestion["model_version"] and suggestion["explanation"]
     steps: list[tuple[dict[str, str], str, dict[str, Any]]] = [
         (agent, "triage", {"valid": True}),
         (head, "assign", {"department": "after_sales", "owner": "olga"}),
@@ -268,3 +276,47 @@ async def test_a_complaint_is_driven_through_every_step_to_closed(
     assert closed["status"] == "closed"
     assert [entry["step"] for entry in closed["timeline"]] == [s for _, s, _ in steps]
     assert closed["sla"]["breached"] is False
+
+    quality = bearer(system.token("quality"))
+
+    async def by_cause() -> dict[str, Any]:
+        response = await client.get("/analytics/reports/breakdown?by=cause", headers=quality)
+        assert response.status_code == 200, response.text
+        return {row["key"]: row["figures"] for row in response.json()["rows"]}
+
+    counted = await eventually(
+        by_cause, lambda rows: rows.get("product_quality", {}).get("closed") == 1,
+        what="the closed complaint in the cause report",
+    )  # fmt: skip
+    assert counted["product_quality"]["satisfaction_avg"] == 5
+
+
+async def test_analytics_rebuild_replays_the_topics_into_the_same_reports(
+    system: System, client: httpx.AsyncClient
+) -> None:
+    agent = bearer(system.token("agent"))
+    quality = bearer(system.token("quality"))
+    texts = ["发动机冷启动异响", "销售承诺的免费保养没有兑现", "服务顾问态度冷淡，等了三个小时"]
+    for i, text in enumerate(texts):
+        body = {**COMPLAINT, "content": text, "customer": {"name": "陈", "phone": f"1391111000{i}"}}
+        assert (
+            await client.post("/intake/complaints", json=body, headers=agent)
+        ).status_code == 201
+
+    async def pareto() -> dict[str, Any]:
+        response = await client.get("/analytics/reports/pareto", headers=quality)
+        result: dict[str, Any] = response.json()
+        return result
+
+    before = await eventually(pareto, lambda p: p["total"] == 3, what="three complaints counted")
+    bus = system.process.wait_for_line("bus: embedded broker at")
+    bootstrap = bus.split("embedded broker at ")[1].split(";")[0]
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "shared.cli", "analytics", "rebuild", "--bootstrap", bootstrap,
+         "--data-dir", str(system.data_dir)],
+        env=clean_env(), capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rebuilt from" in result.stdout
+    assert await pareto() == before

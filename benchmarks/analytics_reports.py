@@ -1,0 +1,206 @@
+"""Report latency on a large read model (the embedded SQLite store).
+
+Loads N synthetic complaints (default 1,000,000, spread over two years) into the cube
+— each complaint's cells computed by the same ``contributions`` the service uses,
+written in batches — then times every report over random date ranges and filters
+and prints p50 / p99 per report. The event path itself (fold + classify + write, one
+transaction per event) is timed separately on a smaller sample.
+
+    .venv/bin/python -m benchmarks.analytics_reports --complaints 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from services.analytics.domain.cube import Cell, Measures, contributions, merge
+from services.analytics.domain.facts import ComplaintFact, PredictedCause
+from services.analytics.domain.reports import Filters
+from services.analytics.service import AnalyticsService
+from services.analytics.store import SqliteAnalyticsStore
+from shared.clock import ManualClock
+from shared.logging import configure_logging
+from shared.vocab import Cause, Channel, Department, Touchpoint, Urgency, VehicleSystem
+
+ZONE = ZoneInfo("Asia/Shanghai")
+DAYS = 730
+END = date(2026, 11, 22)
+FIRST = END - timedelta(days=DAYS - 1)
+MODELS = [f"model-{i:02d}" for i in range(30)]
+BATCH = 50_000
+
+
+def synthetic_fact(i: int, rng: random.Random) -> ComplaintFact:
+    at = datetime(FIRST.year, FIRST.month, FIRST.day, tzinfo=UTC) + timedelta(
+        minutes=rng.randrange(DAYS * 24 * 60)
+    )
+    cause = rng.choice(list(Cause)).value
+    closed = rng.random() < 0.8
+    return ComplaintFact(
+        complaint_id=f"c{i}",
+        registered=True,
+        registered_at=at,
+        channel=rng.choice(list(Channel)).value,
+        urgency=rng.choice(list(Urgency)).value,
+        vehicle_model=rng.choice(MODELS),
+        department=rng.choice([*(d.value for d in Department), None]),
+        repeat_complainant=rng.random() < 0.1,
+        prediction=PredictedCause(
+            causes=[cause],
+            primary_cause=cause,
+            confidence=0.8,
+            touchpoint=rng.choice(list(Touchpoint)).value,
+            vehicle_system=rng.choice(list(VehicleSystem)).value,
+            model_version="bench",
+        ),
+        confirmed_causes=[cause] if closed else [],
+        confirmed_primary=cause if closed else None,
+        closed_at=at + timedelta(hours=rng.expovariate(1 / 30)) if closed else None,
+        breached=rng.random() < 0.15,
+        satisfaction=rng.randint(1, 5) if closed else None,
+        reopened=int(rng.random() < 0.05),
+        remedy_amount=float(rng.choice([0, 0, 200, 800, 3000])),
+    )
+
+
+async def load(store: SqliteAnalyticsStore, count: int) -> float:
+    rng = random.Random(42)
+    started = time.perf_counter()
+    for first in range(0, count, BATCH):
+        cells: dict[Cell, Measures] = merge(
+            contributions(synthetic_fact(i, rng), ZONE)
+            for i in range(first, min(count, first + BATCH))
+        )
+        async with store.unit_of_work() as uow:
+            await uow.add_to_cube(cells)
+        done = min(count, first + BATCH)
+        print(
+            f"  loaded {done:>9,} complaints ({time.perf_counter() - started:6.1f} s)", flush=True
+        )
+    return time.perf_counter() - started
+
+
+def random_filters(rng: random.Random, max_days: int) -> Filters:
+    length = rng.randint(7, max_days)
+    start = FIRST + timedelta(days=rng.randrange(DAYS - length))
+    return Filters(
+        start=start,
+        end=start + timedelta(days=length - 1),
+        department=rng.choice([None, None, *(d.value for d in Department)]),
+        channel=rng.choice([None, None, None, *(c.value for c in Channel)]),
+    )
+
+
+async def measure(
+    name: str, runs: int, query: Callable[[random.Random], Awaitable[object]]
+) -> tuple[str, float, float]:
+    rng = random.Random(name)
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await query(rng)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    p99 = timings[min(len(timings) - 1, int(0.99 * len(timings)))]
+    return name, statistics.median(timings), p99
+
+
+async def run(count: int, runs: int, events: int) -> None:
+    configure_logging("WARNING")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteAnalyticsStore(Path(tmp) / "analytics.db")
+        await store.open()
+        service = AnalyticsService(
+            store=store, clock=ManualClock(datetime(2026, 11, 23, tzinfo=UTC)), zone=ZONE
+        )
+        try:
+            print(f"Loading {count:,} synthetic complaints into the cube …")
+            seconds = await load(store, count)
+            rows = await (await store.conn.execute("SELECT COUNT(*) FROM cube")).fetchone()
+            size = (Path(tmp) / "analytics.db").stat().st_size / 2**20
+            print(
+                f"loaded in {seconds:.1f} s ({count / seconds:,.0f} complaints/s);"
+                f" {rows[0] if rows else 0:,} cube rows, {size:,.0f} MiB"
+            )
+            reports: list[tuple[str, Callable[[random.Random], Awaitable[object]]]] = [
+                ("overview, ≤ 31 days", lambda r: service.overview(random_filters(r, 31))),
+                ("overview, ≤ 1 year", lambda r: service.overview(random_filters(r, 366))),
+                (
+                    "breakdown by cause, ≤ 1 year",
+                    lambda r: service.groups("cause", random_filters(r, 366)),
+                ),
+                (
+                    "breakdown by touchpoint, ≤ 1 year",
+                    lambda r: service.groups("touchpoint", random_filters(r, 366)),
+                ),
+                (
+                    "breakdown by vehicle model, ≤ 1 year",
+                    lambda r: service.groups("vehicle_model", random_filters(r, 366)),
+                ),
+                (
+                    "breakdown by channel, ≤ 90 days",
+                    lambda r: service.groups("channel", random_filters(r, 90)),
+                ),
+                (
+                    "pareto of causes, ≤ 1 year",
+                    lambda r: service.pareto("cause", random_filters(r, 366), {}),
+                ),
+                (
+                    "weekly series by cause, ≤ 1 year",
+                    lambda r: service.series("cause", "week", random_filters(r, 366)),
+                ),
+                (
+                    "heat map department × cause, ≤ 1 year",
+                    lambda r: service.heatmap("department", "cause", random_filters(r, 366)),
+                ),
+                ("trend check (all buckets)", lambda r: service.check_trends()),
+            ]
+            print(f"\n{'report':<40} {'p50 ms':>8} {'p99 ms':>8}   ({runs} runs each)")
+            for name, query in reports:
+                _, p50, p99 = await measure(name, runs, query)
+                print(f"{name:<40} {p50:8.1f} {p99:8.1f}")
+            if events:
+                await event_path(service, events)
+        finally:
+            await store.close()
+
+
+async def event_path(service: AnalyticsService, count: int) -> None:
+    """Registration events through the real handler: classify, fold, write, one by one."""
+    from tests.support.analytics_events import registered
+
+    rng = random.Random(1)
+    texts = [
+        "变速箱顿挫，多次维修没修好",
+        "销售承诺的保养没兑现",
+        "The dealer never called me back.",
+    ]
+    await service.classifier()  # train once, outside the timing
+    started = time.perf_counter()
+    for i in range(count):
+        at = datetime(2026, 11, 20, tzinfo=UTC) + timedelta(seconds=i)
+        await service.on_event(registered(f"e{i}", at, content=rng.choice(texts)))
+    seconds = time.perf_counter() - started
+    print(f"\nevent path: {count} registrations in {seconds:.1f} s ({count / seconds:,.0f}/s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--complaints", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--events", type=int, default=1000)
+    args = parser.parse_args()
+    asyncio.run(run(args.complaints, args.runs, args.events))
+
+
+if __name__ == "__main__":
+    main()

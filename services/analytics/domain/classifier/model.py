@@ -1,0 +1,231 @@
+"""The cause model: character and word n-grams plus rule cues, one logistic model per label.
+
+Rules carry the domain's vocabulary and understand negation; the model learns how much
+to trust each cue and everything the cues miss, from the project's own examples and
+from every cause an investigator confirms. Predictions explain themselves with the
+terms that pushed each label up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from services.analytics.domain.classifier.lexicon import CAUSE_CUES, SYSTEM_CUES, TOUCHPOINT_CUES
+from services.analytics.domain.classifier.text import CueHit, CueMatcher, normalize
+from shared.vocab import Cause
+
+CAUSES: tuple[str, ...] = tuple(c.value for c in Cause)
+THRESHOLD = 0.5
+_RULE_SCALE = 1.5
+_EXPLAIN_TERMS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A labelled complaint; confirmed causes from investigators weigh more."""
+
+    text: str
+    causes: tuple[str, ...]
+    primary: str | None = None
+    touchpoint: str | None = None
+    vehicle_system: str | None = None
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    causes: list[str]
+    primary_cause: str
+    confidence: float
+    probabilities: dict[str, float]
+    touchpoint: str | None
+    vehicle_system: str | None
+    explanation: list[str]
+    model_version: str
+
+
+class _Features:
+    """Text → sparse features: char n-grams, word n-grams, and cue counts per label."""
+
+    def __init__(self, cues: Mapping[str, tuple[str, ...]]) -> None:
+        self.chars = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=1
+        )
+        self.words = TfidfVectorizer(
+            analyzer="word", token_pattern=r"[a-z][a-z'/-]+", ngram_range=(1, 2), sublinear_tf=True
+        )
+        self.labels = tuple(cues)
+        self.matcher = CueMatcher(cues)
+
+    def fit(self, texts: Sequence[str]) -> _Features:
+        self.chars.fit(texts)
+        try:
+            self.words.fit(texts)
+        except ValueError:  # no English words at all
+            self.words.fit(["none"])
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        rules = np.array([self._rule_row(self.matcher.hits(t)) for t in texts], dtype=float)
+        return sparse.hstack(
+            [self.chars.transform(texts), self.words.transform(texts), sparse.csr_matrix(rules)]
+        ).tocsr()
+
+    def _rule_row(self, hits: list[CueHit]) -> list[float]:
+        row = []
+        for label in self.labels:
+            pos = sum(1 for h in hits if h.label == label and not h.negated)
+            neg = sum(1 for h in hits if h.label == label and h.negated)
+            row += [_RULE_SCALE * math.log1p(pos), _RULE_SCALE * math.log1p(neg)]
+        return row
+
+    def names(self) -> list[str]:
+        rules = [f"{kind}:{label}" for label in self.labels for kind in ("cue", "negated")]
+        return [
+            *self.chars.get_feature_names_out(),
+            *self.words.get_feature_names_out(),
+            *rules,
+        ]
+
+
+def _logistic() -> LogisticRegression:
+    return LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000)
+
+
+@dataclass
+class _Head:
+    """One single-label classifier (touchpoint, vehicle system) over its own features."""
+
+    features: _Features
+    model: LogisticRegression | None = None
+    constant: str | None = None
+
+    def fit(self, texts: list[str], labels: list[str], weights: list[float]) -> _Head:
+        if len(set(labels)) < 2:
+            self.constant = labels[0] if labels else None
+            return self
+        self.features.fit(texts)
+        self.model = _logistic().fit(
+            self.features.transform(texts), labels, sample_weight=np.array(weights)
+        )
+        return self
+
+    def predict(self, text: str) -> str | None:
+        if self.model is None:
+            return self.constant
+        return str(self.model.predict(self.features.transform([text]))[0])
+
+
+@dataclass
+class CauseClassifier:
+    """A trained, versioned classifier; picklable so the store can keep every version."""
+
+    version: str
+    features: _Features
+    models: dict[str, LogisticRegression | float]
+    touchpoints: _Head
+    systems: _Head
+    trained_on: dict[str, int] = field(default_factory=dict)
+
+    def predict(self, text: str) -> Prediction:
+        clean = normalize(text)
+        row = self.features.transform([clean])
+        probabilities = {label: self._probability(label, row) for label in CAUSES}
+        ranked = sorted(probabilities, key=lambda label: probabilities[label], reverse=True)
+        causes = [label for label in ranked if probabilities[label] >= THRESHOLD] or ranked[:1]
+        primary = causes[0]
+        system = self.systems.predict(clean) if "product_quality" in causes else None
+        return Prediction(
+            causes=causes,
+            primary_cause=primary,
+            confidence=round(probabilities[primary], 4),
+            probabilities={k: round(v, 4) for k, v in probabilities.items()},
+            touchpoint=self.touchpoints.predict(clean),
+            vehicle_system=system,
+            explanation=self._explain(clean, row, causes),
+            model_version=self.version,
+        )
+
+    def _probability(self, label: str, row: sparse.csr_matrix) -> float:
+        model = self.models[label]
+        if isinstance(model, float):
+            return model
+        return float(model.predict_proba(row)[0, 1])
+
+    def _explain(self, clean: str, row: sparse.csr_matrix, causes: list[str]) -> list[str]:
+        """Per predicted label, the terms and cues that pushed it up the most."""
+        names = self.features.names()
+        hits = self.features.matcher.hits(clean)
+        lines = []
+        for label in causes:
+            model = self.models[label]
+            if isinstance(model, float):
+                continue
+            coefficients = model.coef_[0]
+            contributions = {
+                int(i): float(v * coefficients[i])
+                for i, v in zip(row.indices, row.data, strict=True)
+            }
+            terms: list[str] = []
+            for index in sorted(contributions, key=lambda i: contributions[i], reverse=True):
+                if contributions[index] <= 0 or len(terms) >= _EXPLAIN_TERMS:
+                    break
+                name = names[index]
+                if name.startswith(("cue:", "negated:")):
+                    kind, cue_label = name.split(":", 1)
+                    cues = [h.cue for h in hits if h.label == cue_label]
+                    negated = [h.cue for h in hits if h.label == cue_label and h.negated]
+                    shown = negated if kind == "negated" else sorted(set(cues) - set(negated))
+                    name = f"{kind} {'/'.join(shown[:3])}" if shown else name
+                elif not name.strip():
+                    continue
+                terms.append(f"{name.strip()} (+{contributions[index]:.2f})")
+            negations = sorted({h.cue for h in hits if h.negated})
+            extra = f"; negated: {', '.join(negations)}" if negations else ""
+            lines.append(f"{label}: {', '.join(terms) or 'prior'}{extra}")
+        return lines
+
+
+def train(examples: Sequence[Example], *, version: str) -> CauseClassifier:
+    """Fit every head on the examples (texts are normalised here, not by the caller)."""
+    if not examples:
+        raise ValueError("no training examples")
+    texts = [normalize(e.text) for e in examples]
+    weights = np.array([e.weight for e in examples])
+    features = _Features(CAUSE_CUES).fit(texts)
+    matrix = features.transform(texts)
+    models: dict[str, LogisticRegression | float] = {}
+    for label in CAUSES:
+        target = np.array([label in e.causes for e in examples], dtype=int)
+        if target.min() == target.max():
+            models[label] = float(target[0])
+            continue
+        models[label] = _logistic().fit(matrix, target, sample_weight=weights)
+    with_touchpoint = [(t, e) for t, e in zip(texts, examples, strict=True) if e.touchpoint]
+    with_system = [(t, e) for t, e in zip(texts, examples, strict=True) if e.vehicle_system]
+    touchpoints = _Head(_Features(TOUCHPOINT_CUES)).fit(
+        [t for t, _ in with_touchpoint],
+        [str(e.touchpoint) for _, e in with_touchpoint],
+        [e.weight for _, e in with_touchpoint],
+    )
+    systems = _Head(_Features(SYSTEM_CUES)).fit(
+        [t for t, _ in with_system],
+        [str(e.vehicle_system) for _, e in with_system],
+        [e.weight for _, e in with_system],
+    )
+    counts = {label: sum(1 for e in examples if label in e.causes) for label in CAUSES}
+    return CauseClassifier(
+        version=version,
+        features=features,
+        models=models,
+        touchpoints=touchpoints,
+        systems=systems,
+        trained_on={"examples": len(examples), **counts},
+    )

@@ -1,0 +1,208 @@
+"""The pre-aggregated read model: what one complaint adds to each cell of the cube.
+
+A cell is (grain, period, department, channel, cause, dimension, value); its measures
+add up. When an event changes a complaint, the store applies the difference between
+the complaint's old and new contributions, so every report stays a sum of cells and
+answers without touching individual complaints. Complaints are counted in the period
+they were registered in (a cohort): "of March's complaints, how many breached".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from services.analytics.domain.facts import ComplaintFact
+
+GRAINS = ("day", "week", "month")
+DIMENSIONS = (
+    "all",
+    "touchpoint",
+    "vehicle_model",
+    "urgency",
+    "vehicle_system",
+    "cause_any",
+    "close_time",
+)
+KEY_COLUMNS = ("department", "channel", "cause")
+"""Dimensions that are also filters: every cell carries them."""
+
+CLOSE_TIME_BUCKETS: tuple[int, ...] = (
+    *range(2, 97, 2),
+    *range(120, 24 * 30 + 1, 24),
+)
+"""Upper bounds in hours of the time-to-close histogram (2-hour steps to 4 days, then daily)."""
+OVER_LAST_BUCKET = 99_999
+UNASSIGNED = "unassigned"
+UNKNOWN = "unknown"
+
+
+class Cell(NamedTuple):
+    grain: str
+    period: str
+    department: str
+    channel: str
+    cause: str
+    dimension: str
+    value: str
+
+
+MEASURES = (
+    "n",
+    "closed",
+    "on_time",
+    "breached",
+    "sat_n",
+    "sat_sum",
+    "reopened",
+    "repeat",
+    "cost",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Measures:
+    n: int = 0
+    closed: int = 0
+    on_time: int = 0
+    breached: int = 0
+    sat_n: int = 0
+    sat_sum: int = 0
+    reopened: int = 0
+    repeat: int = 0
+    cost: float = 0.0
+
+    def __add__(self, other: Measures) -> Measures:
+        return Measures(
+            n=self.n + other.n,
+            closed=self.closed + other.closed,
+            on_time=self.on_time + other.on_time,
+            breached=self.breached + other.breached,
+            sat_n=self.sat_n + other.sat_n,
+            sat_sum=self.sat_sum + other.sat_sum,
+            reopened=self.reopened + other.reopened,
+            repeat=self.repeat + other.repeat,
+            cost=self.cost + other.cost,
+        )
+
+    def __neg__(self) -> Measures:
+        return Measures(
+            -self.n,
+            -self.closed,
+            -self.on_time,
+            -self.breached,
+            -self.sat_n,
+            -self.sat_sum,
+            -self.reopened,
+            -self.repeat,
+            -self.cost,
+        )
+
+    def values(self) -> tuple[float, ...]:
+        return (
+            self.n,
+            self.closed,
+            self.on_time,
+            self.breached,
+            self.sat_n,
+            self.sat_sum,
+            self.reopened,
+            self.repeat,
+            self.cost,
+        )
+
+    @property
+    def is_zero(self) -> bool:
+        return not any(self.values())
+
+
+ZERO = Measures()
+
+
+def period_start(day: date, grain: str) -> str:
+    if grain == "day":
+        return day.isoformat()
+    if grain == "week":
+        return (day - timedelta(days=day.weekday())).isoformat()
+    if grain == "month":
+        return day.replace(day=1).isoformat()
+    raise ValueError(f"unknown grain {grain!r}")
+
+
+def local_day(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()
+
+
+def close_time_bucket(hours: float) -> int:
+    for bound in CLOSE_TIME_BUCKETS:
+        if hours <= bound:
+            return bound
+    return OVER_LAST_BUCKET
+
+
+def contributions(fact: ComplaintFact | None, zone: ZoneInfo) -> dict[Cell, Measures]:
+    """Every cell this complaint counts in; nothing until it is registered."""
+    if fact is None or not fact.registered or fact.registered_at is None:
+        return {}
+    measures = _measures(fact)
+    values: list[tuple[str, str, Measures]] = [
+        ("all", "", measures),
+        ("urgency", fact.urgency, measures),
+        ("vehicle_model", fact.vehicle_model or UNKNOWN, measures),
+    ]
+    prediction = fact.prediction
+    values.append(
+        ("touchpoint", (prediction.touchpoint if prediction else None) or UNKNOWN, measures)
+    )
+    if prediction and prediction.vehicle_system and "product_quality" in fact.causes:
+        values.append(("vehicle_system", prediction.vehicle_system, measures))
+    values += [("cause_any", cause, measures) for cause in fact.causes]
+    if fact.closed_at is not None:
+        hours = max(0.0, (fact.closed_at - fact.registered_at).total_seconds() / 3600)
+        values.append(("close_time", f"{close_time_bucket(hours):05d}", Measures(n=1)))
+    day = local_day(fact.registered_at, zone)
+    department = fact.department or UNASSIGNED
+    cells: dict[Cell, Measures] = {}
+    for grain in GRAINS:
+        period = period_start(day, grain)
+        for dimension, value, m in values:
+            cell = Cell(grain, period, department, fact.channel, fact.cause, dimension, value)
+            cells[cell] = cells.get(cell, ZERO) + m
+    return cells
+
+
+def _measures(fact: ComplaintFact) -> Measures:
+    closed = fact.closed_at is not None
+    return Measures(
+        n=1,
+        closed=int(closed),
+        on_time=int(closed and not fact.breached),
+        breached=int(fact.breached),
+        sat_n=int(fact.satisfaction is not None),
+        sat_sum=fact.satisfaction or 0,
+        reopened=int(fact.reopened > 0),
+        repeat=int(fact.repeat_complainant),
+        cost=fact.remedy_amount if closed else 0.0,
+    )
+
+
+def difference(old: Mapping[Cell, Measures], new: Mapping[Cell, Measures]) -> dict[Cell, Measures]:
+    """What to add to the cube to move a complaint from ``old`` to ``new`` cells."""
+    delta: dict[Cell, Measures] = {}
+    for cell in old.keys() | new.keys():
+        change = new.get(cell, ZERO) + -old.get(cell, ZERO)
+        if not change.is_zero:
+            delta[cell] = change
+    return delta
+
+
+def merge(deltas: Iterable[Mapping[Cell, Measures]]) -> dict[Cell, Measures]:
+    """Many deltas as one (a batch is written in one go)."""
+    total: dict[Cell, Measures] = {}
+    for delta in deltas:
+        for cell, change in delta.items():
+            total[cell] = total.get(cell, ZERO) + change
+    return {cell: m for cell, m in total.items() if not m.is_zero}

@@ -1,0 +1,152 @@
+"""One complaint as analytics sees it, folded from intake and case events in any order.
+
+Intake and resolution publish on different topics, so a case event may arrive before
+the registration it belongs to: the fact then waits, uncounted, until it is registered.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.envelope import EventEnvelope
+from shared.contracts.intake import (
+    COMPLAINT_REGISTERED,
+    COMPLAINT_UPDATED,
+    ComplaintRegistered,
+)
+from shared.contracts.resolution import (
+    CASE_CLOSED,
+    CASE_OPENED,
+    SLA_EVENTS,
+    STEP_EVENTS,
+    CaseOpened,
+    CaseStepTaken,
+)
+
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1\d{2}[ -]?\d{4}[ -]?\d{4}(?!\d)")
+"""Phone numbers in the customer's words are not needed for analysis: they are masked."""
+
+CASE_STEP_TYPES = frozenset(STEP_EVENTS.values())
+SLA_BREACHED = SLA_EVENTS["breach"]
+FOLDED_TYPES = frozenset(
+    {COMPLAINT_REGISTERED, COMPLAINT_UPDATED, CASE_OPENED, CASE_CLOSED, SLA_BREACHED}
+    | CASE_STEP_TYPES
+)
+
+
+class PredictedCause(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    causes: list[str]
+    primary_cause: str
+    confidence: float
+    touchpoint: str | None = None
+    vehicle_system: str | None = None
+    model_version: str
+    explanation: list[str] = Field(default_factory=list)
+
+
+class ComplaintFact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    complaint_id: str
+    registered: bool = False
+    ticket_no: str = ""
+    registered_at: datetime | None = None
+    channel: str = "unknown"
+    urgency: str = "normal"
+    language: str = "zh"
+    vehicle_model: str | None = None
+    department: str | None = None
+    repeat_complainant: bool = False
+    text: str = ""
+    follow_ups: int = 0
+    case_opened: bool = False
+    prediction: PredictedCause | None = None
+    prediction_published: bool = False
+    confirmed_causes: list[str] = Field(default_factory=list)
+    confirmed_primary: str | None = None
+    status: str = "registered"
+    closed_at: datetime | None = None
+    breached: bool = False
+    satisfaction: int | None = None
+    reopened: int = 0
+    remedy_amount: float = 0.0
+
+    @property
+    def cause(self) -> str:
+        """The investigator's confirmed primary cause wins over the prediction."""
+        if self.confirmed_primary:
+            return self.confirmed_primary
+        return self.prediction.primary_cause if self.prediction else "unclassified"
+
+    @property
+    def causes(self) -> list[str]:
+        if self.confirmed_causes:
+            return list(self.confirmed_causes)
+        return list(self.prediction.causes) if self.prediction else []
+
+    @property
+    def ready_to_publish_prediction(self) -> bool:
+        """Published once the case exists, so resolution always has a case to attach it to."""
+        return self.case_opened and self.prediction is not None and not self.prediction_published
+
+
+def fold(fact: ComplaintFact | None, event: EventEnvelope) -> ComplaintFact:
+    """The fact after ``event``; events of other types leave it as it was."""
+    current = fact or ComplaintFact(complaint_id=event.complaint_id)
+    if event.type == COMPLAINT_REGISTERED:
+        return _registered(current, event.payload_as(ComplaintRegistered))
+    if event.type == COMPLAINT_UPDATED:
+        return current.model_copy(update={"follow_ups": current.follow_ups + 1})
+    if event.type == CASE_OPENED:
+        event.payload_as(CaseOpened)
+        return current.model_copy(update={"case_opened": True})
+    if event.type == SLA_BREACHED:
+        return current.model_copy(update={"breached": True})
+    if event.type in CASE_STEP_TYPES or event.type == CASE_CLOSED:
+        return _step(current, event.payload_as(CaseStepTaken), closed=event.type == CASE_CLOSED)
+    return current
+
+
+def _registered(fact: ComplaintFact, complaint: ComplaintRegistered) -> ComplaintFact:
+    return fact.model_copy(
+        update={
+            "registered": True,
+            "ticket_no": complaint.ticket_no,
+            "registered_at": complaint.registered_at,
+            "channel": complaint.channel.value,
+            "urgency": complaint.urgency.value,
+            "language": complaint.language,
+            "vehicle_model": complaint.vehicle_model,
+            "department": fact.department
+            or (complaint.target_department.value if complaint.target_department else None),
+            "repeat_complainant": complaint.repeat_complainant,
+            "text": _PHONE.sub("<phone>", complaint.content),
+        }
+    )
+
+
+def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> ComplaintFact:
+    update: dict[str, object] = {"status": step.to_status}
+    if step.department:
+        update["department"] = step.department
+    if step.causes:
+        update["confirmed_causes"] = list(step.causes)
+        update["confirmed_primary"] = step.primary_cause or step.causes[0]
+    if step.remedy_amount is not None:
+        update["remedy_amount"] = float(step.remedy_amount)
+    if step.satisfaction is not None:
+        update["satisfaction"] = step.satisfaction
+    if step.step == "record_feedback" and step.to_status != "closed":
+        update["reopened"] = fact.reopened + 1
+    if closed or step.to_status == "closed":
+        update["closed_at"] = fact.closed_at or step.at
+    return fact.model_copy(update=update)
+
+
+def with_prediction(fact: ComplaintFact, prediction: PredictedCause) -> ComplaintFact:
+    return fact.model_copy(update={"prediction": prediction})

@@ -1,0 +1,225 @@
+"""Reports as pure functions of summed cube cells: overview, breakdowns, Pareto, series."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from services.analytics.domain.cube import OVER_LAST_BUCKET, Measures
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What every report can be narrowed by; ``None`` means all."""
+
+    start: date
+    end: date
+    department: str | None = None
+    channel: str | None = None
+    cause: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRange:
+    grain: str
+    first: str
+    last: str
+
+
+def decompose(start: date, end: date) -> list[PeriodRange]:
+    """Whole months from the month cells, the ragged edges from the day cells.
+
+    A year is then 12 month cells per combination plus at most ~60 days, so the work of
+    a report does not grow with the length of the range.
+    """
+    if end < start:
+        return []
+    ranges: list[PeriodRange] = []
+    first_full = start if start.day == 1 else _next_month(start)
+    last_day = calendar.monthrange(end.year, end.month)[1]
+    last_full_end = end if end.day == last_day else end.replace(day=1) - timedelta(days=1)
+    if first_full > last_full_end:
+        return [PeriodRange("day", start.isoformat(), end.isoformat())]
+    if start < first_full:
+        ranges.append(
+            PeriodRange("day", start.isoformat(), (first_full - timedelta(days=1)).isoformat())
+        )
+    ranges.append(
+        PeriodRange("month", first_full.isoformat(), last_full_end.replace(day=1).isoformat())
+    )
+    if last_full_end < end:
+        ranges.append(
+            PeriodRange("day", (last_full_end + timedelta(days=1)).isoformat(), end.isoformat())
+        )
+    return ranges
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+class Figures(BaseModel):
+    """The headline measures of a set of complaints."""
+
+    model_config = ConfigDict(frozen=True)
+
+    complaints: int
+    closed: int
+    closed_on_time: int
+    sla_breached: int
+    sla_compliance: float | None
+    satisfaction_avg: float | None
+    satisfaction_n: int
+    reopen_rate: float | None
+    repeat_complainants: int
+    remedy_cost: float
+
+
+def figures(m: Measures) -> Figures:
+    judged = m.on_time + m.breached
+    return Figures(
+        complaints=m.n,
+        closed=m.closed,
+        closed_on_time=m.on_time,
+        sla_breached=m.breached,
+        sla_compliance=round(m.on_time / judged, 4) if judged else None,
+        satisfaction_avg=round(m.sat_sum / m.sat_n, 2) if m.sat_n else None,
+        satisfaction_n=m.sat_n,
+        reopen_rate=round(m.reopened / m.closed, 4) if m.closed else None,
+        repeat_complainants=m.repeat,
+        remedy_cost=round(m.cost, 2),
+    )
+
+
+class TimeToClose(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    closed: int
+    p50_hours: float | None
+    p90_hours: float | None
+
+
+def time_to_close(histogram: Mapping[str, int]) -> TimeToClose:
+    """Percentiles from the close-time histogram, as the upper bound of their bucket."""
+    buckets = sorted((int(bound), count) for bound, count in histogram.items() if count > 0)
+    total = sum(count for _, count in buckets)
+    return TimeToClose(
+        closed=total,
+        p50_hours=_percentile(buckets, total, 0.5),
+        p90_hours=_percentile(buckets, total, 0.9),
+    )
+
+
+def _percentile(buckets: list[tuple[int, int]], total: int, q: float) -> float | None:
+    if total == 0:
+        return None
+    seen = 0
+    for bound, count in buckets:
+        seen += count
+        if seen >= q * total:
+            return float(bound) if bound != OVER_LAST_BUCKET else None
+    return None
+
+
+class Overview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    start: date
+    end: date
+    figures: Figures
+    time_to_close: TimeToClose
+
+
+class BreakdownRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    label: str
+    figures: Figures
+
+
+class Breakdown(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    by: str
+    start: date
+    end: date
+    rows: list[BreakdownRow]
+
+
+def breakdown(
+    by: str, filters: Filters, groups: Mapping[str, Measures], labels: Mapping[str, str]
+) -> Breakdown:
+    rows = [
+        BreakdownRow(key=key, label=labels.get(key, key), figures=figures(m))
+        for key, m in sorted(groups.items(), key=lambda kv: (-kv[1].n, kv[0]))
+        if m.n
+    ]
+    return Breakdown(by=by, start=filters.start, end=filters.end, rows=rows)
+
+
+class ParetoRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    label: str
+    complaints: int
+    share: float
+    cumulative_share: float
+    vital_few: bool
+
+
+class Pareto(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    by: str
+    start: date
+    end: date
+    total: int
+    rows: list[ParetoRow]
+
+
+def pareto(
+    by: str, filters: Filters, groups: Mapping[str, Measures], labels: Mapping[str, str]
+) -> Pareto:
+    """Largest first with the running share; the 'vital few' make up the first 80 %."""
+    ordered = sorted(((k, m.n) for k, m in groups.items() if m.n), key=lambda kv: (-kv[1], kv[0]))
+    total = sum(n for _, n in ordered)
+    rows: list[ParetoRow] = []
+    running = 0
+    for key, n in ordered:
+        before = running / total if total else 0
+        running += n
+        rows.append(
+            ParetoRow(
+                key=key,
+                label=labels.get(key, key),
+                complaints=n,
+                share=round(n / total, 4),
+                cumulative_share=round(running / total, 4),
+                vital_few=before < 0.8,
+            )
+        )
+    return Pareto(by=by, start=filters.start, end=filters.end, total=total, rows=rows)
+
+
+class SeriesPoint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    period: str
+    key: str
+    complaints: int
+
+
+class Series(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    by: str
+    grain: str
+    start: date
+    end: date
+    points: list[SeriesPoint]

@@ -1,0 +1,159 @@
+"""Analytics over HTTP on a real SQLite store: roles, filters, CSV, alerts, PDCA, models."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from services.analytics.bootstrap import bootstrap
+from shared.auth import Principal, Role
+from shared.clock import ManualClock
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.vocab import Channel, Department
+from tests.support.analytics_events import registered, step
+
+NOW = datetime(2026, 3, 11, 4, 0, tzinfo=UTC)  # Wednesday, week of 9 March
+PEOPLE = {
+    "agent": Principal(user="amy", role=Role.AGENT),
+    "quality": Principal(user="quinn", role=Role.QUALITY),
+    "gm": Principal(user="gao", role=Role.GENERAL_MANAGER),
+    "head": Principal(user="hu", role=Role.DEPARTMENT_HEAD, department=Department.AFTER_SALES),
+}
+
+
+@pytest.fixture
+async def analytics(make_settings: Callable[..., Settings]) -> AsyncIterator[ServiceRuntime]:
+    runtime = bootstrap(make_settings(), clock=ManualClock(NOW))
+    await runtime.store.open()
+    service = runtime.app.state.service
+    departments = [Department.AFTER_SALES, Department.SALES, Department.PARTS]
+    for i in range(12):
+        cid = f"c-{i}"
+        at = NOW - timedelta(days=i)
+        await service.on_event(
+            registered(cid, at, channel=Channel.HOTLINE if i % 2 else Channel.WECHAT)
+        )
+        await service.on_event(
+            step(cid, "assign", at, to_status="assigned", department=departments[i % 3].value)
+        )
+    try:
+        yield runtime
+    finally:
+        await runtime.store.close()
+
+
+@pytest.fixture
+async def http(analytics: ServiceRuntime) -> AsyncIterator[Callable[..., Any]]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=analytics.app), base_url="http://analytics"
+    ) as client:
+
+        async def call(who: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+            headers = {}
+            if who:
+                headers["Authorization"] = f"Bearer {analytics.tokens.issue(PEOPLE[who])}"
+            return await client.request(method, url, headers=headers, **kwargs)
+
+        yield call
+
+
+async def test_reports_need_a_report_role(http: Callable[..., Any]) -> None:
+    assert (await http("", "GET", "/reports/overview")).status_code == 401
+    assert (await http("agent", "GET", "/reports/overview")).status_code == 403
+    assert (await http("gm", "GET", "/reports/overview")).status_code == 200
+
+
+async def test_a_head_sees_only_their_department(http: Callable[..., Any]) -> None:
+    mine = (await http("head", "GET", "/reports/breakdown?by=department")).json()
+    assert [row["key"] for row in mine["rows"]] == ["after_sales"]
+    assert (await http("head", "GET", "/reports/overview?department=sales")).status_code == 403
+    everyone = (await http("quality", "GET", "/reports/breakdown?by=department")).json()
+    assert {row["key"]: row["figures"]["complaints"] for row in everyone["rows"]} == {
+        "after_sales": 4,
+        "sales": 4,
+        "parts": 4,
+    }
+
+
+async def test_filters_and_bad_parameters(http: Callable[..., Any]) -> None:
+    week = await http("quality", "GET", "/reports/overview?start=2026-03-05&end=2026-03-11")
+    assert week.json()["figures"]["complaints"] == 7
+    hotline = await http("quality", "GET", "/reports/overview?channel=hotline")
+    assert hotline.json()["figures"]["complaints"] == 6
+    bad = await http("quality", "GET", "/reports/overview?start=2026-03-11&end=2026-03-01")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "query.start"
+    wrong = await http("quality", "GET", "/reports/breakdown?by=colour")
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["path"] == "query.by"
+
+
+async def test_labels_follow_the_language_and_csv_opens_in_excel(http: Callable[..., Any]) -> None:
+    zh = (await http("quality", "GET", "/reports/pareto?by=department")).json()
+    assert {row["label"] for row in zh["rows"]} == {"售后服务部", "销售部", "配件部"}
+    en = (await http("quality", "GET", "/reports/pareto?by=department&lang=en")).json()
+    assert {row["label"] for row in en["rows"]} == {"After-sales service", "Sales", "Parts"}
+    exported = await http("quality", "GET", "/reports/breakdown?by=channel&format=csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert exported.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert {r["channel"]: r["complaints"] for r in rows} == {"hotline": "6", "wechat": "6"}
+
+
+async def test_prevention_action_moves_through_pdca_and_reports_its_effect(
+    http: Callable[..., Any],
+) -> None:
+    body = {
+        "title": "服务礼仪培训",
+        "type": "training",
+        "dimension": "department",
+        "value": "after_sales",
+        "owner": "quinn",
+        "due_date": "2026-04-30",
+        "effective_from": "2026-03-02",
+    }
+    assert (await http("head", "POST", "/actions", json=body)).status_code == 403
+    invalid = await http("quality", "POST", "/actions", json={**body, "value": "garage"})
+    assert invalid.status_code == 422 and invalid.json()["errors"][0]["path"] == "body.value"
+    created = await http("quality", "POST", "/actions", json=body)
+    assert created.status_code == 201, created.text
+    action = created.json()
+    assert action["stage"] == "plan"
+    skipped = await http(
+        "quality", "POST", f"/actions/{action['id']}/stage", json={"stage": "check"}
+    )
+    assert skipped.status_code == 409
+    moved = await http("quality", "POST", f"/actions/{action['id']}/stage", json={"stage": "do"})
+    assert moved.json()["stage"] == "do"
+    result = (await http("gm", "GET", f"/actions/{action['id']}/effect?weeks=2")).json()
+    assert result["weeks_before"] == 2 and result["weeks_after"] == 1
+    assert [w["complaints"] for w in result["before"]] == [0, 0]  # weeks of 16 and 23 Feb
+    assert result["after"] == [{"week": "2026-03-02", "complaints": 3}]  # 2, 5 and 8 March
+
+
+async def test_the_classifier_explains_itself_and_keeps_versions(
+    http: Callable[..., Any],
+) -> None:
+    answer = await http(
+        "agent", "POST", "/classifier/predict", json={"text": "4S店服务顾问态度恶劣，不回电话"}
+    )
+    assert answer.status_code == 200, answer.text
+    prediction = answer.json()
+    assert prediction["primary_cause"] == "service_attitude_efficiency"
+    assert any("service_attitude_efficiency" in line for line in prediction["explanation"])
+    first = prediction["model_version"]
+    assert (await http("agent", "POST", "/classifier/train")).status_code == 403
+    trained = await http("quality", "POST", "/classifier/train")
+    assert trained.status_code == 201
+    models = (await http("quality", "GET", "/classifier/models")).json()
+    assert [m["active"] for m in models] == [True, False]
+    back = await http("quality", "POST", f"/classifier/models/{first}/activate")
+    assert back.status_code == 200
+    again = (await http("agent", "POST", "/classifier/predict", json={"text": "异响"})).json()
+    assert again["model_version"] == first
+    assert (await http("quality", "POST", "/classifier/models/nope/activate")).status_code == 404

@@ -1,0 +1,242 @@
+"""Analytics' pure domain: facts folded in any order, cube deltas, reports, trends, PDCA."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.analytics.domain.cube import (
+    Cell,
+    Measures,
+    close_time_bucket,
+    contributions,
+    difference,
+    merge,
+)
+from services.analytics.domain.facts import ComplaintFact, PredictedCause, fold, with_prediction
+from services.analytics.domain.prevention import IllegalStageError, advance, effect
+from services.analytics.domain.reports import (
+    Filters,
+    PeriodRange,
+    decompose,
+    pareto,
+    time_to_close,
+)
+from services.analytics.domain.trends import detect_spikes
+from shared.vocab import PdcaStage
+from tests.support.analytics_events import breached, opened, registered, step
+
+ZONE = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
+
+
+def lifecycle(cid: str = "c-1") -> list:  # type: ignore[type-arg]
+    return [
+        registered(cid, T0, content="刹车异响，电话13812345678"),
+        opened(cid, T0),
+        step(
+            cid, "assign", T0 + timedelta(hours=1), to_status="assigned", department="after_sales"
+        ),
+        step(
+            cid,
+            "record_findings",
+            T0 + timedelta(hours=3),
+            to_status="investigating",
+            causes=["service_attitude_efficiency", "product_quality"],
+        ),
+        step(cid, "propose_remedy", T0 + timedelta(hours=4), to_status="proposed", amount="800"),
+        breached(cid, T0 + timedelta(hours=48)),
+        step(
+            cid,
+            "record_feedback",
+            T0 + timedelta(hours=50),
+            to_status="investigating",
+            satisfaction=2,
+        ),
+        step(
+            cid,
+            "record_feedback",
+            T0 + timedelta(hours=60),
+            to_status="closed",
+            satisfaction=5,
+        ),
+        step(cid, "record_feedback", T0 + timedelta(hours=60), to_status="closed", closed=True),
+    ]
+
+
+def test_a_fact_is_the_same_whatever_order_the_two_topics_arrive_in() -> None:
+    events = lifecycle()
+    intake, cases = events[:1], events[1:]
+    in_order = None
+    for event in events:
+        in_order = fold(in_order, event)
+    cases_first = None
+    for event in [*cases, *intake]:
+        cases_first = fold(cases_first, event)
+    assert in_order == cases_first
+    assert in_order is not None
+    assert in_order.cause == "service_attitude_efficiency"
+    assert in_order.department == "after_sales"
+    assert in_order.breached and in_order.reopened == 1 and in_order.satisfaction == 5
+    assert in_order.closed_at == T0 + timedelta(hours=60)
+    assert "13812345678" not in in_order.text
+
+
+def test_nothing_is_counted_before_registration() -> None:
+    fact = fold(None, opened("c-1", T0))
+    assert contributions(fact, ZONE) == {}
+
+
+def test_the_confirmed_cause_wins_over_the_prediction() -> None:
+    fact = with_prediction(
+        fold(None, registered("c-1", T0)),
+        PredictedCause(
+            causes=["product_quality"],
+            primary_cause="product_quality",
+            confidence=0.9,
+            model_version="m1",
+        ),
+    )
+    assert fact.cause == "product_quality"
+    confirmed = fold(
+        fact,
+        step("c-1", "record_findings", T0, to_status="investigating", causes=["process_policy"]),
+    )
+    assert confirmed.cause == "process_policy" and confirmed.causes == ["process_policy"]
+
+
+def test_cube_deltas_move_a_complaint_between_cells_and_sum_to_the_final_state() -> None:
+    fact: ComplaintFact | None = None
+    applied: dict[Cell, Measures] = {}
+    for event in lifecycle():
+        after = fold(fact, event)
+        applied = merge(
+            [applied, difference(contributions(fact, ZONE), contributions(after, ZONE))]
+        )
+        fact = after
+    assert applied == {c: m for c, m in contributions(fact, ZONE).items() if not m.is_zero}
+    day = [c for c in applied if c.grain == "day" and c.dimension == "all"]
+    assert len(day) == 1 and day[0].period == "2026-03-02" and day[0].department == "after_sales"
+    totals = applied[day[0]]
+    assert (totals.n, totals.closed, totals.on_time, totals.breached) == (1, 1, 0, 1)
+    assert (totals.sat_n, totals.sat_sum, totals.reopened, totals.cost) == (1, 5, 1, 800.0)
+    weeks = {c.period for c in applied if c.grain == "week"}
+    months = {c.period for c in applied if c.grain == "month"}
+    assert weeks == {"2026-03-02"} and months == {"2026-03-01"}
+    close = [c for c in applied if c.dimension == "close_time" and c.grain == "day"]
+    assert [c.value for c in close] == ["00060"]
+
+
+def test_registration_day_is_the_dealerships_local_day() -> None:
+    late = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)  # 01:30 on 2 March in Shanghai
+    cells = contributions(fold(None, registered("c-1", late)), ZONE)
+    assert {c.period for c in cells if c.grain == "day"} == {"2026-03-02"}
+
+
+def test_close_time_buckets() -> None:
+    assert close_time_bucket(0.5) == 2
+    assert close_time_bucket(47.9) == 48
+    assert close_time_bucket(100) == 120
+    assert close_time_bucket(10_000) == 99_999
+
+
+def test_a_range_is_whole_months_plus_edge_days() -> None:
+    assert decompose(date(2026, 1, 15), date(2026, 4, 10)) == [
+        PeriodRange("day", "2026-01-15", "2026-01-31"),
+        PeriodRange("month", "2026-02-01", "2026-03-01"),
+        PeriodRange("day", "2026-04-01", "2026-04-10"),
+    ]
+    assert decompose(date(2026, 2, 1), date(2026, 2, 28)) == [
+        PeriodRange("month", "2026-02-01", "2026-02-01")
+    ]
+    assert decompose(date(2026, 2, 3), date(2026, 2, 20)) == [
+        PeriodRange("day", "2026-02-03", "2026-02-20")
+    ]
+
+
+def test_every_day_of_a_random_range_is_covered_exactly_once() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        start = date(2025, 1, 1) + timedelta(days=rng.randrange(700))
+        end = start + timedelta(days=rng.randrange(400))
+        covered: list[date] = []
+        for part in decompose(start, end):
+            first, last = date.fromisoformat(part.first), date.fromisoformat(part.last)
+            if part.grain == "day":
+                covered += [first + timedelta(days=i) for i in range((last - first).days + 1)]
+            else:
+                month = first
+                while month <= last:
+                    nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+                    covered += [month + timedelta(days=i) for i in range((nxt - month).days)]
+                    month = nxt
+        assert covered == [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def test_percentiles_from_the_histogram() -> None:
+    result = time_to_close({"00002": 5, "00024": 4, "00048": 1})
+    assert (result.closed, result.p50_hours, result.p90_hours) == (10, 2.0, 24.0)
+    assert time_to_close({}).p50_hours is None
+
+
+def test_pareto_marks_the_vital_few() -> None:
+    groups = {"a": Measures(n=70), "b": Measures(n=20), "c": Measures(n=10)}
+    report = pareto("cause", Filters(date(2026, 1, 1), date(2026, 1, 31)), groups, {"a": "甲"})
+    assert [(r.key, r.cumulative_share, r.vital_few) for r in report.rows] == [
+        ("a", 0.7, True),
+        ("b", 0.9, True),
+        ("c", 1.0, False),
+    ]
+    assert report.rows[0].label == "甲"
+
+
+def test_a_spike_alerts_and_a_normal_week_does_not() -> None:
+    week = date(2026, 3, 2)
+    history = {(week - timedelta(weeks=i)).isoformat(): 3 for i in range(1, 9)}
+    counts = {
+        ("cause", "process_policy"): {**history, week.isoformat(): 14},
+        ("cause", "product_quality"): {**history, week.isoformat(): 5},
+        ("department", "parts"): {week.isoformat(): 4},  # new, but fewer than 5
+    }
+    spikes = detect_spikes(counts, week=week)
+    assert [(s.dimension, s.value, s.count) for s in spikes] == [("cause", "process_policy", 14)]
+    assert spikes[0].baseline == 3 and spikes[0].p_value < 0.01
+
+
+def test_pdca_moves_one_stage_at_a_time_and_turns() -> None:
+    from services.analytics.domain.prevention import PreventionAction
+
+    action = PreventionAction(
+        id="a",
+        title="培训",
+        type="training",
+        dimension="cause",
+        value="service_attitude_efficiency",
+        owner="quinn",
+        due_date=date(2026, 4, 1),
+        effective_from=date(2026, 3, 2),
+        created_by="quinn",
+        created_at=T0,
+    )
+    with pytest.raises(IllegalStageError):
+        advance(action, PdcaStage.CHECK, by="quinn", at=T0)
+    for stage in (PdcaStage.DO, PdcaStage.CHECK, PdcaStage.ACT, PdcaStage.PLAN):
+        action = advance(action, stage, by="quinn", at=T0)
+    assert action.stage is PdcaStage.PLAN and action.cycle == 2 and action.version == 5
+
+
+def test_effect_compares_weekly_rates_before_and_after() -> None:
+    start = date(2026, 3, 2)
+    weekly = {(start - timedelta(weeks=i)).isoformat(): 10 for i in range(1, 9)}
+    weekly.update({(start + timedelta(weeks=i)).isoformat(): 2 for i in range(8)})
+    result = effect(weekly, effective_from=start, today=start + timedelta(weeks=8), weeks=8)
+    assert (result.rate_before, result.rate_after, result.change) == (10, 2, -0.8)
+    assert result.significant and result.p_value is not None and result.p_value < 0.001
+    flat = {**weekly, **{(start + timedelta(weeks=i)).isoformat(): 10 for i in range(8)}}
+    same = effect(flat, effective_from=start, today=start + timedelta(weeks=8), weeks=8)
+    assert same.change == 0 and not same.significant
+    early = effect(weekly, effective_from=start, today=start + timedelta(days=3), weeks=8)
+    assert early.weeks_after == 0 and early.p_value is None and not early.significant
