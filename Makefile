@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint typecheck unit browser clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python >= 3.11 is required); set PYTHON=..." >&2; exit 1; }
@@ -25,7 +27,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# The page tests drive Debian's Chromium (never Playwright's own browser download).
+# Installed here when missing; if it cannot be, those tests fail (unless
+# COMPLAINTS_SKIP_BROWSER_TESTS=1 says to skip them on purpose).
+browser:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$COMPLAINTS_SKIP_BROWSER_TESTS" != 1 ]; then \
+	  echo "installing chromium with apt-get"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-wqy-microhei >/dev/null; } \
+	  || echo "warning: chromium could not be installed; the browser tests will fail" >&2; \
+	fi
+
+test: lint typecheck browser
 	$(BIN)/pytest
 
 clean:

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from shared.auth import Principal, Role, TokenService
 from shared.broker.embedded import EmbeddedBroker
+from shared.clock import OffsetClock
 from shared.errors import StartupError
 from shared.logging import configure_logging
 from shared.secrets import token_secret
@@ -66,15 +67,21 @@ def up(
     settings = _settings(data_dir=data_dir, host=host, port=port)
     configure_logging(settings.log_level, settings.log_format)
 
+    clock = OffsetClock() if demo else None  # the demo works its cases at past times
+
     async def on_ready(system: RunningSystem, url: str) -> None:
         if demo:
             from shared.demo import load_demo
 
-            count = await load_demo(system)
+            count = await load_demo(system, clock)
             out.print(f"Loaded {count} demo complaints.")
         _print_banner(settings, system, url, demo=demo)
 
-    _run(lambda: serve(settings, SERVICE_NAMES, embedded_allowed=True, on_ready=on_ready))
+    _run(
+        lambda: serve(
+            settings, SERVICE_NAMES, embedded_allowed=True, on_ready=on_ready, clock=clock
+        )
+    )
 
 
 @app.command("serve")
@@ -223,6 +230,7 @@ def _print_banner(settings: Settings, system: RunningSystem, url: str, *, demo: 
     if demo:
         from shared.demo import demo_tokens
 
+        out.print(f"Open {url}/ and pick a demo user to sign in.", highlight=False)
         out.print("Demo tokens (valid 12 h):", highlight=False)
         for label, value in demo_tokens(settings).items():
             out.print(f"  {label:<16} {value}", highlight=False, soft_wrap=True)

@@ -36,3 +36,20 @@ class ManualClock:
         if instant.tzinfo is None:
             raise ValueError("ManualClock needs a timezone-aware instant")
         self._now = instant
+
+
+class OffsetClock:
+    """System time moved by an adjustable offset: the demo registers and works its
+    complaints at the times they happened, then lets the clock run true again."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def travel_to(self, instant: datetime) -> None:
+        self._offset = instant - datetime.now(UTC)
+
+    def reset(self) -> None:
+        self._offset = timedelta(0)

@@ -1,17 +1,34 @@
-"""Demo data for `complaints up --demo`, entered through the public intake API."""
+"""Demo data for `complaints up --demo`: four weeks of complaints, entered and worked
+through the public APIs, so every page has something to show.
+
+Complaints are registered at the times they happened (the system runs on an
+:class:`~shared.clock.OffsetClock` that the loader moves), and each is driven as far
+through the seven steps as its age allows: old ones mostly closed, some reopened by a
+low rating, some stuck past their 48 hours; recent ones waiting for approval, warned,
+or still new.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+import json
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from shared.auth import Principal, Role, TokenService
+from shared.clock import OffsetClock
+from shared.demo_scenarios import EN_NAMES, PLATE_PREFIXES, SCENARIOS, ZH_NAMES, Scenario
 from shared.secrets import token_secret
 from shared.server import RunningSystem
 from shared.settings import Settings
-from shared.vocab import Department
+from shared.vocab import AGENT_CHANNELS, Department
 
 DEMO_USERS: dict[str, Principal] = {
     "agent": Principal(user="demo-agent", role=Role.AGENT),
@@ -24,36 +41,23 @@ DEMO_USERS: dict[str, Principal] = {
     "admin": Principal(user="demo-admin", role=Role.ADMIN),
 }
 
-DEMO_COMPLAINTS: list[dict[str, Any]] = [
-    {
-        "channel": "hotline",
-        "customer": {"name": "张伟", "phone": "13812345678"},
-        "content": "新车提车才两周，高速上刹车时方向盘明显抖动，担心安全问题，要求尽快检查。",
-    },
-    {
-        "channel": "service_desk",
-        "customer": {"name": "李娜", "phone": "021-62345678"},
-        "content": "保养预约了上午九点，结果等了三个小时才开始做，服务顾问态度也很冷淡。",
-    },
-    {
-        "channel": "wechat",
-        "customer": {"name": "王强", "phone": "+86 139 0000 1234"},
-        "content": "购车时销售承诺送一年保养，现在售后说没有这个政策，要求兑现承诺。",
-    },
-    {
-        "channel": "email",
-        "customer": {"name": "Michael Chen", "phone": "13700001111"},
-        "content": "The infotainment screen goes black every morning and the dealer "
-        "has not called me back for a week.",
-        "language": "en",
-    },
-    {
-        "channel": "web",
-        "customer": {"name": "Sarah Liu", "phone": "15900002222"},
-        "content": "I was charged for parts that were supposed to be covered by the warranty.",
-        "language": "en",
-    },
-]
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "channels"
+DAYS = 28
+FLOW: tuple[tuple[str, float], ...] = (
+    ("triage", 0.3),
+    ("assign", 0.8),
+    ("start_investigation", 2),
+    ("record_findings", 6),
+    ("propose_remedy", 9),
+    ("submit_for_approval", 9.5),
+    ("approve", 13),
+    ("start_execution", 15),
+    ("resolve", 26),
+    ("request_feedback", 27),
+    ("record_feedback", 34),
+)
+"""The seven steps as the API names them, with when (hours after the complaint) each is done."""
+PENDING_APPROVAL = 6  # steps taken when a remedy waits for the head
 
 
 def demo_tokens(settings: Settings) -> dict[str, str]:
@@ -61,17 +65,265 @@ def demo_tokens(settings: Settings) -> dict[str, str]:
     return {label: tokens.issue(principal) for label, principal in DEMO_USERS.items()}
 
 
-async def load_demo(system: RunningSystem) -> int:
-    """Post the demo complaints to intake as the demo agent; returns how many went in."""
-    intake = system.runtime("intake")
-    token = intake.tokens.issue(DEMO_USERS["agent"])
-    transport = httpx.ASGITransport(app=intake.app)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://demo",
-        headers={"Authorization": f"Bearer {token}"},
-    ) as client:
-        for complaint in DEMO_COMPLAINTS:
-            response = await client.post("/complaints", json=complaint)
-            response.raise_for_status()
-    return len(DEMO_COMPLAINTS)
+@dataclass
+class Plan:
+    """One demo complaint: what the agent records, and how far its case gets."""
+
+    received_at: datetime
+    body: dict[str, Any]
+    scenario: Scenario
+    department: Department
+    owner: str
+    steps: int
+    invalid: bool = False
+    satisfaction: int = 5
+    complaint_id: str = field(default="")
+
+
+def _phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+
+
+def _vin(rng: random.Random) -> str:
+    from services.intake.domain.validators import vin_check_digit
+
+    letters = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+    raw = (
+        "LSV"
+        + "".join(rng.choice(letters) for _ in range(5))
+        + "0"
+        + "".join(rng.choice("0123456789") for _ in range(8))
+    )
+    return raw[:8] + vin_check_digit(raw) + raw[9:]
+
+
+def _owner(department: Department, rng: random.Random) -> str:
+    if department is Department.AFTER_SALES:
+        return rng.choice(("demo-owner", "demo-owner", "demo-owner", "wang-tech"))
+    return f"{department.value.replace('_', '-')}-owner"
+
+
+def _steps_for(age_hours: float, rng: random.Random) -> tuple[int, bool, int]:
+    """(steps taken, triaged invalid, satisfaction) for a complaint of this age."""
+    possible = sum(1 for _, at in FLOW if at < age_hours - 0.1)
+    if possible == len(FLOW):
+        roll = rng.random()
+        if roll < 0.07:
+            return 1, True, 5
+        if roll < 0.17:
+            return len(FLOW), False, rng.choice((1, 2))  # reopened by a low rating
+        if roll < 0.30:
+            return rng.randint(3, 8), False, 5  # stuck past its 48 hours
+        return len(FLOW), False, rng.choice((3, 4, 5, 5, 5))
+    return rng.randint(max(0, possible - 3), possible), False, 5
+
+
+def plan_complaints(now: datetime, count: int, seed: int = 6) -> list[Plan]:
+    """``count`` complaints over the last four weeks, more of them recent."""
+    rng = random.Random(seed)
+    channels = sorted(AGENT_CHANNELS)
+    plans: list[Plan] = []
+    for index in range(count):
+        scenario = SCENARIOS[index % len(SCENARIOS)]
+        age = timedelta(hours=DAYS * 24 * rng.random() ** 1.6 + 0.2)
+        name = rng.choice(ZH_NAMES if scenario.language == "zh" else EN_NAMES)
+        vehicle: dict[str, str] = {"model": scenario.model}
+        if rng.random() < 0.6:
+            vehicle["plate"] = f"{rng.choice(PLATE_PREFIXES)}{rng.randrange(10**5):05d}"
+        if rng.random() < 0.4:
+            vehicle["vin"] = _vin(rng)
+        received_at = now - age
+        body = {
+            "channel": rng.choice(channels),
+            "customer": {"name": name, "phone": _phone(rng)},
+            "vehicle": vehicle,
+            "content": scenario.content,
+            "demands": [demand.value for demand in scenario.demands],
+            "language": scenario.language,
+            "received_at": received_at.isoformat(),
+        }
+        steps, invalid, satisfaction = _steps_for(age.total_seconds() / 3600, rng)
+        department = scenario.department
+        plans.append(
+            Plan(received_at, body, scenario, department, _owner(department, rng), steps, invalid)
+        )
+        plans[-1].satisfaction = satisfaction
+    _some_waiting_for_approval(plans, now)
+    return sorted(plans, key=lambda plan: plan.received_at)
+
+
+def _some_waiting_for_approval(plans: list[Plan], now: datetime) -> None:
+    """The head's inbox is never empty: a few after-sales remedies wait for a decision."""
+    recent = [
+        p
+        for p in plans
+        if timedelta(hours=10) < now - p.received_at < timedelta(hours=44) and not p.invalid
+    ]
+    for plan in recent[:5]:
+        plan.steps = PENDING_APPROVAL
+        plan.department = Department.AFTER_SALES
+        plan.owner = "demo-owner"
+
+
+class _Api:
+    """The services' HTTP APIs, in process, each call as a given user."""
+
+    def __init__(self, system: RunningSystem, clients: dict[str, httpx.AsyncClient]) -> None:
+        # real time, not the demo's moving clock: a token must outlive the time travel
+        settings = system.runtime("intake").settings
+        self._tokens = TokenService(token_secret(settings), ttl=timedelta(hours=12))
+        self._clients = clients
+        self._cache: dict[Principal, str] = {}
+
+    def headers(self, principal: Principal) -> dict[str, str]:
+        if principal not in self._cache:
+            self._cache[principal] = self._tokens.issue(principal)
+        return {"Authorization": f"Bearer {self._cache[principal]}"}
+
+    async def post(self, service: str, path: str, who: Principal, body: Any) -> httpx.Response:
+        for _ in range(5):  # a concurrent SLA sweep may have moved the case on: try again
+            response = await self._clients[service].post(path, json=body, headers=self.headers(who))
+            if response.status_code != 409 or "allowed" in response.text:
+                return response
+        return response
+
+    async def get(self, service: str, path: str, who: Principal, **params: Any) -> httpx.Response:
+        return await self._clients[service].get(path, params=params, headers=self.headers(who))
+
+
+@asynccontextmanager
+async def _clients(system: RunningSystem) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    clients: dict[str, httpx.AsyncClient] = {
+        runtime.name: httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=runtime.app), base_url="http://demo", timeout=30
+        )
+        for runtime in system.runtimes
+    }
+    try:
+        yield clients
+    finally:
+        for client in clients.values():
+            await client.aclose()
+
+
+def _travel(clock: OffsetClock | None, instant: datetime) -> None:
+    if clock is not None:
+        clock.travel_to(instant)
+
+
+async def load_demo(
+    system: RunningSystem, clock: OffsetClock | None = None, count: int = 84
+) -> int:
+    """Register the demo complaints, work their cases; returns how many were registered."""
+    for runtime in system.runtimes:
+        runtime.app.state.demo_users = DEMO_USERS  # the sign-in page offers them
+    now = datetime.now(UTC)
+    plans = plan_complaints(now, count)
+    agent = DEMO_USERS["agent"]
+    try:
+        async with _clients(system) as clients:
+            api = _Api(system, clients)
+            for plan in plans:
+                _travel(clock, plan.received_at)
+                response = await api.post("intake", "/complaints", agent, plan.body)
+                response.raise_for_status()
+                if response.json()["outcome"] == "registered":
+                    plan.complaint_id = response.json()["id"]
+            channel_count = await _post_channel_examples(api, clock, now)
+            registered = [plan for plan in plans if plan.complaint_id]
+            await _wait_for_cases(api, {plan.complaint_id for plan in registered})
+            for plan in registered:
+                await _work(api, plan, clock)
+    finally:
+        if clock is not None:
+            clock.reset()
+    return len(plans) + channel_count
+
+
+async def _post_channel_examples(api: _Api, clock: OffsetClock | None, now: datetime) -> int:
+    """Each channel's example payloads (examples/channels/), as the channels deliver them."""
+    if not EXAMPLES.is_dir():
+        return 0
+    rng = random.Random(11)
+    posted = 0
+    for path in sorted(EXAMPLES.iterdir()):
+        channel = path.name.split(".")[0]
+        if path.suffix == ".json":
+            payload: Any = json.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".eml":
+            payload = {"raw": path.read_text(encoding="utf-8")}
+        else:
+            continue
+        _travel(clock, now - timedelta(hours=rng.uniform(1, 30)))
+        response = await api.post("intake", f"/channels/{channel}", DEMO_USERS["agent"], payload)
+        posted += response.status_code in (200, 201)
+    return posted
+
+
+async def _wait_for_cases(api: _Api, ids: set[str], attempts: int = 150) -> None:
+    """Resolution opens each case from the Kafka event; wait until it has them all."""
+    for _ in range(attempts):
+        response = await api.get("resolution", "/cases", DEMO_USERS["admin"], limit=500)
+        if ids <= {case["complaint_id"] for case in response.json()}:
+            return
+        await asyncio.sleep(0.1)
+
+
+def _step_body(plan: Plan, step: str) -> dict[str, Any]:
+    scenario = plan.scenario
+    english = scenario.language == "en"
+    bodies: dict[str, dict[str, Any]] = {
+        "triage": {"valid": not plan.invalid}
+        | ({"explanation": "经核实属正常使用现象，已向客户说明。"} if plan.invalid else {}),
+        "assign": {"department": plan.department.value, "owner": plan.owner},
+        "record_findings": {
+            "findings": scenario.findings,
+            "causes": [scenario.cause.value],
+            "primary_cause": scenario.cause.value,
+        },
+        "propose_remedy": {
+            "types": list(scenario.remedy),
+            "amount": scenario.amount,
+            "message_to_customer": scenario.message,
+        },
+        "resolve": {"customer_notified": True},
+        "record_feedback": {
+            "satisfaction": plan.satisfaction,
+            "comment": ("Thank you." if english else "处理及时，满意。")
+            if plan.satisfaction >= 3
+            else ("Still not fixed." if english else "问题没有真正解决，不满意。"),
+        },
+    }
+    return bodies.get(step, {})
+
+
+def _actor(plan: Plan, step: str) -> Principal:
+    if step in ("triage", "record_feedback"):
+        return DEMO_USERS["agent"]
+    head = (
+        DEMO_USERS["head"]
+        if plan.department is Department.AFTER_SALES
+        else Principal(
+            user=f"{plan.department.value.replace('_', '-')}-head",
+            role=Role.DEPARTMENT_HEAD,
+            department=plan.department,
+        )
+    )
+    if step in ("assign", "approve"):
+        return head
+    return Principal(user=plan.owner, role=Role.OWNER, department=plan.department)
+
+
+async def _work(api: _Api, plan: Plan, clock: OffsetClock | None) -> None:
+    """Take the plan's steps at the hours they would have been taken."""
+    for step, hours in FLOW[: plan.steps]:
+        _travel(clock, plan.received_at + timedelta(hours=hours))
+        path = f"/cases/{plan.complaint_id}/{step}"
+        response = await api.post("resolution", path, _actor(plan, step), _step_body(plan, step))
+        if response.status_code != 200:
+            return  # the demo shows what happened; one refused step ends this case's story
+        status = response.json()["status"]
+        if step == "approve" and status == "pending_approval" and plan.steps > PENDING_APPROVAL + 1:
+            await api.post("resolution", path, DEMO_USERS["general_manager"], {})
+        if status == "closed":
+            return

@@ -40,7 +40,7 @@ def root_app(runtimes: Sequence[ServiceRuntime]) -> Starlette:
 
     async def index(request: Request) -> Response:
         if "intake" in names:
-            return RedirectResponse(url="/intake/docs")
+            return RedirectResponse(url="/intake/ui/")  # sign-in, then the user's pages
         return JSONResponse({"services": {name: f"/{name}" for name in names}})
 
     routes: list[Route | Mount] = [Route("/", index)]
@@ -107,11 +107,12 @@ async def serve(
     *,
     embedded_allowed: bool,
     on_ready: Callable[[RunningSystem, str], Awaitable[None] | None] | None = None,
+    clock: Clock | None = None,
 ) -> None:
     """Start everything, serve HTTP until a signal, then stop everything in reverse."""
     listener = listen(settings.host, settings.port)  # first: a taken port fails fast
     try:
-        system = await start_system(settings, names, embedded_allowed=embedded_allowed)
+        system = await start_system(settings, names, embedded_allowed=embedded_allowed, clock=clock)
     except BaseException:
         listener.close()
         raise

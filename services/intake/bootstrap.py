@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.intake import pages
 from services.intake.handlers import handlers
 from services.intake.routes import router
 from services.intake.service import IntakePolicy, IntakeService
@@ -11,6 +12,7 @@ from shared.crypto import FieldCipher
 from shared.runtime import ServiceRuntime
 from shared.secrets import data_key
 from shared.settings import Settings
+from shared.web.pages import install_pages
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRuntime:
@@ -37,5 +39,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         on_commit=runtime.relay.notify,
     )
     runtime.app.state.service = service
+    install_pages(runtime.app, pages.router, home=True)
     runtime.subscribe(handlers(service))
     return runtime

@@ -28,7 +28,8 @@ from shared.web.problems import field_path, problem
 
 router = APIRouter(tags=["complaints"])
 
-RECORDERS = require_roles(Role.AGENT, Role.ADMIN)
+RECORDER_ROLES = (Role.AGENT, Role.ADMIN)
+RECORDERS = require_roles(*RECORDER_ROLES)
 MAX_BATCH = 500
 
 IdempotencyKey = Annotated[
@@ -69,6 +70,7 @@ class ComplaintRead(BaseModel):
     external_id: str | None
     references: dict[str, str]
     follow_ups: list[FollowUp]
+    open: bool = Field(default=True, description="False once its case is closed.")
 
     @classmethod
     def of(cls, complaint: Complaint) -> ComplaintRead:
@@ -99,6 +101,7 @@ class ComplaintRead(BaseModel):
             external_id=complaint.external_id,
             references=complaint.references,
             follow_ups=complaint.follow_ups,
+            open=complaint.open,
         )
 
 

@@ -426,6 +426,7 @@ class IntakeService:
             external_id=stored.external_id,
             references=stored.references,
             follow_ups=stored.follow_ups,
+            open=stored.open,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 from decimal import Decimal
 
+from services.resolution import pages
 from services.resolution.domain.sla import BusinessCalendar, SlaPolicy
 from services.resolution.handlers import handlers
 from services.resolution.routes import router
@@ -13,6 +14,7 @@ from services.resolution.store import create_resolution_store
 from shared.clock import Clock, SystemClock
 from shared.runtime import Periodic, ServiceRuntime
 from shared.settings import Settings
+from shared.web.pages import install_pages
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRuntime:
@@ -37,6 +39,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         periodic=[Periodic("sla-sweeper", settings.sla_sweep_seconds, service.sweep)],
     )
     service.on_commit(runtime.relay.notify)
+    install_pages(runtime.app, pages.router)
     return runtime
 
 

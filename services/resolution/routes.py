@@ -23,7 +23,7 @@ from shared.errors import ConflictError
 
 router = APIRouter(tags=["cases"])
 
-CASE_READERS = require_roles(
+READER_ROLES = (
     Role.AGENT,
     Role.OWNER,
     Role.DEPARTMENT_HEAD,
@@ -31,10 +31,11 @@ CASE_READERS = require_roles(
     Role.QUALITY,
     Role.ADMIN,
 )
-CASE_WORKERS = require_roles(
-    Role.AGENT, Role.OWNER, Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER, Role.ADMIN
-)
-APPROVERS = require_roles(Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER, Role.ADMIN)
+WORKER_ROLES = (Role.AGENT, Role.OWNER, Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER, Role.ADMIN)
+APPROVER_ROLES = (Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER, Role.ADMIN)
+CASE_READERS = require_roles(*READER_ROLES)
+CASE_WORKERS = require_roles(*WORKER_ROLES)
+APPROVERS = require_roles(*APPROVER_ROLES)
 
 
 def get_service(request: Request) -> ResolutionService:

@@ -168,6 +168,8 @@ class Complaint(BaseModel):
     external_id: str | None
     references: dict[str, str]
     follow_ups: list[FollowUp] = Field(default_factory=list)
+    open: bool = True
+    """False once resolution closed its case: it takes no more follow-ups."""
 
 
 def format_ticket_no(day: date, sequence: int) -> str:

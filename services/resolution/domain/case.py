@@ -125,6 +125,13 @@ class Case(BaseModel):
     closed_at: datetime | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     language: str = "zh"
+    channel: str | None = None
+    customer_name: str = ""
+    phone_masked: str = ""
+    content: str = ""
+    """The complaint as registered, so the owner reads it where the case is worked."""
+    demands: list[str] = Field(default_factory=list)
+    vehicle_model: str | None = None
     suggestion: CauseSuggestion | None = None
     sla_fired: list[str] = Field(default_factory=list)
     """SLA milestones already fired; a breach stays recorded even when the step is done later."""
@@ -456,6 +463,12 @@ def open_case(
         registered_at=complaint.registered_at,
         due_at=closed_loop_due(complaint.registered_at, sla_hours),
         language=complaint.language,
+        channel=complaint.channel.value,
+        customer_name=complaint.customer_name,
+        phone_masked=complaint.phone_masked,
+        content=complaint.content,
+        demands=[demand.value for demand in complaint.demands],
+        vehicle_model=complaint.vehicle_model,
     )
 
 

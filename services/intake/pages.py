@@ -1,0 +1,135 @@
+"""Intake's pages for agents: the complaint form, the open-complaint warning, search.
+
+They post to intake's own JSON API, so its validation (422 with field paths) is what
+the agent sees next to each field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from services.intake.routes import RECORDER_ROLES
+from shared.auth import Principal
+from shared.vocab import AGENT_CHANNELS, Channel, Demand
+from shared.web.pages import Pages, check, field_errors, page_user, service_api
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+pages = Pages(Path(__file__).parent / "templates")
+Recorder = Annotated[Principal, Depends(page_user(*RECORDER_ROLES))]
+
+FORM_CHANNELS = [channel for channel in Channel if channel in AGENT_CHANNELS]
+SEARCH_KEYS = ("ticket", "phone", "vin", "plate")
+
+
+def complaint_body(form: FormData) -> dict[str, Any]:
+    """The agent form as the JSON the API takes; empty optional fields are left out."""
+
+    def value(name: str) -> str:
+        raw = form.get(name)
+        return raw.strip() if isinstance(raw, str) else ""
+
+    customer = {"name": value("customer.name")}
+    if value("customer.phone"):
+        customer["phone"] = value("customer.phone")
+    vehicle = {
+        key: value(f"vehicle.{key}") for key in ("vin", "plate", "model") if value(f"vehicle.{key}")
+    }
+    body: dict[str, Any] = {
+        "channel": value("channel"),
+        "customer": customer,
+        "vehicle": vehicle,
+        "content": value("content"),
+        "demands": [d for d in form.getlist("demands") if isinstance(d, str)],
+        "marked_urgent": form.get("marked_urgent") == "true",
+    }
+    if value("demand_note"):
+        body["demand_note"] = value("demand_note")
+    return body
+
+
+def _form_page(
+    request: Request,
+    principal: Principal,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return pages.render(
+        request,
+        "intake/form.html",
+        principal=principal,
+        status_code=status_code,
+        values=values or {"channel": Channel.HOTLINE.value, "demands": []},
+        errors=errors or {},
+        channels=FORM_CHANNELS,
+        demands=list(Demand),
+    )
+
+
+@router.get("/complaints/new", response_class=HTMLResponse)
+async def new_complaint(request: Request, principal: Recorder) -> Response:
+    return _form_page(request, principal)
+
+
+@router.post("/complaints/new", response_class=HTMLResponse)
+async def submit_complaint(request: Request, principal: Recorder) -> Response:
+    form = await request.form()
+    values: dict[str, Any] = {key: form.get(key) for key in form}
+    values["demands"] = form.getlist("demands")
+    async with service_api(request) as api:
+        response = check(await api.post("/complaints", json=complaint_body(form)))
+    if response.status_code == 422:
+        return _form_page(
+            request, principal, values=values, errors=field_errors(response.json()), status_code=422
+        )
+    if response.status_code >= 400:
+        detail = response.json().get("detail", "")
+        return _form_page(request, principal, values=values, errors={"": detail}, status_code=400)
+    return pages.render(
+        request, "intake/registered.html", principal=principal, registration=response.json()
+    )
+
+
+@router.get("/complaints/open-check", response_class=HTMLResponse)
+async def open_check(request: Request, principal: Recorder) -> Response:
+    """The htmx fragment under the phone field: this customer's open complaints."""
+    phone = request.query_params.get("customer.phone", "")
+    found: list[dict[str, Any]] = []
+    if len(phone.strip()) >= 7:
+        async with service_api(request) as api:
+            response = check(await api.get("/complaints", params={"phone": phone, "limit": 10}))
+        if response.status_code == 200:
+            found = [c for c in response.json() if c.get("open", True)]
+    return pages.render(request, "intake/_open_warning.html", principal=principal, found=found)
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search(
+    request: Request, principal: Recorder, by: str = "ticket", q: str = ""
+) -> Response:
+    by = by if by in SEARCH_KEYS else "ticket"
+    results: list[dict[str, Any]] | None = None
+    error = ""
+    if q.strip():
+        async with service_api(request) as api:
+            response = check(await api.get("/complaints", params={by: q.strip()}))
+        if response.status_code == 200:
+            results = response.json()
+        else:
+            error = next(iter(field_errors(response.json(), prefix="query.").values()), "")
+    return pages.render(
+        request,
+        "intake/search.html",
+        principal=principal,
+        by=by,
+        q=q,
+        keys=SEARCH_KEYS,
+        results=results,
+        error=error,
+    )

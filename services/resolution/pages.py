@@ -1,0 +1,258 @@
+"""Resolution's pages for owners, heads and the general manager: the queue with its SLA
+countdown, the case with its timeline and a form per next step, the approval inbox.
+
+Each form posts to the step's JSON route in process; a 409 (not now), 403 (not yours) or
+422 (a field) comes back as a message on the same page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from services.resolution.domain.case import COMMANDS, RemedyType
+from services.resolution.domain.workflow import CaseStatus, Step
+from services.resolution.routes import APPROVER_ROLES, READER_ROLES
+from shared.auth import Principal, Role
+from shared.vocab import Cause, Department, Touchpoint
+from shared.web.pages import Pages, SignInRequiredError, check, field_errors, page_user, service_api
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+pages = Pages(Path(__file__).parent / "templates")
+Reader = Annotated[Principal, Depends(page_user(*READER_ROLES))]
+Approver = Annotated[Principal, Depends(page_user(*APPROVER_ROLES))]
+
+REMEDY_TYPES: list[str] = list(get_args(RemedyType))
+_CONTACT = frozenset({Step.RECORD_FEEDBACK, Step.RECORD_CONTACT, Step.ESCALATE})
+_OWNER = frozenset(
+    {
+        Step.TRIAGE,
+        Step.START_INVESTIGATION,
+        Step.RECORD_FINDINGS,
+        Step.PROPOSE_REMEDY,
+        Step.SUBMIT_FOR_APPROVAL,
+        Step.START_EXECUTION,
+        Step.RESOLVE,
+        Step.REQUEST_FEEDBACK,
+        Step.PUT_ON_HOLD,
+        Step.RESUME,
+        *_CONTACT,
+    }
+)
+_OFFERED: dict[Role, frozenset[Step]] = {
+    Role.AGENT: frozenset({Step.TRIAGE, *_CONTACT}),
+    Role.OWNER: _OWNER,
+    Role.DEPARTMENT_HEAD: frozenset(Step),
+    Role.GENERAL_MANAGER: frozenset(Step),
+    Role.ADMIN: frozenset(Step),
+    Role.QUALITY: frozenset(),
+}
+"""Which steps a role is offered; the API still decides (first-person responsibility)."""
+
+_STATUS_ORDER = {status.value: index for index, status in enumerate(CaseStatus)}
+_URGENCY_ORDER = {"critical": 0, "high": 1, "normal": 2}
+_FINISHED = {"resolved", "awaiting_feedback", "closed"}
+_REFUSALS = {403: "error.forbidden", 409: "error.conflict", 404: "error.not_found"}
+SORTS = ("due", "urgency", "status", "registered", "ticket")
+
+
+def offered_steps(case: dict[str, Any], principal: Principal) -> list[str]:
+    """The case's allowed next steps this user may be offered, in the workflow's order."""
+    mine = _OFFERED[principal.role]
+    if principal.role is Role.OWNER and case.get("owner") != principal.user:
+        mine = frozenset({Step.TRIAGE, *_CONTACT})
+    return [step for step in case.get("allowed_steps", []) if step in mine]
+
+
+def step_body(step: Step, form: FormData) -> dict[str, Any]:
+    """A step's form as the JSON its route takes, field by field of its command."""
+    body: dict[str, Any] = {}
+    for name, info in COMMANDS[step].model_fields.items():
+        values = [v.strip() for v in form.getlist(name) if isinstance(v, str)]
+        if get_origin(info.annotation) is list:
+            body[name] = [v for v in values if v]
+        elif values and values[0]:
+            flag = info.annotation is bool or get_origin(info.annotation) is Literal
+            body[name] = values[0] == "true" if flag else values[0]
+    return body
+
+
+def sort_cases(cases: list[dict[str, Any]], key: str, descending: bool) -> list[dict[str, Any]]:
+    """The queue in the order asked; by SLA the most pressing first, finished cases last."""
+
+    def due(case: dict[str, Any]) -> tuple[int, int]:
+        return (case["status"] in _FINISHED, int(case["sla"]["seconds_left"]))
+
+    keys: dict[str, Any] = {
+        "due": due,
+        "urgency": lambda c: (_URGENCY_ORDER.get(c["urgency"], 9), due(c)),
+        "status": lambda c: (_STATUS_ORDER.get(c["status"], 99), due(c)),
+        "registered": lambda c: c["registered_at"],
+        "ticket": lambda c: c["ticket_no"],
+    }
+    return sorted(cases, key=keys[key], reverse=descending)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+async def queue(
+    request: Request,
+    principal: Reader,
+    sort: str = "due",
+    order: str = "asc",
+    scope: str = "open",
+) -> Response:
+    sort = sort if sort in SORTS else "due"
+    async with service_api(request) as api:
+        response = check(await api.get("/cases", params={"limit": 500}))
+    cases: list[dict[str, Any]] = response.json()
+    if scope == "open":
+        cases = [case for case in cases if case["status"] != "closed"]
+    cases = sort_cases(cases, sort, order == "desc")
+
+    def sort_link(key: str) -> str:
+        flip = "desc" if key == sort and order == "asc" else "asc"
+        return "?" + urlencode({"sort": key, "order": flip, "scope": scope})
+
+    title = {
+        Role.OWNER: "nav.my_cases",
+        Role.DEPARTMENT_HEAD: "nav.department_cases",
+    }.get(principal.role, "nav.cases")
+    return pages.render(
+        request,
+        "resolution/queue.html",
+        principal=principal,
+        cases=cases,
+        sort=sort,
+        order=order,
+        scope=scope,
+        sorts=SORTS,
+        sort_link=sort_link,
+        title=title,
+    )
+
+
+async def _case_page(
+    request: Request,
+    principal: Principal,
+    complaint_id: str,
+    *,
+    failed: str = "",
+    message: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    async with service_api(request) as api:
+        response = check(await api.get(f"/cases/{complaint_id}"))
+    if response.status_code == 404:
+        return pages.render(
+            request,
+            "message.html",
+            principal=principal,
+            status_code=404,
+            title="error.not_found",
+            detail=response.json().get("detail", ""),
+            back=f"{request.scope.get('root_path', '')}/ui/cases",
+        )
+    case = response.json()
+    return pages.render(
+        request,
+        "resolution/case.html",
+        principal=principal,
+        status_code=status_code,
+        case=case,
+        steps=offered_steps(case, principal),
+        done=request.query_params.get("done", ""),
+        failed=failed,
+        message=message,
+        errors=errors or {},
+        values=values or {},
+        departments=list(Department),
+        causes=list(Cause),
+        touchpoints=list(Touchpoint),
+        remedy_types=REMEDY_TYPES,
+        refusal=_REFUSALS.get(status_code, "error.invalid"),
+    )
+
+
+@router.get("/cases/{complaint_id}", response_class=HTMLResponse)
+async def case_detail(request: Request, principal: Reader, complaint_id: str) -> Response:
+    return await _case_page(request, principal, complaint_id)
+
+
+@router.post("/cases/{complaint_id}/{step}", response_class=HTMLResponse)
+async def take_step(request: Request, principal: Reader, complaint_id: str, step: Step) -> Response:
+    form = await request.form()
+    headers = {}
+    version = form.get("version")
+    if isinstance(version, str) and version.isdigit():
+        headers["If-Match"] = version
+    async with service_api(request) as api:
+        response = await api.post(
+            f"/cases/{complaint_id}/{step.value}", json=step_body(step, form), headers=headers
+        )
+    if response.status_code == 401:
+        raise SignInRequiredError
+    back = form.get("back")
+    root = request.scope.get("root_path", "")
+    if response.status_code == 200:
+        query = urlencode({"done": step.value, "ticket": response.json()["ticket_no"]})
+        target = (
+            f"{root}/ui/approvals" if back == "approvals" else f"{root}/ui/cases/{complaint_id}"
+        )
+        return RedirectResponse(f"{target}?{query}", status_code=303)
+    problem = response.json()
+    errors = field_errors(problem) if response.status_code == 422 else {}
+    message = "" if errors and "" not in errors else str(problem.get("detail", ""))
+    if back == "approvals":
+        return await _approvals_page(
+            request,
+            principal,
+            failed=complaint_id,
+            message=message or "; ".join(errors.values()),
+            status_code=response.status_code,
+        )
+    values = {key: form.getlist(key) for key in form}
+    return await _case_page(
+        request,
+        principal,
+        complaint_id,
+        failed=step.value,
+        message=message,
+        errors=errors,
+        values=values,
+        status_code=response.status_code,
+    )
+
+
+async def _approvals_page(
+    request: Request,
+    principal: Principal,
+    *,
+    failed: str = "",
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    async with service_api(request) as api:
+        response = check(await api.get("/approvals"))
+    return pages.render(
+        request,
+        "resolution/approvals.html",
+        principal=principal,
+        status_code=status_code,
+        cases=response.json(),
+        failed=failed,
+        message=message,
+        done=request.query_params.get("done", ""),
+        done_ticket=request.query_params.get("ticket", ""),
+    )
+
+
+@router.get("/approvals", response_class=HTMLResponse)
+async def approvals(request: Request, principal: Approver) -> Response:
+    return await _approvals_page(request, principal)

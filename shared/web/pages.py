@@ -1,0 +1,366 @@
+"""Server-rendered pages: one layout, navigation per role, sign-in, language, page helpers.
+
+Each service mounts its own pages under its prefix (``/intake/ui/...``) with
+:func:`install_pages`; pages act through the service's own JSON API, in process, with
+the signed-in user's token, so every page is allowed exactly what the API allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from shared.auth import InvalidTokenError, Principal, Role, TokenService
+from shared.vocab import (
+    Cause,
+    Channel,
+    Demand,
+    Department,
+    Language,
+    TargetKind,
+    Touchpoint,
+    Urgency,
+)
+from shared.web.i18n import code_label, pick_language, translate
+
+WEB_DIR: Final = Path(__file__).parent
+TEMPLATES_DIR: Final = WEB_DIR / "templates"
+STATIC_DIR: Final = WEB_DIR / "static"
+TOKEN_COOKIE: Final = "complaints_token"
+LANG_COOKIE: Final = "complaints_lang"
+_YEAR: Final = 365 * 24 * 3600
+
+VOCABULARIES: Final[dict[str, Any]] = {
+    "channel": Channel,
+    "department": Department,
+    "urgency": Urgency,
+    "demand": Demand,
+    "cause": Cause,
+    "touchpoint": Touchpoint,
+    "target": TargetKind,
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    href: str
+
+
+_NAV: Final[dict[str, NavItem]] = {
+    "new": NavItem("nav.new_complaint", "/intake/ui/complaints/new"),
+    "search": NavItem("nav.search", "/intake/ui/search"),
+    "cases": NavItem("nav.cases", "/resolution/ui/cases"),
+    "mine": NavItem("nav.my_cases", "/resolution/ui/cases"),
+    "department": NavItem("nav.department_cases", "/resolution/ui/cases"),
+    "approvals": NavItem("nav.approvals", "/resolution/ui/approvals"),
+    "quality": NavItem("nav.quality", "/analytics/ui/"),
+}
+_NAV_BY_ROLE: Final[dict[Role, tuple[str, ...]]] = {
+    Role.AGENT: ("new", "search", "cases"),
+    Role.OWNER: ("mine",),
+    Role.DEPARTMENT_HEAD: ("department", "approvals"),
+    Role.GENERAL_MANAGER: ("cases", "approvals"),
+    Role.QUALITY: ("quality", "cases"),
+    Role.ADMIN: ("new", "search", "cases", "approvals", "quality"),
+}
+
+
+def navigation(role: Role) -> list[NavItem]:
+    """The pages a role may use, in the order it uses them."""
+    return [_NAV[name] for name in _NAV_BY_ROLE[role]]
+
+
+# -- identity --------------------------------------------------------------------------
+
+
+class SignInRequiredError(Exception):
+    """No valid token: the page answers with a redirect to the sign-in page."""
+
+
+class ForbiddenPageError(Exception):
+    """The user's role may not use this page or take this step (the API's 403)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def principal_of(request: Request) -> Principal | None:
+    """The user of the token cookie, when there is a valid one."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        return None
+    tokens: TokenService = request.app.state.tokens
+    try:
+        return tokens.verify(token)
+    except InvalidTokenError:
+        return None
+
+
+def page_user(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency: the signed-in user, who must hold one of ``roles`` (as the API checks)."""
+    allowed = frozenset(roles)
+
+    async def dependency(request: Request) -> Principal:
+        principal = principal_of(request)
+        if principal is None:
+            raise SignInRequiredError
+        if principal.role not in allowed:
+            raise ForbiddenPageError(
+                f"role {principal.role.value!r} may not do this; allowed: "
+                + ", ".join(sorted(r.value for r in allowed))
+            )
+        return principal
+
+    return dependency
+
+
+@asynccontextmanager
+async def service_api(request: Request) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for this service's own JSON API, in process, as the signed-in user."""
+    token = request.cookies.get(TOKEN_COOKIE, "")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=request.app),
+        base_url="http://service",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as client:
+        yield client
+
+
+def check(response: httpx.Response) -> httpx.Response:
+    """The API's 401 and 403 become the pages' sign-in redirect and forbidden page."""
+    if response.status_code == 401:
+        raise SignInRequiredError
+    if response.status_code == 403:
+        raise ForbiddenPageError(str(response.json().get("detail", "")))
+    return response
+
+
+def field_errors(problem: Mapping[str, Any], prefix: str = "body.") -> dict[str, str]:
+    """A 422 problem document's errors by field (``body.customer.phone`` → ``customer.phone``);
+    errors about the whole body are under ``""``."""
+    errors: dict[str, str] = {}
+    for error in problem.get("errors", []):
+        path = str(error.get("path", ""))
+        field = path.removeprefix(prefix) if path.startswith(prefix) else ""
+        message = str(error.get("message", "")).removeprefix("Value error, ")
+        errors.setdefault(field, message)
+    return errors
+
+
+# -- rendering ---------------------------------------------------------------------------
+
+
+def language_of(request: Request) -> Language:
+    return pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
+
+
+class Pages:
+    """The templates of one service plus the shared layout, with the page helpers."""
+
+    def __init__(self, *template_dirs: Path) -> None:
+        loaders = [FileSystemLoader(str(d)) for d in (*template_dirs, TEMPLATES_DIR)]
+        env = Environment(
+            loader=ChoiceLoader(loaders),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.templates = Jinja2Templates(env=env)
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        *,
+        status_code: int = 200,
+        principal: Principal | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        language = language_of(request)
+        user = principal or principal_of(request)
+        root = str(request.scope.get("root_path", ""))
+        full_path = root + request.url.path.removeprefix(root)
+        if request.url.query:
+            full_path += "?" + _without_lang(str(request.url.query))
+        other: Language = "en" if language == "zh" else "zh"
+        values: dict[str, Any] = {
+            "lang": language,
+            "t": lambda key: translate(key, language),
+            "label": lambda kind, code: code_label(VOCABULARIES[kind], code, language),
+            "when": lambda value: format_time(request, value),
+            "duration": lambda seconds: format_duration(int(seconds), language),
+            "user": user,
+            "nav": navigation(user.role) if user else [],
+            "current_path": full_path,
+            "root": root,
+            "static": f"{root}/ui/static",
+            "lang_switch": f"{root}/ui/lang?to={other}&next={quote(full_path, safe='')}",
+            "signout": f"{root}/ui/signout",
+            "home": "/intake/ui/",
+        }
+        values.update(context)
+        response = self.templates.TemplateResponse(request, name, values, status_code=status_code)
+        if request.query_params.get("lang") in ("zh", "en"):
+            remember_language(response, language)
+        return response
+
+
+def _without_lang(query: str) -> str:
+    return "&".join(part for part in query.split("&") if not part.startswith("lang="))
+
+
+def format_time(request: Request, value: datetime | str | None) -> str:
+    """A time in the dealership's zone, as staff read it: ``2026-11-22 14:05``."""
+    if value is None or value == "":
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    zone = request.app.state.runtime.settings.zone
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def format_duration(seconds: int, language: Language) -> str:
+    """``1天 3小时`` / ``1d 3h``; minutes only under a day."""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts: list[str] = []
+    if days:
+        parts.append(f"{days}{translate('time.days', language)}")
+    if hours or days:
+        parts.append(f"{hours}{translate('time.hours', language)}")
+    if not days:
+        parts.append(f"{minutes}{translate('time.minutes', language)}")
+    return " ".join(parts)
+
+
+def remember_language(response: Response, language: Language) -> None:
+    response.set_cookie(LANG_COOKIE, language, max_age=_YEAR, path="/", samesite="lax")
+
+
+# -- the shared pages: sign-in, sign-out, language, home ----------------------------------
+
+_shared = Pages()
+
+
+def _safe_next(value: str | None, default: str) -> str:
+    """Only a path on this origin, never an outside address."""
+    if value and value.startswith("/") and not value.startswith("//"):
+        return value
+    return default
+
+
+def account_router(*, home: bool) -> APIRouter:
+    router = APIRouter(prefix="/ui", include_in_schema=False)
+
+    if home:
+
+        @router.get("/", response_class=HTMLResponse)
+        async def home_page(request: Request) -> Response:
+            principal = principal_of(request)
+            if principal is None:
+                return RedirectResponse(_signin_url(request), status_code=303)
+            return _shared.render(request, "home.html", principal=principal)
+
+    @router.get("/signin", response_class=HTMLResponse)
+    async def signin_form(request: Request) -> Response:
+        return _signin_page(request)
+
+    @router.post("/signin", response_class=HTMLResponse)
+    async def signin(
+        request: Request,
+        token: str = Form(""),
+        demo: str = Form(""),
+        next: str = Form(""),
+    ) -> Response:
+        tokens: TokenService = request.app.state.tokens
+        demo_users: dict[str, Principal] = getattr(request.app.state, "demo_users", {})
+        if demo:
+            if demo not in demo_users:
+                return _signin_page(request, error="signin.invalid", status_code=400, next=next)
+            token = tokens.issue(demo_users[demo])
+        try:
+            tokens.verify(token.strip())
+        except InvalidTokenError:
+            return _signin_page(request, error="signin.invalid", status_code=401, next=next)
+        response = RedirectResponse(_safe_next(next, "/intake/ui/"), status_code=303)
+        response.set_cookie(
+            TOKEN_COOKIE, token.strip(), httponly=True, samesite="lax", path="/", max_age=_YEAR
+        )
+        return response
+
+    @router.post("/signout")
+    async def signout(request: Request) -> Response:
+        response = RedirectResponse(f"{request.scope.get('root_path', '')}/ui/signin", 303)
+        response.delete_cookie(TOKEN_COOKIE, path="/")
+        return response
+
+    @router.get("/lang")
+    async def switch_language(request: Request, to: str = "zh", next: str = "") -> Response:
+        response = RedirectResponse(_safe_next(next, "/intake/ui/"), status_code=303)
+        remember_language(response, "en" if to == "en" else "zh")
+        return response
+
+    return router
+
+
+def _signin_url(request: Request) -> str:
+    root = str(request.scope.get("root_path", ""))
+    here = root + request.url.path.removeprefix(root)
+    if request.url.query:
+        here += "?" + str(request.url.query)
+    return f"{root}/ui/signin?next={quote(here, safe='')}"
+
+
+def _signin_page(
+    request: Request, *, error: str = "", status_code: int = 200, next: str | None = None
+) -> HTMLResponse:
+    demo_users: dict[str, Principal] = getattr(request.app.state, "demo_users", {})
+    return _shared.render(
+        request,
+        "signin.html",
+        status_code=status_code,
+        error=error,
+        demo_users=demo_users,
+        next=_safe_next(next or request.query_params.get("next"), ""),
+    )
+
+
+def install_pages(app: FastAPI, *routers: APIRouter, home: bool = False) -> None:
+    """Mount the shared static files and sign-in pages, and the service's own pages."""
+    app.mount("/ui/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
+    app.include_router(account_router(home=home))
+    for router in routers:
+        app.include_router(router)
+
+    async def on_signin_required(request: Request, exc: Exception) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=204, headers={"HX-Redirect": _signin_url(request)})
+        return RedirectResponse(_signin_url(request), status_code=303)
+
+    async def on_forbidden(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ForbiddenPageError)
+        return _shared.render(request, "forbidden.html", status_code=403, detail=exc.detail)
+
+    app.add_exception_handler(SignInRequiredError, on_signin_required)
+    app.add_exception_handler(ForbiddenPageError, on_forbidden)
+
+    if home:
+
+        @app.get("/", include_in_schema=False)
+        async def to_pages() -> RedirectResponse:
+            return RedirectResponse("ui/", status_code=307)

@@ -1,0 +1,329 @@
+"""The web pages in a real browser against `complaints up`: agents record complaints,
+owners and heads work a case from the queue to closed, refusals are messages, and the
+pages speak Chinese or English."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from shared.broker.embedded import free_port
+from tests.e2e.browser import screenshot
+from tests.support.processes import CommandProcess, mint_token
+from tests.support.waiting import Deadline
+
+
+@dataclass
+class Site:
+    url: str
+    data_dir: Path
+
+    def token(self, user: str, role: str, *extra: str) -> str:
+        return mint_token(self.data_dir, user, role, *extra)
+
+
+def _start(data_dir: Path, *extra: str) -> tuple[CommandProcess, Site]:
+    port = free_port()
+    process = CommandProcess(
+        "up", "--port", str(port), "--data-dir", str(data_dir), *extra,
+        env={"COMPLAINTS_LOG_LEVEL": "WARNING"},
+    )  # fmt: skip
+    process.wait_for_line("Complaints is running")
+    return process, Site(url=f"http://127.0.0.1:{port}", data_dir=data_dir)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    process, started = _start(tmp_path_factory.mktemp("pages"))
+    try:
+        yield started
+    finally:
+        process.stop()
+
+
+def sign_in(page: Page, site: Site, token: str, then: str = "") -> None:
+    page.goto(f"{site.url}/")
+    expect(page).to_have_url(re.compile(r"/intake/ui/signin"))
+    page.fill("#f-token", token)
+    page.click("form.form button[type=submit]")
+    if then:
+        page.goto(site.url + then)
+
+
+def api_complaint(site: Site, phone: str, **extra: Any) -> str:
+    """Register a complaint through the API and wait for its case; its id."""
+    agent = {"Authorization": f"Bearer {site.token('api-agent', 'agent')}"}
+    body = {
+        "channel": "hotline",
+        "customer": {"name": "张伟", "phone": phone},
+        "content": "新车高速刹车时方向盘抖动，要求检查。",
+        **extra,
+    }
+    with httpx.Client(base_url=site.url, timeout=30) as client:
+        created = client.post("/intake/complaints", json=body, headers=agent)
+        assert created.status_code == 201, created.text
+        complaint_id: str = created.json()["id"]
+        deadline = Deadline(60)
+        while client.get(f"/resolution/cases/{complaint_id}", headers=agent).status_code != 200:
+            assert not deadline.passed, "no case was opened"
+    return complaint_id
+
+
+def api_steps(site: Site, complaint_id: str, steps: list[tuple[str, str, dict[str, Any]]]) -> None:
+    with httpx.Client(base_url=site.url, timeout=30) as client:
+        for token, step, body in steps:
+            response = client.post(
+                f"/resolution/cases/{complaint_id}/{step}",
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 200, f"{step}: {response.text}"
+
+
+def take(page: Page, step: str) -> None:
+    """Submit the form of ``step`` on the case page and expect it done."""
+    page.click(f"form[data-step={step}] button[type=submit]")
+    expect(page.locator(".alert-success")).to_be_visible()
+
+
+# -- agents ------------------------------------------------------------------------------
+
+
+def test_an_agent_records_a_complaint_and_sees_the_ticket(page: Page, site: Site) -> None:
+    sign_in(page, site, site.token("alice", "agent"))
+    expect(page.locator("nav.nav")).to_contain_text("登记投诉")
+    page.click("nav.nav >> text=登记投诉")
+    page.select_option("#f-channel", "service_desk")
+    page.fill("#f-customer-name", "李娜")
+    page.fill("#f-customer-phone", "139 1111 2222")
+    page.fill("#f-vehicle-plate", "粤B12345")
+    page.fill("#f-vehicle-model", "丰田 凯美瑞")
+    page.fill("#f-content", "保养预约了上午九点，结果等了三个小时才开始做。")
+    page.check("input[name=demands][value=apology]")
+    page.click("form.complaint-form button[type=submit]")
+
+    ticket = page.locator("[data-ticket]")
+    expect(ticket).to_have_text(re.compile(r"^TS-\d{8}-\d{4}$"))
+    expect(page.locator("[data-ack]")).to_contain_text(ticket.inner_text())
+    screenshot(page, "agent-registered")
+
+    number = ticket.inner_text()
+    page.goto(f"{site.url}/intake/ui/search?by=ticket&q={number}")
+    expect(page.locator("table.table tbody tr")).to_have_count(1)
+    expect(page.locator("table.table")).to_contain_text("李娜")
+    page.select_option("#f-by", "plate")
+    page.fill("#f-q", "粤B12345")
+    page.click("form.inline-form button[type=submit]")
+    expect(page.locator("table.table")).to_contain_text(number)
+    screenshot(page, "agent-search")
+
+
+def test_a_validation_error_is_shown_next_to_its_field(page: Page, site: Site) -> None:
+    sign_in(page, site, site.token("alice", "agent"), then="/intake/ui/complaints/new")
+    page.fill("#f-customer-name", "张伟")
+    page.fill("#f-customer-phone", "12345")
+    page.fill("#f-content", "刹车异响")
+    page.click("form.complaint-form button[type=submit]")
+
+    error = page.locator(".field.has-error:has(#f-customer-phone) .field-error")
+    expect(error).to_contain_text("not a mainland China phone number")
+    expect(page.locator("#f-customer-phone")).to_have_value("12345")  # what was typed stays
+    expect(page.locator("#f-content")).to_have_value("刹车异响")
+    screenshot(page, "agent-validation")
+
+
+def test_the_agent_is_warned_of_an_open_complaint(page: Page, site: Site) -> None:
+    api_complaint(site, "13922223333")
+    sign_in(page, site, site.token("alice", "agent"), then="/intake/ui/complaints/new")
+    page.fill("#f-customer-phone", "139 2222 3333")
+    page.locator("#f-customer-phone").dispatch_event("change")
+    warning = page.locator("[data-open-complaints]")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("该客户已有未结案的投诉")
+    screenshot(page, "agent-open-warning")
+
+
+# -- owners and heads ---------------------------------------------------------------------
+
+
+def test_owner_and_head_take_a_case_from_queue_to_closed(page: Page, site: Site) -> None:
+    complaint_id = api_complaint(site, "13933334444")
+    agent = site.token("alice", "agent")
+    owner = site.token("olga", "owner")
+    head = site.token("hu", "department_head", "--department", "after_sales")
+    api_steps(site, complaint_id, [(agent, "triage", {"valid": True})])
+
+    sign_in(page, site, head, then=f"/resolution/ui/cases/{complaint_id}")
+    expect(page.locator("[data-sla]")).to_have_attribute("data-sla", "ok")
+    page.fill("form[data-step=assign] input[name=owner]", "olga")
+    take(page, "assign")
+    page.click("nav.nav >> text=本部门案件")
+    row = page.locator("table.queue tr", has=page.locator(f"a[href$='{complaint_id}']"))
+    expect(row).to_contain_text("olga")
+    expect(row.locator("[data-sla]")).to_have_attribute("data-sla", "ok")
+
+    page.context.clear_cookies()
+    sign_in(page, site, owner, then="/resolution/ui/cases")
+    page.click(f"a[href$='{complaint_id}']")
+    take(page, "start_investigation")
+    page.fill("#findings", "刹车盘变形")
+    page.check("form[data-step=record_findings] input[value=product_quality]")
+    page.select_option("#primary_cause", "product_quality")
+    take(page, "record_findings")
+    page.check("form[data-step=propose_remedy] input[value=repair]")
+    page.fill("#message_to_customer", "保修更换刹车盘")
+    take(page, "propose_remedy")
+    take(page, "submit_for_approval")
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "pending_approval")
+
+    page.context.clear_cookies()
+    sign_in(page, site, head, then="/resolution/ui/approvals")
+    item = page.locator(f"article.approval:has(a[href$='{complaint_id}'])")
+    expect(item).to_contain_text("保修更换刹车盘")
+    screenshot(page, "head-approvals")
+    item.locator("button[data-step=approve]").click()
+    expect(page.locator(".alert-success")).to_contain_text("批准")
+    expect(page.locator(f"article.approval:has(a[href$='{complaint_id}'])")).to_have_count(0)
+
+    page.context.clear_cookies()
+    sign_in(page, site, owner, then=f"/resolution/ui/cases/{complaint_id}")
+    take(page, "start_execution")
+    page.check("form[data-step=resolve] input[name=customer_notified]")
+    take(page, "resolve")
+    take(page, "request_feedback")
+
+    page.context.clear_cookies()
+    sign_in(page, site, agent, then=f"/resolution/ui/cases/{complaint_id}")
+    page.select_option("#satisfaction", "5")
+    page.fill("#comment", "满意")
+    take(page, "record_feedback")
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "closed")
+    steps = page.locator("ol.timeline li").evaluate_all("els => els.map(e => e.dataset.step)")
+    assert steps[0] == "record_feedback" and steps[-1] == "triage"
+    screenshot(page, "owner-closed")
+
+
+def test_a_head_rejects_with_a_reason(page: Page, site: Site) -> None:
+    complaint_id = api_complaint(site, "13944445555")
+    agent, owner = site.token("alice", "agent"), site.token("olga", "owner")
+    head = site.token("hu", "department_head", "--department", "after_sales")
+    api_steps(site, complaint_id, _to_approval(agent, head, owner))
+    sign_in(page, site, head, then="/resolution/ui/approvals")
+    item = page.locator(f"article.approval:has(a[href$='{complaint_id}'])")
+    item.locator("input[name=reason]").fill("金额依据不足")
+    item.locator("button[data-step=reject]").click()
+    expect(page.locator(".alert-success")).to_contain_text("驳回")
+    page.goto(f"{site.url}/resolution/ui/cases/{complaint_id}")
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "proposed")
+    expect(page.locator("body")).to_contain_text("金额依据不足")
+
+
+def test_a_refused_or_stale_step_is_a_message_not_a_crash(page: Page, site: Site) -> None:
+    complaint_id = api_complaint(site, "13955556666")
+    agent, owner = site.token("alice", "agent"), site.token("olga", "owner")
+    head = site.token("hu", "department_head", "--department", "after_sales")
+    api_steps(site, complaint_id, _to_approval(agent, head, owner))
+
+    sales_head = site.token("su", "department_head", "--department", "sales")
+    sign_in(page, site, sales_head, then=f"/resolution/ui/cases/{complaint_id}")
+    page.click("form[data-step=approve] button[type=submit]")
+    refusal = page.locator(".alert-error[data-failed-step=approve]")
+    expect(refusal).to_contain_text("无权访问")  # 403: not the head of the owning department
+    screenshot(page, "step-refused")
+
+    page.context.clear_cookies()
+    sign_in(page, site, head, then=f"/resolution/ui/cases/{complaint_id}")
+    api_steps(site, complaint_id, [(head, "approve", {})])  # meanwhile, elsewhere
+    page.fill("form[data-step=reject] textarea[name=reason]", "太晚了")
+    page.click("form[data-step=reject] button[type=submit]")
+    conflict = page.locator(".alert-error[data-failed-step=reject]")
+    expect(conflict).to_contain_text("当前不能执行此步骤")  # 409: the case moved on
+    expect(conflict).to_contain_text("version")
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "approved")
+    page.fill("form[data-step=start_execution] input[name=note]", "")  # the page is current again
+
+
+def _to_approval(agent: str, head: str, owner: str) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (agent, "triage", {"valid": True}),
+        (head, "assign", {"department": "after_sales", "owner": "olga"}),
+        (owner, "start_investigation", {}),
+        (owner, "record_findings", {
+            "findings": "保养漏检", "causes": ["service_attitude_efficiency"],
+            "primary_cause": "service_attitude_efficiency",
+        }),
+        (owner, "propose_remedy", {
+            "types": ["repair", "apology"], "amount": 800, "message_to_customer": "免费维修并致歉",
+        }),
+        (owner, "submit_for_approval", {}),
+    ]  # fmt: skip
+
+
+# -- identity and language ------------------------------------------------------------------
+
+
+def test_pages_need_a_sign_in_and_the_right_role(page: Page, site: Site) -> None:
+    page.goto(f"{site.url}/resolution/ui/approvals")
+    expect(page).to_have_url(re.compile(r"/resolution/ui/signin\?next="))
+    expect(page.locator("[data-demo]")).to_have_count(0)  # no demo users without --demo
+    page.fill("#f-token", "not-a-token")
+    page.click("form.form button[type=submit]")
+    expect(page.locator(".alert-error")).to_contain_text("令牌无效")
+
+    page.fill("#f-token", site.token("alice", "agent"))
+    page.click("form.form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("无权访问")  # agents approve nothing: 403
+    expect(page.locator("nav.nav a")).to_have_text(["登记投诉", "查询投诉", "案件列表"])
+    screenshot(page, "forbidden")
+
+
+def test_the_language_switch_shows_english_labels(page: Page, site: Site) -> None:
+    sign_in(page, site, site.token("alice", "agent"), then="/intake/ui/complaints/new")
+    expect(page.locator("h1")).to_have_text("登记客户投诉")
+    page.click("a.lang-switch")
+    expect(page.locator("h1")).to_have_text("Record a complaint")
+    expect(page.locator("label[for=f-channel]")).to_contain_text("Channel")
+    expect(page.locator("#f-channel option[value=hotline]")).to_have_text("400 hotline")
+    expect(page.locator("nav.nav a")).to_have_text(["New complaint", "Search", "Cases"])
+    page.goto(f"{site.url}/resolution/ui/cases")  # the choice is kept across services
+    expect(page.locator("h1")).to_contain_text("Cases")
+    screenshot(page, "english-queue")
+    page.goto(f"{site.url}/intake/ui/complaints/new?lang=zh")
+    expect(page.locator("h1")).to_have_text("登记客户投诉")
+
+
+# -- the demo -------------------------------------------------------------------------------
+
+
+def test_the_demo_offers_its_users_and_has_cases_to_show(
+    page: Page, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    process, demo = _start(tmp_path_factory.mktemp("demo"), "--demo")
+    try:
+        page.goto(f"{demo.url}/")
+        expect(page.locator("[data-demo]")).to_have_count(6)
+        screenshot(page, "demo-signin")
+        page.click("[data-demo=head]")
+        page.click("nav.nav >> text=本部门案件")
+        expect(page.locator("table.queue [data-sla=breached]").first).to_be_visible()
+        screenshot(page, "demo-head-queue")
+        page.click("th a[data-sort-key=urgency]")
+        expect(page.locator("table.queue")).to_have_attribute("data-sort", "urgency")
+        page.click("nav.nav >> text=待我审批")
+        expect(page.locator("article.approval").first).to_be_visible()
+        page.context.clear_cookies()
+        page.goto(f"{demo.url}/")
+        page.click("[data-demo=owner]")
+        page.click("nav.nav >> text=我的案件")
+        page.locator("table.queue tbody tr a").first.click()
+        expect(page.locator("ol.timeline li").first).to_be_visible()
+        screenshot(page, "demo-owner-case")
+    finally:
+        process.stop()
