@@ -45,7 +45,7 @@ async def read_topics(
         skipped = 0
         while pending:
             batch = await consumer.getmany(*pending, timeout_ms=1000, max_records=5000)
-            for tp, records in batch.items():
+            for records in batch.values():
                 for record in records:
                     try:
                         events.append(EventEnvelope.from_bytes(record.value or b""))

@@ -1,0 +1,65 @@
+"""The classifier learns: a cause investigators keep confirming changes the next model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.analytics.service import AnalyticsService
+from services.analytics.store import SqliteAnalyticsStore
+from shared.clock import ManualClock
+from shared.settings import Settings
+from tests.support.analytics_events import opened, registered, step
+
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+# a dealership-specific matter the packaged examples know nothing about
+NOVEL = "车辆年审代办需要另外交一笔加急费"
+CONFIRMED = [
+    "年审代办被要求交加急费",
+    "代办年审时又让交一笔加急费",
+    "年审代办的加急费没人提前说明",
+    "车辆年审代办额外收了加急费",
+    "年审加急费是怎么回事",
+    "代办年审的加急费不合理",
+]
+
+
+@pytest.fixture
+async def service(make_settings: Callable[..., Settings]) -> AsyncIterator[AnalyticsService]:
+    store = SqliteAnalyticsStore(make_settings().sqlite_path("analytics"))
+    await store.open()
+    try:
+        yield AnalyticsService(
+            store=store,
+            clock=ManualClock(NOW),
+            zone=ZoneInfo("Asia/Shanghai"),
+            retrain_min_confirmations=len(CONFIRMED),
+        )
+    finally:
+        await store.close()
+
+
+async def test_confirmed_causes_change_the_next_models_prediction(
+    service: AnalyticsService,
+) -> None:
+    first = await service.predict(NOVEL)
+    target = "customer_misunderstanding"
+    assert target not in first.causes
+    for i, text in enumerate(CONFIRMED):
+        cid = f"c-{i}"
+        at = NOW + timedelta(minutes=i)
+        await service.on_event(registered(cid, at, content=text))
+        await service.on_event(opened(cid, at))
+        assert await service.retrain_if_due() is None  # not enough confirmed yet
+        await service.on_event(
+            step(cid, "record_findings", at, to_status="investigating", causes=[target])
+        )
+    retrained = await service.retrain_if_due()
+    assert retrained is not None and retrained.trained_on["confirmations"] == len(CONFIRMED)
+    second = await service.predict(NOVEL)
+    assert second.model_version == retrained.version != first.model_version
+    assert second.primary_cause == target
+    assert await service.retrain_if_due() is None  # nothing new confirmed since
