@@ -186,7 +186,11 @@ async def get_breakdown(
     return report
 
 
-@router.get("/reports/pareto", summary="Causes (or another bucket) largest first, with shares")
+@router.get(
+    "/reports/pareto",
+    summary="Causes (or another bucket) largest first, with shares",
+    response_model=Pareto,
+)
 async def get_pareto(
     service: Service,
     filters: ReportFilters,
@@ -205,7 +209,11 @@ async def get_pareto(
     return report
 
 
-@router.get("/reports/series", summary="Complaints per day, week or month and bucket")
+@router.get(
+    "/reports/series",
+    summary="Complaints per day, week or month and bucket",
+    response_model=Series,
+)
 async def get_series(
     service: Service,
     filters: ReportFilters,
