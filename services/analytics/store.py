@@ -335,7 +335,7 @@ class SqliteAnalyticsStore(SqliteStore):
     async def list_models(self) -> list[StoredModel]:
         cursor = await self.conn.execute(
             "SELECT version, created_at, active, trained_on, metrics FROM models"
-            " ORDER BY created_at DESC"
+            " ORDER BY created_at DESC, version DESC"
         )
         return [_stored_model(row) for row in await cursor.fetchall()]
 
@@ -548,7 +548,9 @@ class MongoAnalyticsStore(MongoStore):
         return str(doc["version"]) if doc else None
 
     async def list_models(self) -> list[StoredModel]:
-        cursor = self.db.models.find({}, {"blob": 0}).sort("created_at", DESCENDING)
+        cursor = self.db.models.find({}, {"blob": 0}).sort(
+            [("created_at", DESCENDING), ("version", DESCENDING)]
+        )
         return [_stored_model(doc) async for doc in cursor]
 
     async def list_alerts(self, limit: int = 200) -> list[StoredAlert]:

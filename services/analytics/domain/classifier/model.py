@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 
 from services.analytics.domain.classifier.lexicon import CAUSE_CUES, SYSTEM_CUES, TOUCHPOINT_CUES
 from services.analytics.domain.classifier.text import CueHit, CueMatcher, normalize
@@ -87,12 +88,16 @@ class _Features:
         return row
 
     def names(self) -> list[str]:
-        rules = [f"{kind}:{label}" for label in self.labels for kind in ("cue", "negated")]
-        return [
-            *self.chars.get_feature_names_out(),
-            *self.words.get_feature_names_out(),
-            *rules,
-        ]
+        cached: list[str] | None = getattr(self, "_names", None)
+        if cached is None:
+            rules = [f"{kind}:{label}" for label in self.labels for kind in ("cue", "negated")]
+            cached = [
+                *self.chars.get_feature_names_out(),
+                *self.words.get_feature_names_out(),
+                *rules,
+            ]
+            self._names = cached
+        return cached
 
 
 def _logistic() -> LogisticRegression:
@@ -132,6 +137,7 @@ class CauseClassifier:
     models: dict[str, LogisticRegression | float]
     touchpoints: _Head
     systems: _Head
+    thresholds: dict[str, float] = field(default_factory=dict)
     trained_on: dict[str, int] = field(default_factory=dict)
 
     def predict(self, text: str) -> Prediction:
@@ -139,7 +145,11 @@ class CauseClassifier:
         row = self.features.transform([clean])
         probabilities = {label: self._probability(label, row) for label in CAUSES}
         ranked = sorted(probabilities, key=lambda label: probabilities[label], reverse=True)
-        causes = [label for label in ranked if probabilities[label] >= THRESHOLD] or ranked[:1]
+        causes = [
+            label
+            for label in ranked
+            if probabilities[label] >= self.thresholds.get(label, THRESHOLD)
+        ] or ranked[:1]
         primary = causes[0]
         system = self.systems.predict(clean) if "product_quality" in causes else None
         return Prediction(
@@ -202,12 +212,14 @@ def train(examples: Sequence[Example], *, version: str) -> CauseClassifier:
     features = _Features(CAUSE_CUES).fit(texts)
     matrix = features.transform(texts)
     models: dict[str, LogisticRegression | float] = {}
+    thresholds: dict[str, float] = {}
     for label in CAUSES:
         target = np.array([label in e.causes for e in examples], dtype=int)
         if target.min() == target.max():
             models[label] = float(target[0])
             continue
         models[label] = _logistic().fit(matrix, target, sample_weight=weights)
+        thresholds[label] = _best_threshold(matrix, target, weights)
     with_touchpoint = [(t, e) for t, e in zip(texts, examples, strict=True) if e.touchpoint]
     with_system = [(t, e) for t, e in zip(texts, examples, strict=True) if e.vehicle_system]
     touchpoints = _Head(_Features(TOUCHPOINT_CUES)).fit(
@@ -227,5 +239,37 @@ def train(examples: Sequence[Example], *, version: str) -> CauseClassifier:
         models=models,
         touchpoints=touchpoints,
         systems=systems,
+        thresholds=thresholds,
         trained_on={"examples": len(examples), **counts},
     )
+
+
+_THRESHOLDS = np.round(np.arange(0.2, 0.81, 0.05), 2)
+_FOLDS = 5
+
+
+def _best_threshold(matrix: sparse.csr_matrix, target: np.ndarray, weights: np.ndarray) -> float:
+    """The decision threshold with the best F1 on out-of-fold predictions (cross-validation).
+
+    Balanced class weights shift probabilities; the threshold is chosen on examples each
+    fold did not see, so it is not fitted to the training data itself.
+    """
+    positives = int(target.sum())
+    if positives < _FOLDS or len(target) - positives < _FOLDS:
+        return THRESHOLD
+    scores = np.zeros(len(target))
+    for train_rows, test_rows in StratifiedKFold(_FOLDS, shuffle=True, random_state=7).split(
+        matrix, target
+    ):
+        model = _logistic().fit(
+            matrix[train_rows], target[train_rows], sample_weight=weights[train_rows]
+        )
+        scores[test_rows] = model.predict_proba(matrix[test_rows])[:, 1]
+    best, best_f1 = THRESHOLD, -1.0
+    for threshold in _THRESHOLDS:
+        predicted = scores >= threshold
+        tp = int((predicted & (target == 1)).sum())
+        f1 = 2 * tp / (predicted.sum() + positives) if predicted.sum() + positives else 0.0
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(threshold), f1
+    return best
