@@ -203,8 +203,7 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
 
     series = await service.series("department", "week", Filters(start=START.date(), end=end))
     weekly = Counter(
-        ((t.day - timedelta(days=t.day.weekday())).isoformat(), t.department)
-        for t in truths
+        ((t.day - timedelta(days=t.day.weekday())).isoformat(), t.department) for t in truths
     )
     # a week-grain series counts whole weeks, up to the week the range ends in
     points = {(p.period, p.key): p.complaints for p in series.points}
