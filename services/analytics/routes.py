@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
@@ -398,17 +399,7 @@ def _model_read(model: StoredModel) -> ModelRead:
 async def predict(
     body: TextIn, service: Service, _: Annotated[Principal, Depends(ANYONE)]
 ) -> PredictionRead:
-    prediction = await service.predict(body.text)
-    return PredictionRead(
-        causes=prediction.causes,
-        primary_cause=prediction.primary_cause,
-        confidence=prediction.confidence,
-        probabilities=prediction.probabilities,
-        touchpoint=prediction.touchpoint,
-        vehicle_system=prediction.vehicle_system,
-        explanation=prediction.explanation,
-        model_version=prediction.model_version,
-    )
+    return PredictionRead(**asdict(await service.predict(body.text)))
 
 
 @router.get(
