@@ -148,7 +148,7 @@ class AnalyticsService:
         async with self._model_lock:
             stored = await self._store.active_model()
             if stored is None:
-                await self.train()
+                await self._train()
                 stored = await self._store.active_model()
                 assert stored is not None
             if self._classifier is None or self._classifier.version != stored[0].version:
@@ -162,6 +162,11 @@ class AnalyticsService:
 
     async def train(self) -> StoredModel:
         """A new version from the packaged examples plus every confirmed cause; active now."""
+        async with self._model_lock:
+            return await self._train()
+
+    async def _train(self) -> StoredModel:
+        """Only under the model lock: one training at a time in this process."""
         facts = await self._store.confirmations()
         examples = packaged_examples() + confirmed_examples(facts)
         now = self._clock.now()
@@ -182,14 +187,15 @@ class AnalyticsService:
         return stored
 
     async def retrain_if_due(self) -> StoredModel | None:
-        """Retrain once enough new causes were confirmed since the active model."""
-        confirmed = await self._store.count_confirmations()
-        models = await self._store.list_models()
-        active = next((m for m in models if m.active), None)
-        known = active.trained_on.get("confirmations", 0) if active else 0
-        if active is not None and confirmed - known < self._retrain_min:
-            return None
-        return await self.train()
+        """Retrain once enough new causes were confirmed since the active model (or none yet)."""
+        async with self._model_lock:
+            confirmed = await self._store.count_confirmations()
+            models = await self._store.list_models()
+            active = next((m for m in models if m.active), None)
+            known = active.trained_on.get("confirmations", 0) if active else 0
+            if active is not None and confirmed - known < self._retrain_min:
+                return None
+            return await self._train()
 
     async def models(self) -> list[StoredModel]:
         return await self._store.list_models()
