@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shared.errors import StartupError
+from shared.logging import configure_logging
 from shared.settings import Settings
 
 app = typer.Typer(help="Cause analytics: train the classifier, rebuild read models.")
@@ -32,6 +34,9 @@ def _with_service(settings: Settings, use: Callable[..., Awaitable[T]]) -> T:
     from services.analytics.service import AnalyticsService
     from services.analytics.store import create_analytics_store
     from shared.clock import SystemClock
+
+    configure_logging(settings.log_level, settings.log_format)
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # errors reach the user as one line
 
     async def main() -> T:
         store = create_analytics_store(settings)

@@ -109,3 +109,21 @@ def test_port_in_use(base_env: dict[str, str]) -> None:
         port = taken.getsockname()[1]
         result = complaints("up", "--port", str(port), env=base_env)
     assert_one_line_error(result, f"127.0.0.1:{port}")
+
+
+def test_analytics_commands_answer_mistakes_in_one_line(
+    base_env: dict[str, str], tmp_path: Path
+) -> None:
+    assert_one_line_error(
+        complaints("eval-classifier", str(tmp_path / "none.csv"), env=base_env), "no such file"
+    )
+    unlabelled = tmp_path / "plain.csv"
+    unlabelled.write_text("id,body\n1,刹车异响\n", encoding="utf-8")
+    assert_one_line_error(
+        complaints("eval-classifier", str(unlabelled), env=base_env), "no column causes, text"
+    )
+    assert_one_line_error(complaints("analytics", "rebuild", env=base_env), "--bootstrap")
+    unreachable = complaints(
+        "analytics", "rebuild", "--bootstrap", f"127.0.0.1:{free_port()}", env=base_env
+    )
+    assert_one_line_error(unreachable, "cannot reach Kafka")
