@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.analytics import pages
 from services.analytics.handlers import handlers
 from services.analytics.routes import router
 from services.analytics.service import AnalyticsService
@@ -9,6 +10,7 @@ from services.analytics.store import create_analytics_store
 from shared.clock import Clock, SystemClock
 from shared.runtime import Periodic, ServiceRuntime
 from shared.settings import Settings
+from shared.web.pages import install_pages
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRuntime:
@@ -39,4 +41,5 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         ],
     )
     service.on_commit(runtime.relay.notify)
+    install_pages(runtime.app, pages.router)
     return runtime

@@ -29,9 +29,12 @@ from shared.vocab import (
     Demand,
     Department,
     Language,
+    PdcaStage,
+    PreventionType,
     TargetKind,
     Touchpoint,
     Urgency,
+    VehicleSystem,
 )
 from shared.web.i18n import code_label, pick_language, translate
 
@@ -50,6 +53,9 @@ VOCABULARIES: Final[dict[str, Any]] = {
     "cause": Cause,
     "touchpoint": Touchpoint,
     "target": TargetKind,
+    "vehicle_system": VehicleSystem,
+    "prevention_type": PreventionType,
+    "pdca_stage": PdcaStage,
 }
 
 
@@ -71,8 +77,8 @@ _NAV: Final[dict[str, NavItem]] = {
 _NAV_BY_ROLE: Final[dict[Role, tuple[str, ...]]] = {
     Role.AGENT: ("new", "search", "cases"),
     Role.OWNER: ("mine",),
-    Role.DEPARTMENT_HEAD: ("department", "approvals"),
-    Role.GENERAL_MANAGER: ("cases", "approvals"),
+    Role.DEPARTMENT_HEAD: ("department", "approvals", "quality"),
+    Role.GENERAL_MANAGER: ("cases", "approvals", "quality"),
     Role.QUALITY: ("quality", "cases"),
     Role.ADMIN: ("new", "search", "cases", "approvals", "quality"),
 }
