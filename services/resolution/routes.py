@@ -96,13 +96,15 @@ async def list_cases(
     status_in: Annotated[list[CaseStatus] | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[CaseView]:
-    if principal.role is Role.DEPARTMENT_HEAD:
+    head = principal.role is Role.DEPARTMENT_HEAD
+    if head:
         department = principal.department.value if principal.department else None
     cases = await service.list_cases(
         owner=principal.user if mine or principal.role is Role.OWNER else None,
         department=department,
         statuses=status_in,
         limit=limit,
+        include_unassigned=head and not mine,  # new cases wait for a head to assign them
     )
     return [view(case, _now(request), _policy(request)) for case in cases]
 

@@ -183,9 +183,14 @@ class ResolutionService:
         department: str | None = None,
         statuses: list[CaseStatus] | None = None,
         limit: int = 200,
+        include_unassigned: bool = False,
     ) -> list[Case]:
         return await self._store.list_cases(
-            owner=owner, department=department, statuses=statuses, limit=limit
+            owner=owner,
+            department=department,
+            statuses=statuses,
+            limit=limit,
+            include_unassigned=include_unassigned,
         )
 
     async def on_cause_predicted(self, event: EventEnvelope) -> bool:

@@ -52,9 +52,18 @@ class ResolutionStore(OpenableStore, Protocol):
         department: str | None = None,
         statuses: Sequence[CaseStatus] | None = None,
         limit: int = 200,
+        include_unassigned: bool = False,
     ) -> list[Case]:
-        """Cases matching every given filter, the most urgent deadline first."""
+        """Cases matching every given filter, the most urgent deadline first.
+
+        ``include_unassigned``: with a department, also the open cases no department holds
+        yet (registered or triaged), which that department's head may have to assign.
+        """
         ...
+
+
+UNASSIGNED_STATUSES = (CaseStatus.REGISTERED, CaseStatus.TRIAGED)
+"""A case waits in these for a department head to name its department and owner."""
 
 
 # -- SQLite --------------------------------------------------------------------------
@@ -166,12 +175,20 @@ class SqliteResolutionStore(SqliteStore):
         department: str | None = None,
         statuses: Sequence[CaseStatus] | None = None,
         limit: int = 200,
+        include_unassigned: bool = False,
     ) -> list[Case]:
         clauses, params = ["1 = 1"], []
         if owner:
             clauses.append("json_extract(doc, '$.owner') = ?")
             params.append(owner)
-        if department:
+        if department and include_unassigned:
+            waiting = ", ".join(f"'{s.value}'" for s in UNASSIGNED_STATUSES)
+            clauses.append(
+                "(json_extract(doc, '$.department') = ? OR"
+                f" (json_extract(doc, '$.department') IS NULL AND status IN ({waiting})))"
+            )
+            params.append(department)
+        elif department:
             clauses.append("json_extract(doc, '$.department') = ?")
             params.append(department)
         if statuses:
@@ -256,11 +273,20 @@ class MongoResolutionStore(MongoStore):
         department: str | None = None,
         statuses: Sequence[CaseStatus] | None = None,
         limit: int = 200,
+        include_unassigned: bool = False,
     ) -> list[Case]:
         selector: dict[str, object] = {}
         if owner:
             selector["owner"] = owner
-        if department:
+        if department and include_unassigned:
+            selector["$or"] = [
+                {"department": department},
+                {
+                    "department": None,
+                    "status": {"$in": [s.value for s in UNASSIGNED_STATUSES]},
+                },
+            ]
+        elif department:
             selector["department"] = department
         if statuses:
             selector["status"] = {"$in": [s.value for s in statuses]}

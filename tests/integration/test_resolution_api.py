@@ -183,3 +183,23 @@ async def test_queues_and_the_approval_inbox(
     assert await get("sales_head", "/approvals") == []
     ok(await http("head", "approve"))
     assert await get("head", "/approvals") == []
+
+
+async def test_a_new_case_waits_in_every_heads_queue_until_it_is_assigned(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
+
+    async def queue(who: str) -> list[str]:
+        token = resolution.tokens.issue(PEOPLE[who])
+        response = await client.get("/cases", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        return [c["complaint_id"] for c in response.json()]
+
+    assert await queue("head") == ["c-1"]  # registered: any head may have to assign it
+    assert await queue("sales_head") == ["c-1"]
+    ok(await http("agent", "triage", {"valid": True}))
+    assert await queue("sales_head") == ["c-1"]  # triaged, still nobody's
+    ok(await http("head", "assign", {"department": "after_sales", "owner": "olga"}))
+    assert await queue("head") == ["c-1"]
+    assert await queue("sales_head") == []  # another department's now
