@@ -64,6 +64,12 @@ def train(data_dir: DataDir = None) -> None:
         stored = await service.train()
         counts = ", ".join(f"{k} {v}" for k, v in stored.trained_on.items())
         out.print(f"model {stored.version} is active (trained on {counts})", highlight=False)
+        if "cv_macro_f1" in stored.metrics:
+            out.print(
+                "cross-validated macro-F1 on its training data:"
+                f" {stored.metrics['cv_macro_f1']:.3f}",
+                highlight=False,
+            )
 
     _with_service(_settings(data_dir), run)
 

@@ -382,6 +382,7 @@ class ModelRead(BaseModel):
     created_at: str
     active: bool
     trained_on: dict[str, int]
+    metrics: dict[str, float]
 
 
 def _model_read(model: StoredModel) -> ModelRead:
@@ -390,6 +391,7 @@ def _model_read(model: StoredModel) -> ModelRead:
         created_at=model.created_at.isoformat(),
         active=model.active,
         trained_on=model.trained_on,
+        metrics=model.metrics,
     )
 
 

@@ -179,7 +179,7 @@ class AnalyticsService:
             created_at=now,
             active=True,
             trained_on={**model.trained_on, "confirmations": len(facts)},
-            metrics={},
+            metrics=_cv_metrics(model.cv_f1),
         )
         await self._store.save_model(stored, blob)
         self._classifier = model
@@ -383,6 +383,14 @@ class AnalyticsService:
             today=self.today(),
             weeks=weeks,
         )
+
+
+def _cv_metrics(cv_f1: dict[str, float]) -> dict[str, float]:
+    """Cross-validated F1 per label and their mean, kept with the model version."""
+    metrics = {f"cv_f1.{label}": f1 for label, f1 in cv_f1.items()}
+    if cv_f1:
+        metrics["cv_macro_f1"] = round(sum(cv_f1.values()) / len(cv_f1), 4)
+    return metrics
 
 
 def _predicted(prediction: Prediction) -> PredictedCause:

@@ -326,6 +326,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "dash.trained_on": ("训练样本", "Trained on"),
     "dash.confirmations": ("确认原因", "confirmed"),
     "dash.active": ("使用中", "Active"),
+    "dash.cv_f1": ("交叉验证 F1", "Cross-validated F1"),
     # misc
     "misc.yes": ("是", "Yes"),
     "misc.no": ("否", "No"),

@@ -139,6 +139,8 @@ class CauseClassifier:
     systems: _Head
     thresholds: dict[str, float] = field(default_factory=dict)
     trained_on: dict[str, int] = field(default_factory=dict)
+    cv_f1: dict[str, float] = field(default_factory=dict)
+    """Per label, F1 of out-of-fold predictions at the chosen threshold (5-fold CV)."""
 
     def predict(self, text: str) -> Prediction:
         clean = normalize(text)
@@ -213,13 +215,14 @@ def train(examples: Sequence[Example], *, version: str) -> CauseClassifier:
     matrix = features.transform(texts)
     models: dict[str, LogisticRegression | float] = {}
     thresholds: dict[str, float] = {}
+    cv_f1: dict[str, float] = {}
     for label in CAUSES:
         target = np.array([label in e.causes for e in examples], dtype=int)
         if target.min() == target.max():
             models[label] = float(target[0])
             continue
         models[label] = _logistic().fit(matrix, target, sample_weight=weights)
-        thresholds[label] = _best_threshold(matrix, target, weights)
+        thresholds[label], cv_f1[label] = _best_threshold(matrix, target, weights)
     with_touchpoint = [(t, e) for t, e in zip(texts, examples, strict=True) if e.touchpoint]
     with_system = [(t, e) for t, e in zip(texts, examples, strict=True) if e.vehicle_system]
     touchpoints = _Head(_Features(TOUCHPOINT_CUES)).fit(
@@ -241,6 +244,7 @@ def train(examples: Sequence[Example], *, version: str) -> CauseClassifier:
         systems=systems,
         thresholds=thresholds,
         trained_on={"examples": len(examples), **counts},
+        cv_f1={label: round(f1, 4) for label, f1 in cv_f1.items() if f1 >= 0},
     )
 
 
@@ -248,7 +252,9 @@ _THRESHOLDS = np.round(np.arange(0.2, 0.81, 0.05), 2)
 _FOLDS = 5
 
 
-def _best_threshold(matrix: sparse.csr_matrix, target: np.ndarray, weights: np.ndarray) -> float:
+def _best_threshold(
+    matrix: sparse.csr_matrix, target: np.ndarray, weights: np.ndarray
+) -> tuple[float, float]:
     """The decision threshold with the best F1 on out-of-fold predictions (cross-validation).
 
     Balanced class weights shift probabilities; the threshold is chosen on examples each
@@ -256,7 +262,7 @@ def _best_threshold(matrix: sparse.csr_matrix, target: np.ndarray, weights: np.n
     """
     positives = int(target.sum())
     if positives < _FOLDS or len(target) - positives < _FOLDS:
-        return THRESHOLD
+        return THRESHOLD, -1.0
     scores = np.zeros(len(target))
     for train_rows, test_rows in StratifiedKFold(_FOLDS, shuffle=True, random_state=7).split(
         matrix, target
@@ -272,4 +278,4 @@ def _best_threshold(matrix: sparse.csr_matrix, target: np.ndarray, weights: np.n
         f1 = 2 * tp / (predicted.sum() + positives) if predicted.sum() + positives else 0.0
         if f1 > best_f1 + 1e-9:
             best, best_f1 = float(threshold), f1
-    return best
+    return best, best_f1
