@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/complaints up
+	$(BIN)/complaints up --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

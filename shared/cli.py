@@ -74,7 +74,10 @@ def up(
             from shared.demo import load_demo
 
             count = await load_demo(system, clock)
-            out.print(f"Loaded {count} demo complaints.")
+            if count:
+                out.print(f"Loaded {count} demo complaints.")
+            else:
+                out.print("The data dir already holds complaints: no demo data loaded again.")
         _print_banner(settings, system, url, demo=demo)
 
     _run(

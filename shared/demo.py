@@ -217,6 +217,9 @@ async def load_demo(
     """Register the demo complaints, work their cases; returns how many were registered."""
     for runtime in system.runtimes:
         runtime.app.state.demo_users = DEMO_USERS  # the sign-in page offers them
+    intake_store: Any = system.runtime("intake").store
+    if await intake_store.count_complaints():
+        return 0  # a data dir that has complaints keeps them: the demo is loaded once
     now = datetime.now(UTC)
     plans = plan_complaints(now, count)
     agent = DEMO_USERS["agent"]

@@ -305,7 +305,8 @@ def test_the_language_switch_shows_english_labels(page: Page, site: Site) -> Non
 def test_the_demo_offers_its_users_and_has_cases_to_show(
     page: Page, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    process, demo = _start(tmp_path_factory.mktemp("demo"), "--demo")
+    data_dir = tmp_path_factory.mktemp("demo")
+    process, demo = _start(data_dir, "--demo")
     try:
         page.goto(f"{demo.url}/")
         expect(page.locator("[data-demo]")).to_have_count(6)
@@ -325,5 +326,21 @@ def test_the_demo_offers_its_users_and_has_cases_to_show(
         page.locator("table.queue tbody tr a").first.click()
         expect(page.locator("ol.timeline li").first).to_be_visible()
         screenshot(page, "demo-owner-case")
+        page.context.clear_cookies()
+        page.goto(f"{demo.url}/")
+        page.click("[data-demo=quality]")
+        page.goto(f"{demo.url}/analytics/ui/")
+        loaded = int(page.locator("[data-kpi=complaints]").inner_text())
+        assert loaded > 50
     finally:
         process.stop()
+    again, restarted = _start(data_dir, "--demo")  # `make run` a second time
+    try:
+        assert "no demo data loaded again" in again.output()
+        page.context.clear_cookies()
+        page.goto(f"{restarted.url}/")
+        page.click("[data-demo=quality]")
+        page.goto(f"{restarted.url}/analytics/ui/")
+        assert int(page.locator("[data-kpi=complaints]").inner_text()) == loaded
+    finally:
+        again.stop()
