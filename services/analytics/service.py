@@ -119,8 +119,9 @@ class AnalyticsService:
             after = fold(before, event)
             if prediction is not None and after.prediction is None:
                 after = with_prediction(after, prediction)
-            if after.ready_to_publish_prediction and publish:
-                await uow.add_events([_prediction_event(after, cause=event)])
+            if after.ready_to_publish_prediction:
+                if publish:  # a rebuild replays history: resolution had its prediction then
+                    await uow.add_events([_prediction_event(after, cause=event)])
                 after = after.model_copy(update={"prediction_published": True})
             await uow.add_to_cube(
                 difference(contributions(before, self._zone), contributions(after, self._zone))

@@ -224,3 +224,5 @@ async def test_rebuild_from_the_same_events_gives_the_same_reports(
     assert (await service.overview(window)).figures.complaints == 0
     assert await service.replay(events) == len(events)
     assert (await service.overview(window), await service.groups("cause", window)) == before
+    fact = await service._store.get_fact(truths[0].cid)
+    assert fact is not None and fact.prediction_published  # never published again later
