@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from cryptography.fernet import Fernet
 
 from shared.broker.embedded import EmbeddedBroker
@@ -44,3 +45,14 @@ async def kafka() -> AsyncIterator[EmbeddedBroker]:
         yield broker
     finally:
         await broker.stop()
+
+
+@pytest.fixture
+async def producer(kafka: EmbeddedBroker) -> AsyncIterator[AIOKafkaProducer]:
+    """A plain Kafka producer on the test's broker, to play another service's part."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()

@@ -37,16 +37,6 @@ async def analytics(
         await runtime.stop()
 
 
-@pytest.fixture
-async def producer(kafka: EmbeddedBroker) -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
-    await producer.start()
-    try:
-        yield producer
-    finally:
-        await producer.stop()
-
-
 async def analytics_events(
     bootstrap: str, until: Callable[[list[EventEnvelope]], bool]
 ) -> list[EventEnvelope]:

@@ -34,16 +34,6 @@ async def resolution(
         await runtime.stop()
 
 
-@pytest.fixture
-async def producer(kafka: EmbeddedBroker) -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap, acks="all")
-    await producer.start()
-    try:
-        yield producer
-    finally:
-        await producer.stop()
-
-
 async def read_topic(bootstrap: str, topic: str, count: int) -> list[tuple[bytes, dict[str, str]]]:
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, group_id=f"test-{topic}", auto_offset_reset="earliest"
