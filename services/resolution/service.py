@@ -209,9 +209,7 @@ class ResolutionService:
                 model_version=prediction.model_version,
                 explanation=prediction.explanation,
             )
-            await uow.save_case(
-                case.model_copy(update={"suggestion": suggestion, "version": case.version + 1})
-            )
+            await uow.save_suggestion(prediction.complaint_id, suggestion)
         return True
 
     async def get_case(self, complaint_id: str) -> Case:

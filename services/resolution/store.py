@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosqlite
 
-from services.resolution.domain.case import Case, CaseStatus
+from services.resolution.domain.case import Case, CaseStatus, CauseSuggestion
 from shared.contracts.envelope import EventEnvelope
 from shared.errors import ConflictError
 from shared.settings import Settings
@@ -32,6 +32,11 @@ class ResolutionUnitOfWork(Protocol):
         ...
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None: ...
+
+    async def save_suggestion(self, complaint_id: str, suggestion: CauseSuggestion) -> None:
+        """Analytics' prediction, kept beside the case: it never moves the case's version,
+        so it cannot turn a user's step into a conflict."""
+        ...
 
 
 class ResolutionStore(OpenableStore, Protocol):
@@ -114,15 +119,35 @@ class _SqliteUnitOfWork:
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await SqliteStore.add_outbox(self._conn, events)
 
+    async def save_suggestion(self, complaint_id: str, suggestion: CauseSuggestion) -> None:
+        await self._conn.execute(
+            "INSERT INTO suggestions (complaint_id, suggestion) VALUES (?, ?)"
+            " ON CONFLICT (complaint_id) DO UPDATE SET suggestion = excluded.suggestion",
+            (complaint_id, suggestion.model_dump_json()),
+        )
+
+
+_CASES = "SELECT doc, suggestion FROM cases LEFT JOIN suggestions USING (complaint_id)"
+"""Every read of a case brings its suggestion along."""
+
+
+def _sqlite_case(row: Any) -> Case:
+    case = Case.model_validate_json(row["doc"])
+    if row["suggestion"]:
+        case = case.model_copy(
+            update={"suggestion": CauseSuggestion.model_validate_json(row["suggestion"])}
+        )
+    return case
+
 
 def _deadline(case: Case) -> str | None:
     return sortable_instant(case.next_deadline_at) if case.next_deadline_at else None
 
 
 async def _sqlite_get_case(conn: aiosqlite.Connection, complaint_id: str) -> Case | None:
-    cursor = await conn.execute("SELECT doc FROM cases WHERE complaint_id = ?", (complaint_id,))
+    cursor = await conn.execute(f"{_CASES} WHERE complaint_id = ?", (complaint_id,))
     row = await cursor.fetchone()
-    return Case.model_validate_json(row["doc"]) if row else None
+    return _sqlite_case(row) if row else None
 
 
 class SqliteResolutionStore(SqliteStore):
@@ -138,6 +163,8 @@ class SqliteResolutionStore(SqliteStore):
         )
         """,
         "CREATE INDEX IF NOT EXISTS cases_due ON cases (status, due_at)",
+        "CREATE TABLE IF NOT EXISTS suggestions (complaint_id TEXT PRIMARY KEY,"
+        " suggestion TEXT NOT NULL)",
     )
     added_columns = ("ALTER TABLE cases ADD COLUMN next_deadline_at TEXT",)
     indexes = ("CREATE INDEX IF NOT EXISTS cases_next_deadline ON cases (next_deadline_at)",)
@@ -149,11 +176,11 @@ class SqliteResolutionStore(SqliteStore):
 
     async def due_cases(self, now: datetime, limit: int = 100) -> list[Case]:
         cursor = await self.conn.execute(
-            "SELECT doc FROM cases WHERE next_deadline_at IS NOT NULL AND next_deadline_at <= ?"
+            f"{_CASES} WHERE next_deadline_at IS NOT NULL AND next_deadline_at <= ?"
             " ORDER BY next_deadline_at LIMIT ?",
             (sortable_instant(now), limit),
         )
-        return [Case.model_validate_json(row["doc"]) for row in await cursor.fetchall()]
+        return [_sqlite_case(row) for row in await cursor.fetchall()]
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[ResolutionUnitOfWork]:
@@ -195,21 +222,32 @@ class SqliteResolutionStore(SqliteStore):
             clauses.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params.extend(s.value for s in statuses)
         cursor = await self.conn.execute(
-            f"SELECT doc FROM cases WHERE {' AND '.join(clauses)} ORDER BY due_at LIMIT ?",
+            f"{_CASES} WHERE {' AND '.join(clauses)} ORDER BY due_at LIMIT ?",
             (*params, limit),
         )
-        return [Case.model_validate_json(row["doc"]) for row in await cursor.fetchall()]
+        return [_sqlite_case(row) for row in await cursor.fetchall()]
 
 
 # -- MongoDB -------------------------------------------------------------------------
 
 
-def _case_from_doc(doc: dict[str, object] | None) -> Case | None:
+def _case_from_doc(
+    doc: dict[str, object] | None, suggestion: dict[str, object] | None = None
+) -> Case | None:
     if doc is None:
         return None
     doc = dict(doc)
     doc["complaint_id"] = doc.pop("_id")
+    if suggestion is not None:
+        doc["suggestion"] = suggestion["suggestion"]
     return Case.model_validate(doc)
+
+
+async def _mongo_cases(db: Any, docs: list[dict[str, Any]]) -> list[Case]:
+    """Cases with their suggestions (kept in their own collection)."""
+    ids = [doc["_id"] for doc in docs]
+    found = {s["_id"]: s async for s in db.suggestions.find({"_id": {"$in": ids}})}
+    return [c for doc in docs if (c := _case_from_doc(doc, found.get(doc["_id"]))) is not None]
 
 
 class _MongoUnitOfWork:
@@ -221,7 +259,10 @@ class _MongoUnitOfWork:
 
     async def get_case(self, complaint_id: str) -> Case | None:
         doc = await self._tx.db.cases.find_one({"_id": complaint_id}, session=self._tx.session)
-        return _case_from_doc(doc)
+        suggestion = await self._tx.db.suggestions.find_one(
+            {"_id": complaint_id}, session=self._tx.session
+        )
+        return _case_from_doc(doc, suggestion)
 
     async def add_case(self, case: Case) -> None:
         doc = case.model_dump(mode="python")
@@ -229,7 +270,7 @@ class _MongoUnitOfWork:
         await self._tx.db.cases.insert_one(doc, session=self._tx.session)
 
     async def save_case(self, case: Case) -> None:
-        doc = case.model_dump(mode="python")
+        doc = case.model_dump(mode="python", exclude={"suggestion"})
         doc["_id"] = doc.pop("complaint_id")
         result = await self._tx.db.cases.replace_one(
             {"_id": doc["_id"], "version": case.version - 1}, doc, session=self._tx.session
@@ -240,6 +281,14 @@ class _MongoUnitOfWork:
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await MongoStore.add_outbox(self._tx, events)
 
+    async def save_suggestion(self, complaint_id: str, suggestion: CauseSuggestion) -> None:
+        await self._tx.db.suggestions.replace_one(
+            {"_id": complaint_id},
+            {"suggestion": suggestion.model_dump(mode="python")},
+            upsert=True,
+            session=self._tx.session,
+        )
+
 
 class MongoResolutionStore(MongoStore):
     async def due_cases(self, now: datetime, limit: int = 100) -> list[Case]:
@@ -248,7 +297,7 @@ class MongoResolutionStore(MongoStore):
             .sort("next_deadline_at", 1)
             .limit(limit)
         )
-        return [case async for doc in cursor if (case := _case_from_doc(doc)) is not None]
+        return await _mongo_cases(self.db, [doc async for doc in cursor])
 
     async def create_indexes(self) -> None:
         await self.db.cases.create_index("next_deadline_at")
@@ -261,7 +310,10 @@ class MongoResolutionStore(MongoStore):
             yield _MongoUnitOfWork(tx)
 
     async def get_case(self, complaint_id: str) -> Case | None:
-        return _case_from_doc(await self.db.cases.find_one({"_id": complaint_id}))
+        return _case_from_doc(
+            await self.db.cases.find_one({"_id": complaint_id}),
+            await self.db.suggestions.find_one({"_id": complaint_id}),
+        )
 
     async def count_cases(self) -> int:
         return await self.db.cases.count_documents({})
@@ -291,7 +343,7 @@ class MongoResolutionStore(MongoStore):
         if statuses:
             selector["status"] = {"$in": [s.value for s in statuses]}
         cursor = self.db.cases.find(selector).sort("due_at", 1).limit(limit)
-        return [case async for doc in cursor if (case := _case_from_doc(doc)) is not None]
+        return await _mongo_cases(self.db, [doc async for doc in cursor])
 
 
 def create_resolution_store(settings: Settings) -> ResolutionStore:

@@ -203,3 +203,32 @@ async def test_a_new_case_waits_in_every_heads_queue_until_it_is_assigned(
     ok(await http("head", "assign", {"department": "after_sales", "owner": "olga"}))
     assert await queue("head") == ["c-1"]
     assert await queue("sales_head") == []  # another department's now
+
+
+async def test_a_prediction_arriving_meanwhile_neither_conflicts_nor_is_lost(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    from shared.contracts.analytics import CAUSE_PREDICTED, CausePredicted
+    from shared.contracts.envelope import Actor, new_event
+
+    seen = ok(await http("agent", "triage", {"valid": True}))["version"]
+    prediction = CausePredicted(
+        complaint_id="c-1", causes=["product_quality"], primary_cause="product_quality",
+        confidence=0.9, model_version="m001", explanation=["product_quality: 刹车"],
+    )  # fmt: skip
+    event = new_event(
+        payload=prediction, event_type=CAUSE_PREDICTED, complaint_id="c-1",
+        actor=Actor.service("analytics"), producer="analytics",
+    )  # fmt: skip
+    assert await resolution.app.state.service.on_cause_predicted(event)
+    assigned = ok(
+        await http(
+            "head",
+            "assign",
+            {"department": "after_sales", "owner": "olga"},
+            **{"If-Match": str(seen)},
+        )
+    )
+    assert assigned["suggestion"]["model_version"] == "m001"
+    case = await resolution.app.state.service.get_case("c-1")
+    assert case.owner == "olga" and case.suggestion is not None
