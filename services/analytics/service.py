@@ -43,6 +43,7 @@ from services.analytics.domain.reports import (
     time_to_close,
 )
 from services.analytics.domain.trends import TREND_DIMENSIONS, Spike, baseline_weeks, detect_spikes
+from services.analytics.model_cache import baseline
 from services.analytics.store import AnalyticsStore, StoredAlert, StoredModel
 from services.analytics.training_data import confirmed_examples, packaged_examples
 from shared.clock import Clock
@@ -169,11 +170,15 @@ class AnalyticsService:
     async def _train(self) -> StoredModel:
         """Only under the model lock: one training at a time in this process."""
         facts = await self._store.confirmations()
-        examples = packaged_examples() + confirmed_examples(facts)
+        confirmed = confirmed_examples(facts)
+        examples = packaged_examples() + confirmed
         now = self._clock.now()
         existing = await self._store.list_models()
         version = f"m{len(existing) + 1:03d}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
-        model = await asyncio.to_thread(train, examples, version=version)
+        if confirmed:
+            model = await asyncio.to_thread(train, examples, version=version)
+        else:
+            model = await asyncio.to_thread(baseline, examples, version=version)
         blob = await asyncio.to_thread(pickle.dumps, model)
         stored = StoredModel(
             version=version,

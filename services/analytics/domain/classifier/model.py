@@ -104,6 +104,11 @@ def _logistic() -> LogisticRegression:
     return LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000)
 
 
+def _binary_logistic() -> LogisticRegression:
+    """liblinear: the same model, fitted several times faster for one yes/no label."""
+    return LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000, solver="liblinear")
+
+
 @dataclass
 class _Head:
     """One single-label classifier (touchpoint, vehicle system) over its own features."""
@@ -221,7 +226,7 @@ def train(examples: Sequence[Example], *, version: str) -> CauseClassifier:
         if target.min() == target.max():
             models[label] = float(target[0])
             continue
-        models[label] = _logistic().fit(matrix, target, sample_weight=weights)
+        models[label] = _binary_logistic().fit(matrix, target, sample_weight=weights)
         thresholds[label], cv_f1[label] = _best_threshold(matrix, target, weights)
     with_touchpoint = [(t, e) for t, e in zip(texts, examples, strict=True) if e.touchpoint]
     with_system = [(t, e) for t, e in zip(texts, examples, strict=True) if e.vehicle_system]
@@ -244,7 +249,7 @@ def train(examples: Sequence[Example], *, version: str) -> CauseClassifier:
         systems=systems,
         thresholds=thresholds,
         trained_on={"examples": len(examples), **counts},
-        cv_f1={label: round(f1, 4) for label, f1 in cv_f1.items() if f1 >= 0},
+        cv_f1={label: round(float(f1), 4) for label, f1 in cv_f1.items() if f1 >= 0},
     )
 
 
@@ -267,7 +272,7 @@ def _best_threshold(
     for train_rows, test_rows in StratifiedKFold(_FOLDS, shuffle=True, random_state=7).split(
         matrix, target
     ):
-        model = _logistic().fit(
+        model = _binary_logistic().fit(
             matrix[train_rows], target[train_rows], sample_weight=weights[train_rows]
         )
         scores[test_rows] = model.predict_proba(matrix[test_rows])[:, 1]
