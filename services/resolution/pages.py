@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from services.resolution.domain.case import COMMANDS, RemedyType
+from services.resolution.domain.case import COMMANDS, CONTACT_STEPS, OWNER_STEPS, RemedyType
 from services.resolution.domain.workflow import CaseStatus, Step
 from services.resolution.routes import APPROVER_ROLES, READER_ROLES
 from shared.auth import Principal, Role
@@ -28,22 +28,8 @@ Reader = Annotated[Principal, Depends(page_user(*READER_ROLES))]
 Approver = Annotated[Principal, Depends(page_user(*APPROVER_ROLES))]
 
 REMEDY_TYPES: list[str] = list(get_args(RemedyType))
-_CONTACT = frozenset({Step.RECORD_FEEDBACK, Step.RECORD_CONTACT, Step.ESCALATE})
-_OWNER = frozenset(
-    {
-        Step.TRIAGE,
-        Step.START_INVESTIGATION,
-        Step.RECORD_FINDINGS,
-        Step.PROPOSE_REMEDY,
-        Step.SUBMIT_FOR_APPROVAL,
-        Step.START_EXECUTION,
-        Step.RESOLVE,
-        Step.REQUEST_FEEDBACK,
-        Step.PUT_ON_HOLD,
-        Step.RESUME,
-        *_CONTACT,
-    }
-)
+_CONTACT = CONTACT_STEPS
+_OWNER = frozenset({Step.TRIAGE, *OWNER_STEPS, *CONTACT_STEPS})
 _OFFERED: dict[Role, frozenset[Step]] = {
     Role.AGENT: frozenset({Step.TRIAGE, *_CONTACT}),
     Role.OWNER: _OWNER,

@@ -370,7 +370,7 @@ def decide(
     )
 
 
-_OWNER_STEPS = frozenset(
+OWNER_STEPS = frozenset(
     {
         Step.START_INVESTIGATION,
         Step.RECORD_FINDINGS,
@@ -383,7 +383,7 @@ _OWNER_STEPS = frozenset(
         Step.RESUME,
     }
 )
-_CONTACT_STEPS = frozenset({Step.RECORD_FEEDBACK, Step.RECORD_CONTACT, Step.ESCALATE})
+CONTACT_STEPS = frozenset({Step.RECORD_FEEDBACK, Step.RECORD_CONTACT, Step.ESCALATE})
 _MANAGERS = frozenset({"general_manager", "admin"})
 
 
@@ -403,12 +403,12 @@ def check_actor(case: Case, step: Step, command: CommandBase, actor: Actor) -> N
         if is_head and own_department and (step is Step.ASSIGN or actor.department == owning):
             return
         raise StepRefusedError("only the head of the department (or the GM) assigns its cases")
-    elif step in _OWNER_STEPS or step in _CONTACT_STEPS:
+    elif step in OWNER_STEPS or step in CONTACT_STEPS:
         if actor.role == "owner" and actor.user == case.owner:
             return
         if is_head and actor.department == owning:
             return
-        if step in _CONTACT_STEPS and actor.role == "agent":
+        if step in CONTACT_STEPS and actor.role == "agent":
             return
         if actor.role == "owner":
             raise StepRefusedError(f"this case is owned by {case.owner}, not {actor.user}")
