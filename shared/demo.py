@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from shared.demo_scenarios import EN_NAMES, PLATE_PREFIXES, SCENARIOS, ZH_NAMES,
 from shared.secrets import token_secret
 from shared.server import RunningSystem
 from shared.settings import Settings
-from shared.vocab import AGENT_CHANNELS, Department
+from shared.vocab import AGENT_CHANNELS, LABELS, Cause, Department, PreventionType
 
 DEMO_USERS: dict[str, Principal] = {
     "agent": Principal(user="demo-agent", role=Role.AGENT),
@@ -237,10 +238,41 @@ async def load_demo(
             await _wait_for_cases(api, {plan.complaint_id for plan in registered})
             for plan in registered:
                 await _work(api, plan, clock)
+            _travel(clock, now)
+            await _open_prevention_action(api, registered, now)
     finally:
         if clock is not None:
             clock.reset()
     return len(plans) + channel_count
+
+
+async def _open_prevention_action(api: _Api, plans: list[Plan], now: datetime) -> None:
+    """The quality team's first prevention action, on the cause investigators confirmed most
+    often, opened and started through analytics' API (its effect is measured from today)."""
+    confirmed = Counter(
+        plan.scenario.cause for plan in plans if plan.steps >= 4 and not plan.invalid
+    )
+    if not confirmed:
+        return
+    cause = confirmed.most_common(1)[0][0]
+    quality = DEMO_USERS["quality"]
+    response = await api.post(
+        "analytics",
+        "/actions",
+        quality,
+        {
+            "title": f"{LABELS[Cause][cause][0]}专项改进：班前会案例复盘与培训",
+            "type": PreventionType.TRAINING.value,
+            "dimension": "cause",
+            "value": cause.value,
+            "owner": quality.user,
+            "due_date": (now + timedelta(days=30)).date().isoformat(),
+        },
+    )
+    if response.status_code == 201:
+        path = f"/actions/{response.json()['id']}/stage"
+        await api.post("analytics", path, quality, {"stage": "do", "note": "培训计划已发布"})
+    await api.post("analytics", "/alerts/check", quality, {})
 
 
 async def _post_channel_examples(api: _Api, clock: OffsetClock | None, now: datetime) -> int:

@@ -166,6 +166,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "queue.open_only": ("仅显示未结案", "Open cases only"),
     "queue.all": ("全部", "All"),
     "queue.sort": ("排序", "Sort"),
+    "queue.to_assign": ("待分派", "To assign"),
+    "queue.about": ("涉及", "About"),
     "sla.left": ("剩余", "left"),
     "sla.overdue": ("已超时", "overdue by"),
     "sla.paused": ("已暂停", "paused"),
