@@ -59,6 +59,7 @@ FLOW: tuple[tuple[str, float], ...] = (
 )
 """The seven steps as the API names them, with when (hours after the complaint) each is done."""
 PENDING_APPROVAL = 6  # steps taken when a remedy waits for the head
+SLOW_PACE = 2.0
 
 
 def demo_tokens(settings: Settings) -> dict[str, str]:
@@ -78,6 +79,8 @@ class Plan:
     steps: int
     invalid: bool = False
     satisfaction: int = 5
+    pace: float = 1.0
+    """How slowly the steps are taken: 2.0 closes the loop only after its 48 hours."""
     complaint_id: str = field(default="")
 
 
@@ -149,8 +152,18 @@ def plan_complaints(now: datetime, count: int, seed: int = 6) -> list[Plan]:
             Plan(received_at, body, scenario, department, _owner(department, rng), steps, invalid)
         )
         plans[-1].satisfaction = satisfaction
+    _some_late(plans, now, random.Random(seed + 1))
     _some_waiting_for_approval(plans, now)
     return sorted(plans, key=lambda plan: plan.received_at)
+
+
+def _some_late(plans: list[Plan], now: datetime, rng: random.Random) -> None:
+    """A few closed loops took too long: resolved after their 48 hours (an SLA breach)."""
+    slow = SLOW_PACE * FLOW[-1][1] + 1
+    for plan in plans:
+        old_enough = (now - plan.received_at).total_seconds() / 3600 > slow
+        if plan.steps == len(FLOW) and not plan.invalid and old_enough and rng.random() < 0.1:
+            plan.pace = SLOW_PACE
 
 
 def _some_waiting_for_approval(plans: list[Plan], now: datetime) -> None:
@@ -175,6 +188,7 @@ class _Api:
         self._tokens = TokenService(token_secret(settings), ttl=timedelta(hours=12))
         self._clients = clients
         self._cache: dict[Principal, str] = {}
+        self._sweep = system.runtime("resolution").app.state.service.sweep
 
     def headers(self, principal: Principal) -> dict[str, str]:
         if principal not in self._cache:
@@ -190,6 +204,10 @@ class _Api:
 
     async def get(self, service: str, path: str, who: Principal, **params: Any) -> httpx.Response:
         return await self._clients[service].get(path, params=params, headers=self.headers(who))
+
+    async def sweep(self) -> None:
+        """Resolution's SLA sweep now, on the demo's clock (its own timer runs in real time)."""
+        await self._sweep()
 
 
 @asynccontextmanager
@@ -352,7 +370,9 @@ def _actor(plan: Plan, step: str) -> Principal:
 async def _work(api: _Api, plan: Plan, clock: OffsetClock | None) -> None:
     """Take the plan's steps at the hours they would have been taken."""
     for step, hours in FLOW[: plan.steps]:
-        _travel(clock, plan.received_at + timedelta(hours=hours))
+        _travel(clock, plan.received_at + timedelta(hours=hours * plan.pace))
+        if clock is not None:
+            await api.sweep()  # the SLA milestones that came meanwhile, as the sweeper would
         path = f"/cases/{plan.complaint_id}/{step}"
         response = await api.post("resolution", path, _actor(plan, step), _step_body(plan, step))
         if response.status_code != 200:
