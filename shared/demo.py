@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from shared.demo_scenarios import EN_NAMES, PLATE_PREFIXES, SCENARIOS, ZH_NAMES,
 from shared.secrets import token_secret
 from shared.server import RunningSystem
 from shared.settings import Settings
-from shared.vocab import AGENT_CHANNELS, Department
+from shared.vocab import AGENT_CHANNELS, LABELS, Cause, Department, PreventionType
 
 DEMO_USERS: dict[str, Principal] = {
     "agent": Principal(user="demo-agent", role=Role.AGENT),
@@ -58,6 +59,7 @@ FLOW: tuple[tuple[str, float], ...] = (
 )
 """The seven steps as the API names them, with when (hours after the complaint) each is done."""
 PENDING_APPROVAL = 6  # steps taken when a remedy waits for the head
+SLOW_PACE = 2.0
 
 
 def demo_tokens(settings: Settings) -> dict[str, str]:
@@ -77,6 +79,8 @@ class Plan:
     steps: int
     invalid: bool = False
     satisfaction: int = 5
+    pace: float = 1.0
+    """How slowly the steps are taken: 2.0 closes the loop only after its 48 hours."""
     complaint_id: str = field(default="")
 
 
@@ -148,8 +152,18 @@ def plan_complaints(now: datetime, count: int, seed: int = 6) -> list[Plan]:
             Plan(received_at, body, scenario, department, _owner(department, rng), steps, invalid)
         )
         plans[-1].satisfaction = satisfaction
+    _some_late(plans, now, random.Random(seed + 1))
     _some_waiting_for_approval(plans, now)
     return sorted(plans, key=lambda plan: plan.received_at)
+
+
+def _some_late(plans: list[Plan], now: datetime, rng: random.Random) -> None:
+    """A few closed loops took too long: resolved after their 48 hours (an SLA breach)."""
+    slow = SLOW_PACE * FLOW[-1][1] + 1
+    for plan in plans:
+        old_enough = (now - plan.received_at).total_seconds() / 3600 > slow
+        if plan.steps == len(FLOW) and not plan.invalid and old_enough and rng.random() < 0.1:
+            plan.pace = SLOW_PACE
 
 
 def _some_waiting_for_approval(plans: list[Plan], now: datetime) -> None:
@@ -174,6 +188,7 @@ class _Api:
         self._tokens = TokenService(token_secret(settings), ttl=timedelta(hours=12))
         self._clients = clients
         self._cache: dict[Principal, str] = {}
+        self._sweep = system.runtime("resolution").app.state.service.sweep
 
     def headers(self, principal: Principal) -> dict[str, str]:
         if principal not in self._cache:
@@ -189,6 +204,10 @@ class _Api:
 
     async def get(self, service: str, path: str, who: Principal, **params: Any) -> httpx.Response:
         return await self._clients[service].get(path, params=params, headers=self.headers(who))
+
+    async def sweep(self) -> None:
+        """Resolution's SLA sweep now, on the demo's clock (its own timer runs in real time)."""
+        await self._sweep()
 
 
 @asynccontextmanager
@@ -237,10 +256,41 @@ async def load_demo(
             await _wait_for_cases(api, {plan.complaint_id for plan in registered})
             for plan in registered:
                 await _work(api, plan, clock)
+            _travel(clock, now)
+            await _open_prevention_action(api, registered, now)
     finally:
         if clock is not None:
             clock.reset()
     return len(plans) + channel_count
+
+
+async def _open_prevention_action(api: _Api, plans: list[Plan], now: datetime) -> None:
+    """The quality team's first prevention action, on the cause investigators confirmed most
+    often, opened and started through analytics' API (its effect is measured from today)."""
+    confirmed = Counter(
+        plan.scenario.cause for plan in plans if plan.steps >= 4 and not plan.invalid
+    )
+    if not confirmed:
+        return
+    cause = confirmed.most_common(1)[0][0]
+    quality = DEMO_USERS["quality"]
+    response = await api.post(
+        "analytics",
+        "/actions",
+        quality,
+        {
+            "title": f"{LABELS[Cause][cause][0]}专项改进：班前会案例复盘与培训",
+            "type": PreventionType.TRAINING.value,
+            "dimension": "cause",
+            "value": cause.value,
+            "owner": quality.user,
+            "due_date": (now + timedelta(days=30)).date().isoformat(),
+        },
+    )
+    if response.status_code == 201:
+        path = f"/actions/{response.json()['id']}/stage"
+        await api.post("analytics", path, quality, {"stage": "do", "note": "培训计划已发布"})
+    await api.post("analytics", "/alerts/check", quality, {})
 
 
 async def _post_channel_examples(api: _Api, clock: OffsetClock | None, now: datetime) -> int:
@@ -320,7 +370,9 @@ def _actor(plan: Plan, step: str) -> Principal:
 async def _work(api: _Api, plan: Plan, clock: OffsetClock | None) -> None:
     """Take the plan's steps at the hours they would have been taken."""
     for step, hours in FLOW[: plan.steps]:
-        _travel(clock, plan.received_at + timedelta(hours=hours))
+        _travel(clock, plan.received_at + timedelta(hours=hours * plan.pace))
+        if clock is not None:
+            await api.sweep()  # the SLA milestones that came meanwhile, as the sweeper would
         path = f"/cases/{plan.complaint_id}/{step}"
         response = await api.post("resolution", path, _actor(plan, step), _step_body(plan, step))
         if response.status_code != 200:

@@ -12,6 +12,7 @@ from typing import Any
 Label = Callable[[str], str]
 Option = dict[str, Any]
 
+BAR_MAX_WIDTH = 44
 _PALETTE = ["#2f6fb3", "#e07a2f", "#3a9a5b", "#b8443c", "#7a5cb3", "#8a8f98"]
 
 
@@ -49,7 +50,12 @@ def pareto_option(pareto: Mapping[str, Any], *, title: str, count: str, share: s
                 },
             ],
             "series": [
-                {"name": count, "type": "bar", "data": [r["complaints"] for r in rows]},
+                {
+                    "name": count,
+                    "type": "bar",
+                    "barMaxWidth": BAR_MAX_WIDTH,
+                    "data": [r["complaints"] for r in rows],
+                },
                 {
                     "name": share,
                     "type": "line",
@@ -130,21 +136,36 @@ def heatmap_option(
 
 
 def bars_option(
-    rows: Sequence[Mapping[str, Any]], *, title: str, value: Callable[[Mapping[str, Any]], float]
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    value: Callable[[Mapping[str, Any]], float | None],
+    percent: bool = False,
 ) -> Option:
-    """Horizontal bars, one per breakdown row (labels already in the page's language)."""
+    """Horizontal bars, one per breakdown row (labels already in the page's language),
+    largest on top; a row without a value (``None``: nothing to judge yet) has no bar.
+    ``percent``: values are 0–100, the axis says so."""
     ordered = list(reversed(rows))
     option = _base(title)
+    axis: Option = {"type": "value", "minInterval": 1}
+    if percent:
+        axis = {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}}
     option.update(
         {
             "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-            "xAxis": {"type": "value"},
+            "xAxis": axis,
             "yAxis": {
                 "type": "category",
                 "data": [r["label"] for r in ordered],
                 "axisLabel": {"interval": 0},
             },
-            "series": [{"type": "bar", "data": [value(r) for r in ordered]}],
+            "series": [
+                {
+                    "type": "bar",
+                    "barMaxWidth": BAR_MAX_WIDTH,
+                    "data": ["-" if (v := value(r)) is None else v for r in ordered],
+                }
+            ],
         }
     )
     return option

@@ -7,6 +7,7 @@ head sees only their department here exactly as in the API.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,6 +41,16 @@ NEXT_STAGE = {
     PdcaStage.CHECK: PdcaStage.ACT,
     PdcaStage.ACT: PdcaStage.PLAN,
 }
+
+
+def percent_of(figure: str) -> Callable[[Mapping[str, Any]], float | None]:
+    """A breakdown row's share figure in percent; ``None`` when there is nothing to judge."""
+
+    def value(row: Mapping[str, Any]) -> float | None:
+        share = row["figures"][figure]
+        return None if share is None else round(100 * share, 1)
+
+    return value
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -112,7 +123,8 @@ async def _render(
         "sla": bars_option(
             departments["rows"],
             title=t("dash.sla_by_department"),
-            value=lambda r: round(100 * (r["figures"]["sla_compliance"] or 0), 1),
+            value=percent_of("sla_compliance"),
+            percent=True,
         ),
         "touchpoints": bars_option(
             touchpoints["rows"],
@@ -127,6 +139,7 @@ async def _render(
         charts[f"effect-{action['id']}"] = effect_option(
             effects[action["id"]], before=t("dash.before"), after=t("dash.after")
         )
+    today: date = request.app.state.service.today()  # the dealership's day, on its clock
     csv_query = urlencode({**filters, "lang": language, "format": "csv"})
     return pages.render(
         request,
@@ -158,8 +171,8 @@ async def _render(
         next_stage=NEXT_STAGE,
         cause_label=cause_label,
         department_label=department_label,
-        today=date.today().isoformat(),
-        due_default=(date.today() + timedelta(days=30)).isoformat(),
+        today=today.isoformat(),
+        due_default=(today + timedelta(days=30)).isoformat(),
     )
 
 

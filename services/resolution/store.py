@@ -62,7 +62,8 @@ class ResolutionStore(OpenableStore, Protocol):
         """Cases matching every given filter, the most urgent deadline first.
 
         ``include_unassigned``: with a department, also the open cases no department holds
-        yet (registered or triaged), which that department's head may have to assign.
+        yet (registered or triaged) that this department's head may have to assign: those
+        whose complaint names this department, and those that name none.
         """
         ...
 
@@ -212,9 +213,10 @@ class SqliteResolutionStore(SqliteStore):
             waiting = ", ".join(f"'{s.value}'" for s in UNASSIGNED_STATUSES)
             clauses.append(
                 "(json_extract(doc, '$.department') = ? OR"
-                f" (json_extract(doc, '$.department') IS NULL AND status IN ({waiting})))"
+                f" (json_extract(doc, '$.department') IS NULL AND status IN ({waiting})"
+                " AND coalesce(json_extract(doc, '$.target_department'), ?) = ?))"
             )
-            params.append(department)
+            params.extend((department, department, department))
         elif department:
             clauses.append("json_extract(doc, '$.department') = ?")
             params.append(department)
@@ -336,6 +338,7 @@ class MongoResolutionStore(MongoStore):
                 {
                     "department": None,
                     "status": {"$in": [s.value for s in UNASSIGNED_STATUSES]},
+                    "target_department": {"$in": [None, department]},
                 },
             ]
         elif department:

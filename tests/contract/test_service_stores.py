@@ -152,6 +152,41 @@ async def test_cases_round_trip_and_save_checks_the_version(resolution: Resoluti
     assert await resolution.get_case("c-1") == newer
 
 
+async def test_a_heads_queue_holds_the_department_and_the_cases_waiting_for_it(
+    resolution: ResolutionStore,
+) -> None:
+    cases = [
+        case("mine", status=CaseStatus.ASSIGNED, department="after_sales", owner="olga"),
+        case("theirs", status=CaseStatus.ASSIGNED, department="sales", owner="sam"),
+        case("new", status=CaseStatus.REGISTERED),
+        case("triaged", status=CaseStatus.TRIAGED),
+        case("for-me", status=CaseStatus.REGISTERED, target_department="after_sales"),
+        case("for-sales", status=CaseStatus.TRIAGED, target_department="sales"),
+        case("closed-unassigned", status=CaseStatus.CLOSED),
+    ]
+    async with resolution.unit_of_work() as uow:
+        for item in cases:
+            await uow.add_case(item)
+
+    async def ids(**filters: Any) -> set[str]:
+        return {c.complaint_id for c in await resolution.list_cases(**filters)}
+
+    assert await ids(department="after_sales", include_unassigned=True) == {
+        "mine",
+        "new",
+        "triaged",
+        "for-me",
+    }
+    assert await ids(department="sales", include_unassigned=True) == {
+        "theirs",
+        "new",
+        "triaged",
+        "for-sales",
+    }
+    assert await ids(department="after_sales") == {"mine"}
+    assert len(await ids()) == len(cases)
+
+
 async def test_analytics_counts_each_event_once(
     analytics: SqliteAnalyticsStore | MongoAnalyticsStore,
 ) -> None:

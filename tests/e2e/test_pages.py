@@ -160,7 +160,11 @@ def test_owner_and_head_take_a_case_from_queue_to_closed(page: Page, site: Site)
     head = site.token("hu", "department_head", "--department", "after_sales")
     api_steps(site, complaint_id, [(agent, "triage", {"valid": True})])
 
-    sign_in(page, site, head, then=f"/resolution/ui/cases/{complaint_id}")
+    sign_in(page, site, head, then="/resolution/ui/cases")
+    waiting = page.locator("table.queue tr", has=page.locator(f"a[href$='{complaint_id}']"))
+    expect(waiting.locator("[data-to-assign]")).to_be_visible()  # new: in the head's queue
+    screenshot(page, "head-queue-to-assign")
+    waiting.locator(f"a[href$='{complaint_id}']").click()
     expect(page.locator("[data-sla]")).to_have_attribute("data-sla", "ok")
     page.fill("form[data-step=assign] input[name=owner]", "olga")
     take(page, "assign")
@@ -332,6 +336,14 @@ def test_the_demo_offers_its_users_and_has_cases_to_show(
         page.goto(f"{demo.url}/analytics/ui/")
         loaded = int(page.locator("[data-kpi=complaints]").inner_text())
         assert loaded > 50
+        expect(page.locator("article.action [data-stage]")).to_have_attribute("data-stage", "do")
+        late = Deadline(30)  # loops closed late and cases stuck past 48 h are counted
+        while int(page.locator("[data-kpi=breached]").inner_text()) == 0:
+            assert not late.passed, "the demo's SLA breaches never reached the dashboard"
+            page.wait_for_timeout(500)
+            page.reload()
+        expect(page.locator("[data-chart=pareto][data-rendered=true] svg")).to_have_count(1)
+        screenshot(page, "demo-dashboard")
     finally:
         process.stop()
     again, restarted = _start(data_dir, "--demo")  # `make run` a second time

@@ -232,3 +232,28 @@ async def test_a_prediction_arriving_meanwhile_neither_conflicts_nor_is_lost(
     assert assigned["suggestion"]["model_version"] == "m001"
     case = await resolution.app.state.service.get_case("c-1")
     assert case.owner == "olga" and case.suggestion is not None
+
+
+async def test_a_new_case_naming_a_department_waits_in_that_heads_queue_only(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
+    service = resolution.app.state.service
+    await service.on_complaint_registered(complaint_registered("c-2", department=Department.SALES))
+
+    async def queue(who: str) -> list[str]:
+        token = resolution.tokens.issue(PEOPLE[who])
+        response = await client.get("/cases", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        return sorted(c["complaint_id"] for c in response.json())
+
+    assert await queue("sales_head") == ["c-1", "c-2"]  # c-1 names no department
+    assert await queue("head") == ["c-1"]  # c-2 is about sales: sales' head assigns it
+    assert await queue("gm") == ["c-1", "c-2"]
+    target = (
+        await client.get(
+            "/cases/c-2",
+            headers={"Authorization": f"Bearer {resolution.tokens.issue(PEOPLE['gm'])}"},
+        )
+    ).json()
+    assert target["target_department"] == "sales"

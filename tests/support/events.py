@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.intake import COMPLAINT_REGISTERED, ComplaintRegistered
-from shared.vocab import Channel, Urgency
+from shared.vocab import Channel, Department, Urgency
 
 
-def complaint_registered(complaint_id: str, *, at: datetime | None = None) -> EventEnvelope:
+def complaint_registered(
+    complaint_id: str, *, at: datetime | None = None, department: Department | None = None
+) -> EventEnvelope:
     now = at or datetime.now(UTC)
     return new_event(
         payload=ComplaintRegistered(
@@ -23,6 +25,7 @@ def complaint_registered(complaint_id: str, *, at: datetime | None = None) -> Ev
             content="The salesman promised free maintenance.",
             language="en",
             urgency=Urgency.NORMAL,
+            target_department=department,
         ),
         event_type=COMPLAINT_REGISTERED,
         complaint_id=complaint_id,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from services.analytics.charts import effect_option, heatmap_option, pareto_option, series_option
+from services.analytics.charts import (
+    bars_option,
+    effect_option,
+    heatmap_option,
+    pareto_option,
+    series_option,
+)
+from services.analytics.pages import percent_of
 
 
 def test_pareto_bars_and_cumulative_line() -> None:
@@ -44,3 +51,14 @@ def test_effect_marks_weeks_after_the_action() -> None:
     data = effect_option(effect, before="b", after="a")["series"][0]["data"]
     assert [d["value"] for d in data] == [5, 1]
     assert data[0]["itemStyle"]["color"] != data[1]["itemStyle"]["color"]
+
+
+def test_compliance_bars_in_percent_and_no_bar_without_a_judged_case() -> None:
+    rows = [
+        {"label": "售后", "figures": {"sla_compliance": 0.875}},
+        {"label": "销售", "figures": {"sla_compliance": None}},
+    ]
+    option = bars_option(rows, title="t", value=percent_of("sla_compliance"), percent=True)
+    assert option["yAxis"]["data"] == ["销售", "售后"]  # the first row on top
+    assert option["series"][0]["data"] == ["-", 87.5]
+    assert option["xAxis"]["max"] == 100

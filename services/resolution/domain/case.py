@@ -104,6 +104,9 @@ class Case(BaseModel):
     follow_ups: int = 0
     version: int = 1
     department: Department | None = None
+    target_department: Department | None = None
+    """The department the complaint is about, when the registration named one: its head
+    is the one to assign the new case."""
     owner: str | None = None
     escalation_level: int = 0
     held_from: CaseStatus | None = None
@@ -469,6 +472,7 @@ def open_case(
         content=complaint.content,
         demands=[demand.value for demand in complaint.demands],
         vehicle_model=complaint.vehicle_model,
+        target_department=complaint.target_department,
     )
 
 

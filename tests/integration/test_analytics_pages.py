@@ -1,0 +1,155 @@
+"""The quality dashboard's page over HTTP, in process (no browser): who may see it, what its
+filters do, and that a refused PDCA stage or a bad filter is a message, not a crash."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from services.analytics.bootstrap import bootstrap
+from shared.auth import Principal, Role
+from shared.clock import ManualClock
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.vocab import Channel, Department
+from shared.web.pages import TOKEN_COOKIE
+from tests.support.analytics_events import registered, step
+
+NOW = datetime(2026, 3, 11, 4, 0, tzinfo=UTC)
+PEOPLE = {
+    "agent": Principal(user="amy", role=Role.AGENT),
+    "quality": Principal(user="quinn", role=Role.QUALITY),
+    "gm": Principal(user="gao", role=Role.GENERAL_MANAGER),
+    "head": Principal(user="hu", role=Role.DEPARTMENT_HEAD, department=Department.AFTER_SALES),
+}
+
+
+@pytest.fixture
+async def analytics(make_settings: Callable[..., Settings]) -> AsyncIterator[ServiceRuntime]:
+    runtime = bootstrap(make_settings(), clock=ManualClock(NOW))
+    await runtime.store.open()
+    service = runtime.app.state.service
+    departments = [Department.AFTER_SALES, Department.SALES, Department.PARTS]
+    for i in range(9):
+        cid = f"c-{i}"
+        at = NOW - timedelta(days=i)
+        await service.on_event(
+            registered(cid, at, channel=Channel.HOTLINE if i % 2 else Channel.WECHAT)
+        )
+        await service.on_event(
+            step(cid, "assign", at, to_status="assigned", department=departments[i % 3].value)
+        )
+    try:
+        yield runtime
+    finally:
+        await runtime.store.close()
+
+
+@pytest.fixture
+async def as_user(analytics: ServiceRuntime) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
+    clients: list[httpx.AsyncClient] = []
+
+    def client(who: str) -> httpx.AsyncClient:
+        token = analytics.tokens.issue(PEOPLE[who])
+        made = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=analytics.app),
+            base_url="http://analytics",
+            cookies={TOKEN_COOKIE: token},  # the pages' sign-in
+            headers={"Authorization": f"Bearer {token}"},  # the JSON API, to check
+        )
+        clients.append(made)
+        return made
+
+    yield client
+    for made in clients:
+        await made.aclose()
+
+
+def kpi(html: str, name: str) -> int:
+    found = re.search(rf'data-kpi="{name}">(\d+)<', html)
+    assert found, f"no {name} figure on the page"
+    return int(found.group(1))
+
+
+def charts(html: str) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', html)
+    assert found
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+async def test_quality_sees_every_department_and_the_filters_narrow_everything(
+    as_user: Callable[[str], httpx.AsyncClient],
+) -> None:
+    quality = as_user("quality")
+    page = await quality.get("/ui/")
+    assert page.status_code == 200
+    assert kpi(page.text, "complaints") == 9
+    assert set(charts(page.text)) >= {"pareto", "trend", "heatmap", "sla", "touchpoints"}
+    assert page.text.count('data-key="') >= 3  # a department row each
+    narrowed = await quality.get("/ui/", params={"department": "sales", "channel": "hotline"})
+    assert kpi(narrowed.text, "complaints") == 2  # sales: c-1, c-4, c-7; hotline: odd ones
+    assert "department=sales" in narrowed.text and "format=csv" in narrowed.text
+
+
+async def test_a_head_sees_their_department_and_an_agent_is_refused(
+    as_user: Callable[[str], httpx.AsyncClient],
+) -> None:
+    page = await as_user("head").get("/ui/")
+    assert page.status_code == 200
+    assert kpi(page.text, "complaints") == 3
+    assert 'id="new-action"' not in page.text  # heads read; quality acts
+    assert (await as_user("head").get("/ui/", params={"department": "sales"})).status_code == 403
+    assert (await as_user("agent").get("/ui/")).status_code == 403
+
+
+async def test_a_bad_date_range_is_a_message_and_the_default_period(
+    as_user: Callable[[str], httpx.AsyncClient],
+) -> None:
+    page = await as_user("gm").get("/ui/", params={"start": "2026-03-10", "end": "2026-03-01"})
+    assert page.status_code == 200
+    assert "start must not be after end" in page.text
+    assert kpi(page.text, "complaints") == 9
+
+
+async def test_an_action_is_opened_moved_and_a_refused_stage_is_a_message(
+    as_user: Callable[[str], httpx.AsyncClient],
+) -> None:
+    quality = as_user("quality")
+    opened = await quality.post(
+        "/ui/actions",
+        data={
+            "title": "接待礼仪培训",
+            "type": "training",
+            "dimension": "department",
+            "bucket_department": "sales",
+            "owner": "quinn",
+            "due_date": "2026-04-30",
+            "effective_from": "2026-03-02",
+        },
+    )
+    assert opened.status_code == 303
+    action = (await quality.get("/actions")).json()[0]
+    assert (action["dimension"], action["value"], action["stage"]) == (
+        "department",
+        "sales",
+        "plan",
+    )
+    page = await quality.get("/ui/")
+    assert "接待礼仪培训" in page.text and f"effect-{action['id']}" in charts(page.text)
+
+    moved = await quality.post(f"/ui/actions/{action['id']}/stage", data={"stage": "do"})
+    assert moved.status_code == 303
+    stale = await quality.post(f"/ui/actions/{action['id']}/stage", data={"stage": "do"})
+    assert stale.status_code == 409  # a second click on the same button: already in do
+    assert "moves to check, not do" in stale.text
+
+    bad = await quality.post("/ui/actions", data={"title": "x", "type": "training"})
+    assert bad.status_code == 422
+    assert 'class="alert alert-error"' in bad.text
