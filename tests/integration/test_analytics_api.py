@@ -5,44 +5,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from services.analytics.bootstrap import bootstrap
-from shared.auth import Principal, Role
-from shared.clock import ManualClock
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from shared.vocab import Channel, Department
-from tests.support.analytics_events import registered, step
+from tests.support.analytics_runtime import PEOPLE, seeded_analytics
 
 NOW = datetime(2026, 3, 11, 4, 0, tzinfo=UTC)  # Wednesday, week of 9 March
-PEOPLE = {
-    "agent": Principal(user="amy", role=Role.AGENT),
-    "quality": Principal(user="quinn", role=Role.QUALITY),
-    "gm": Principal(user="gao", role=Role.GENERAL_MANAGER),
-    "head": Principal(user="hu", role=Role.DEPARTMENT_HEAD, department=Department.AFTER_SALES),
-}
 
 
 @pytest.fixture
 async def analytics(make_settings: Callable[..., Settings]) -> AsyncIterator[ServiceRuntime]:
-    runtime = bootstrap(make_settings(), clock=ManualClock(NOW))
-    await runtime.store.open()
-    service = runtime.app.state.service
-    departments = [Department.AFTER_SALES, Department.SALES, Department.PARTS]
-    for i in range(12):
-        cid = f"c-{i}"
-        at = NOW - timedelta(days=i)
-        await service.on_event(
-            registered(cid, at, channel=Channel.HOTLINE if i % 2 else Channel.WECHAT)
-        )
-        await service.on_event(
-            step(cid, "assign", at, to_status="assigned", department=departments[i % 3].value)
-        )
+    runtime = await seeded_analytics(make_settings(), now=NOW, complaints=12)
     try:
         yield runtime
     finally:
