@@ -38,3 +38,43 @@ def test_negation(text: str, expected: set[tuple[str, bool]]) -> None:
 
 def test_normalize_folds_width_and_case_and_masks_phones() -> None:
     assert normalize("ＡＢＳ故障　请回电13812345678") == "abs故障 请回电<phone>"
+
+
+def test_one_labels_cue_does_not_hide_an_overlapping_cue_of_another() -> None:
+    matcher = CueMatcher({"service": ("经销商未",), "process": ("未履行",)})
+    hits = matcher.hits(normalize("厂家活动经销商未履行"))
+    assert {(hit.label, hit.cue) for hit in hits} == {
+        ("service", "经销商未"),
+        ("process", "未履行"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "demanded"),
+    [
+        ("变速箱故障，要求召回", True),
+        ("发动机抖动希望厂家召回", True),
+        ("We are asking for a recall", True),
+        ("厂家召回后问题依旧", False),
+        ("4S店要求先交召回手续费", False),  # the dealer's demand, not the customer's
+        ("被强制要求召回", False),
+        ("要求处理。召回没通知", False),  # another clause
+    ],
+)
+def test_a_cue_the_customer_asks_for_is_marked_demanded(text: str, demanded: bool) -> None:
+    matcher = CueMatcher({"process": ("召回", "recall")})
+    (hit,) = matcher.hits(normalize(text))
+    assert hit.demanded is demanded
+
+
+def test_a_gap_in_a_cue_spans_a_few_words_of_the_same_clause() -> None:
+    matcher = CueMatcher({"service": ("更换…后", "after … repair")})
+    assert [h.cue for h in matcher.hits(normalize("更换电磁阀后加速异响"))] == ["更换电磁阀后"]
+    assert [h.cue for h in matcher.hits(normalize("noise after the last repair"))] == [
+        "after the last repair"
+    ]
+    assert matcher.hits(normalize("更换了电磁阀，后来又响")) == []  # not across a clause
+
+
+def test_for_no_reason_is_not_a_negation() -> None:
+    assert verdicts("化妆镜无故异响") == {("异响", False)}

@@ -2,7 +2,8 @@
 
 Written from the domain, in Chinese and English; the statistical model learns the rest
 from examples. A cue is evidence, not a verdict: the model weighs it with everything else.
-Cues are listed comma-separated so the lists stay readable.
+Cues are listed comma-separated so the lists stay readable; "…" in a cue stands for a
+few words of the same clause ("更换…后": after replacing something).
 """
 
 from __future__ import annotations
@@ -52,12 +53,13 @@ _SERVICE = _cues(
     故障依旧, 问题依旧, 依然存在, 仍然存在, 再次出现, 又出现, 复发, 更严重, 技术差,
     技术水平, 不专业, 维修不规范, 操作不规范, 误诊, 查不出, 检测不出, 找不到原因, 乱修, 修坏,
     划伤, 刮花, 等了, 排队, 效率低, 太慢, 欺骗, 忽悠, 隐瞒, 刁难,
+    更换…后, 换了…后, 换完…后, 维修…后, 修理…后, 保养…后, 维修…导致, 保养…导致, 加入…导致,
     厂家不, 4s店不, 经销商不, 售后不, 厂家未, 4s店未, 经销商未, 售后未, 4s店拒, 厂家拒, 经销商拒,
     rude, impolite, unfriendly, attitude, ignored, ignoring, no reply, no response,
     never replied, never called, call back, called back, nobody, refused, refuses, denied,
     delayed, waited, waiting, still not fixed, not fixed, still broken, came back,
     fixed three times, incompetent, unprofessional, misdiagnosed, scratched, careless,
-    lied, runaround, excuses, blamed
+    lied, runaround, excuses, blamed, after … repair, since … repair, after … replaced
     """
 )
 

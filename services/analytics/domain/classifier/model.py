@@ -26,6 +26,7 @@ CAUSES: tuple[str, ...] = tuple(c.value for c in Cause)
 THRESHOLD = 0.5
 _RULE_SCALE = 1.5
 _EXPLAIN_TERMS = 4
+_RULE_KINDS = ("cue", "negated", "demanded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +83,17 @@ class _Features:
     def _rule_row(self, hits: list[CueHit]) -> list[float]:
         row = []
         for label in self.labels:
-            pos = sum(1 for h in hits if h.label == label and not h.negated)
-            neg = sum(1 for h in hits if h.label == label and h.negated)
-            row += [_RULE_SCALE * math.log1p(pos), _RULE_SCALE * math.log1p(neg)]
+            own = [h for h in hits if h.label == label]
+            pos = sum(1 for h in own if not h.negated and not h.demanded)
+            neg = sum(1 for h in own if h.negated)
+            wanted = sum(1 for h in own if h.demanded and not h.negated)
+            row += [_RULE_SCALE * math.log1p(n) for n in (pos, neg, wanted)]
         return row
 
     def names(self) -> list[str]:
         cached: list[str] | None = getattr(self, "_names", None)
         if cached is None:
-            rules = [f"{kind}:{label}" for label in self.labels for kind in ("cue", "negated")]
+            rules = [f"{kind}:{label}" for label in self.labels for kind in _RULE_KINDS]
             cached = [
                 *self.chars.get_feature_names_out(),
                 *self.words.get_feature_names_out(),
@@ -195,11 +198,9 @@ class CauseClassifier:
                 if contributions[index] <= 0 or len(terms) >= _EXPLAIN_TERMS:
                     break
                 name = names[index]
-                if name.startswith(("cue:", "negated:")):
+                if name.startswith(("cue:", "negated:", "demanded:")):
                     kind, cue_label = name.split(":", 1)
-                    cues = [h.cue for h in hits if h.label == cue_label]
-                    negated = [h.cue for h in hits if h.label == cue_label and h.negated]
-                    shown = negated if kind == "negated" else sorted(set(cues) - set(negated))
+                    shown = _cues_of_kind(hits, cue_label, kind)
                     name = f"{kind} {'/'.join(shown[:3])}" if shown else name
                 elif not name.strip():
                     continue
@@ -208,6 +209,18 @@ class CauseClassifier:
             extra = f"; negated: {', '.join(negations)}" if negations else ""
             lines.append(f"{label}: {', '.join(terms) or 'prior'}{extra}")
         return lines
+
+
+def _cues_of_kind(hits: list[CueHit], label: str, kind: str) -> list[str]:
+    """The cues behind one rule feature, as the explanation names them."""
+    own = [h for h in hits if h.label == label]
+    if kind == "negated":
+        chosen = [h for h in own if h.negated]
+    elif kind == "demanded":
+        chosen = [h for h in own if h.demanded and not h.negated]
+    else:
+        chosen = [h for h in own if not h.negated and not h.demanded]
+    return sorted({h.cue for h in chosen})
 
 
 def train(examples: Sequence[Example], *, version: str) -> CauseClassifier:

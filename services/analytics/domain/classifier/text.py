@@ -3,6 +3,10 @@
 A cue preceded closely by a negator in the same clause ("刹车没有异响", "no noise") is
 negated, so it counts against its label instead of for it. Cues that contain their own
 negator ("无法启动", "won't start") are matched whole and are not negated.
+
+A cue after the customer's demand in the same clause ("要求厂家召回", "asking for
+compensation") is demanded: it says what the customer wants, not why they complain
+(the manual keeps 诉求 apart from 原因), so the model weighs it apart from the cause cues.
 """
 
 from __future__ import annotations
@@ -14,11 +18,17 @@ from dataclasses import dataclass
 
 _ZH_NEGATORS = ("并没有", "从来没", "没有", "从未", "并非", "不是", "没", "不", "无", "未")
 _ZH_NOT_NEGATIONS = re.compile(
-    "不断|不停|不少|不仅|不得不|不时|不久|不到|无数|非常|没几天|没多久|没过|没开|没跑|不管"
+    "不断|不停|不少|不仅|不得不|不时|不久|不到|无数|无故|无端|非常|没几天|没多久|没过|没开|没跑|不管"
 )
 """Words that contain a negator but do not negate what follows ("不断异响": it keeps rattling)."""
 _EN_NEGATORS = ("not", "no", "never", "without", "nothing", "n't", "none", "nor")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;:：、\n]|\bbut\b|\bhowever\b|但是|但|可是|不过|却")
+_ZH_DEMANDS = re.compile(r"(?<![店商家方员被制])(?:要求|希望|请求|诉求|恳请|盼望)")
+"""The customer's demand; "4S店要求…", "被要求…", "强制要求…" are someone else's."""
+_EN_DEMANDS = re.compile(
+    r"\b(?:i|we) (?:want|demand|request|expect)\b|\b(?:asking|ask|asked) for\b|\bwould like\b"
+    r"|\b(?:demanding|requesting)\b"
+)
 _ZH_WINDOW = 4
 _EN_WINDOW_WORDS = 3
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
@@ -41,10 +51,15 @@ class CueHit:
     cue: str
     start: int
     negated: bool
+    demanded: bool = False
 
 
 class CueMatcher:
-    """Finds the cues of each label in a normalised text, longest cue first."""
+    """Finds the cues of each label in a normalised text, longest cue first.
+
+    Each label is matched on its own, so one label's cue never hides an overlapping cue
+    of another ("经销商未履行": service's "经销商未" and process's "未履行" both count).
+    """
 
     def __init__(self, cues: Mapping[str, Iterable[str]]) -> None:
         owners: dict[str, list[str]] = {}
@@ -53,26 +68,56 @@ class CueMatcher:
                 labels = owners.setdefault(normalize(term), [])
                 if label not in labels:
                     labels.append(label)
-        self._owners = owners
-        ordered = sorted(owners, key=len, reverse=True)
-        parts = [re.escape(t) if is_cjk(t) else rf"\b{re.escape(t)}\b" for t in ordered]
-        self._pattern = re.compile("|".join(parts)) if parts else None
+        by_label: dict[str, list[str]] = {}
+        for term, labels in owners.items():
+            for label in labels:
+                by_label.setdefault(label, []).append(term)
+        self._patterns = {label: _alternation(terms) for label, terms in by_label.items()}
 
     def hits(self, text: str) -> list[CueHit]:
-        if self._pattern is None:
-            return []
-        found = []
-        for match in self._pattern.finditer(text):
-            cue = match.group(0)
-            negated = _negated(text, match.start(), cue)
-            found += [CueHit(label, cue, match.start(), negated) for label in self._owners[cue]]
-        return found
+        found = [
+            CueHit(
+                label,
+                match.group(0),
+                match.start(),
+                _negated(text, match.start(), match.group(0)),
+                _demanded(text, match.start()),
+            )
+            for label, pattern in self._patterns.items()
+            for match in pattern.finditer(text)
+        ]
+        return sorted(found, key=lambda hit: hit.start)
+
+
+_GAP = "..."
+"""In a cue, a few words of the same clause: "更换…后" matches "更换电磁阀后" (NFKC makes
+the ellipsis three dots)."""
+_GAP_PATTERN = r"[^，。！？；,.!?;:：\n]{0,8}?"
+
+
+def _alternation(terms: list[str]) -> re.Pattern[str]:
+    ordered = sorted(terms, key=len, reverse=True)
+    return re.compile("|".join(_term_pattern(t) for t in ordered))
+
+
+def _term_pattern(term: str) -> str:
+    body = _GAP_PATTERN.join(re.escape(part) for part in term.split(_GAP))
+    return body if is_cjk(term) else rf"\b{body}\b"
+
+
+def _clause_before(text: str, start: int) -> str:
+    before = text[:start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    return before[breaks[-1].end() :] if breaks else before
+
+
+def _demanded(text: str, start: int) -> bool:
+    clause = _clause_before(text, start)
+    return bool(_ZH_DEMANDS.search(clause) or _EN_DEMANDS.search(clause))
 
 
 def _negated(text: str, start: int, cue: str) -> bool:
-    before = text[:start]
-    breaks = list(_CLAUSE_BREAK.finditer(before))
-    clause = before[breaks[-1].end() :] if breaks else before
+    clause = _clause_before(text, start)
     if is_cjk(cue):
         window = _ZH_NOT_NEGATIONS.sub("", clause[-_ZH_WINDOW - 2 :])[-_ZH_WINDOW:]
         return any(neg in window for neg in _ZH_NEGATORS)
