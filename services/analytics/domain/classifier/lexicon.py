@@ -29,7 +29,8 @@ _PRODUCT = _cues(
     发动机, 变速箱, 离合, 刹车, 制动, abs, 转向, 方向机, 减震, 悬挂, 底盘, 轮胎, 轮毂,
     车身, 车门, 天窗, 玻璃, 车漆, 漆面, 座椅, 空调, 车机, 中控, 大屏, 导航, 音响, 仪表,
     大灯, 雨刮, 电瓶, 蓄电池, 电池, 电机, 涡轮, 节气门, 水泵, 雷达, 摄像头, 后视镜, 密封条,
-    三元催化, 喷油嘴, 传感器, 线束, 气囊, 安全带,
+    三元催化, 喷油嘴, 传感器, 线束, 气囊, 安全带, 拉缸, 不转, 转不动, 打不开, 无法打开, 关不上,
+    锁不上, 不显示, 不出风, 不回位, 挂不进, 配件质量, 零件质量, 质量太差,
     noise, noisy, rattle, rattles, rattling, squeak, squeal, squeals, knock, vibration,
     vibrates, judder, shudder, jerk, jerks, jerky, leak, leaks, leaking, rust, rusty,
     corrosion, crack, cracked, peeling, bulged, defect, defective, fault, faulty, malfunction,
@@ -38,7 +39,8 @@ _PRODUCT = _cues(
     glitch, dead battery, won't charge, will not charge, range dropped, pulls to, airbag,
     not as advertised, quality issue, poor quality, engine, gearbox, transmission, clutch,
     brake, brakes, steering, suspension, tyre, tire, tyres, tires, sunroof, paint,
-    infotainment, screen, battery, headlights, headlight
+    infotainment, screen, battery, headlights, headlight, poor quality parts, won't open,
+    won't close, won't lock
     """
 )
 
@@ -69,12 +71,14 @@ _PROCESS = _cues(
     工时费, 加价, 捆绑, 强制, 强制购买, 强制贷款, 买保险, 保险费, 续保, 车险, 贷款, 按揭,
     分期, 利息, 发票, 开票, 差价, 退款, 退费, 定金, 订金, 押金, 违约, 合同, 协议, 承诺, 兑现,
     不兑现, 未兑现, 没兑现, 未履行, 不履行, 赠送, 赠品, 礼包, 补贴, 置换补贴, 权益, 油卡,
-    免费保养, 配件, 缺货, 无配件, 没配件, 没有配件, 等配件, 配件短缺, 旧件, 订货, 索赔, 拒赔,
+    免费保养, 缺货, 无配件, 配件供应, 原厂件, 副厂件, 非原厂, 没装, 未安装, 没配件, 没有配件,
+    等配件, 配件短缺, 旧件, 订货, 索赔, 拒赔,
     理赔, 三包, 延保, 保修政策, 召回, 政策, 交车时间, 延期交车, 提车时间, 无法升级, 不能升级,
     没有升级, 未升级, ota, 补偿, 交通补偿, 代步车, 不实施, 未实施,
     charge, charged, charges, overcharged, fee, fees, hidden fee, invoice, refund, deposit,
     contract, promise, promised, promises, free service, free maintenance, gift, subsidy,
-    insurance, loan, financing, interest, parts, backorder, out of stock, warranty claim,
+    insurance, loan, financing, interest, parts supply, waiting for parts, non-genuine,
+    backorder, out of stock, warranty claim,
     claim, recall, policy, delivery date, update, compensation, courtesy car
     """
 )
