@@ -19,5 +19,15 @@ class ConflictError(RuntimeError):
         self.extra = extra
 
 
+class InvalidValueError(ValueError):
+    """A rejected value with a stable code and its parameters, so a page can say it in the
+    user's language while the API keeps the English message."""
+
+    def __init__(self, code: str, message: str, **params: str | int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
 class TransientStoreError(RuntimeError):
     """Two transactions collided (e.g. a MongoDB write conflict): run the whole unit again."""

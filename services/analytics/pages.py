@@ -26,7 +26,15 @@ from services.analytics.charts import (
 from shared.auth import Principal, Role
 from shared.vocab import Cause, Channel, Department, PdcaStage, PreventionType, Touchpoint
 from shared.web.i18n import code_label, translate
-from shared.web.pages import Pages, check, field_errors, language_of, page_user, service_api
+from shared.web.pages import (
+    Pages,
+    check,
+    field_errors,
+    language_of,
+    page_user,
+    problem_message,
+    service_api,
+)
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 pages = Pages(Path(__file__).parent / "templates")
@@ -76,7 +84,7 @@ async def _render(
     async with service_api(request) as api:
         overview_answer = await api.get("/reports/overview", params=query)
         if overview_answer.status_code == 422:
-            message = "; ".join(field_errors(overview_answer.json(), "query.").values())
+            message = "; ".join(field_errors(overview_answer.json(), language, "query.").values())
             filters, query = {}, {"lang": language}
             overview_answer = await api.get("/reports/overview", params=query)
         overview = check(overview_answer).json()
@@ -207,7 +215,7 @@ async def open_action(request: Request, principal: Manager) -> Response:
         return await _render(
             request,
             principal,
-            errors=field_errors(answer.json()),
+            errors=field_errors(answer.json(), language_of(request)),
             message=translate("dash.action_invalid", language_of(request)),
             status_code=422,
         )
@@ -222,6 +230,9 @@ async def move_action(action_id: str, request: Request, principal: Manager) -> R
         answer = check(await api.post(f"/actions/{action_id}/stage", json={"stage": stage}))
     if answer.status_code != 200:
         return await _render(
-            request, principal, message=str(answer.json().get("detail", "")), status_code=409
+            request,
+            principal,
+            message=problem_message(answer.json(), language_of(request)),
+            status_code=409,
         )
     return RedirectResponse(f"{request.scope.get('root_path', '')}/ui/#actions", status_code=303)

@@ -340,7 +340,13 @@ async def change_stage(
             action_id, body.stage, by=principal.user, note=body.note
         )
     except IllegalStageError as exc:
-        raise ConflictError(str(exc)) from exc
+        raise ConflictError(
+            str(exc),
+            code="stage_not_allowed",
+            stage=exc.current.value,
+            expected=exc.expected.value,
+            requested=exc.requested.value,
+        ) from exc
 
 
 @router.get(

@@ -207,7 +207,9 @@ class _SqliteUnitOfWork:
             (action.version, action.model_dump_json(), action.id, action.version - 1),
         )
         if cursor.rowcount != 1:
-            raise ConflictError(f"prevention action {action.id} was changed meanwhile")
+            raise ConflictError(
+                f"prevention action {action.id} was changed meanwhile", code="action_changed"
+            )
 
 
 async def _sqlite_fact(conn: aiosqlite.Connection, complaint_id: str) -> ComplaintFact | None:
@@ -451,7 +453,9 @@ class _MongoUnitOfWork:
             session=self._tx.session,
         )
         if result.matched_count != 1:
-            raise ConflictError(f"prevention action {action.id} was changed meanwhile")
+            raise ConflictError(
+                f"prevention action {action.id} was changed meanwhile", code="action_changed"
+            )
 
 
 class MongoAnalyticsStore(MongoStore):

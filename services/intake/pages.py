@@ -16,7 +16,15 @@ from starlette.datastructures import FormData
 from services.intake.routes import RECORDER_ROLES
 from shared.auth import Principal
 from shared.vocab import AGENT_CHANNELS, Channel, Demand
-from shared.web.pages import Pages, check, field_errors, page_user, service_api
+from shared.web.pages import (
+    Pages,
+    check,
+    field_errors,
+    language_of,
+    page_user,
+    problem_message,
+    service_api,
+)
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 pages = Pages(Path(__file__).parent / "templates")
@@ -86,10 +94,14 @@ async def submit_complaint(request: Request, principal: Recorder) -> Response:
         response = check(await api.post("/complaints", json=complaint_body(form)))
     if response.status_code == 422:
         return _form_page(
-            request, principal, values=values, errors=field_errors(response.json()), status_code=422
+            request,
+            principal,
+            values=values,
+            errors=field_errors(response.json(), language_of(request)),
+            status_code=422,
         )
     if response.status_code >= 400:
-        detail = response.json().get("detail", "")
+        detail = problem_message(response.json(), language_of(request))
         return _form_page(request, principal, values=values, errors={"": detail}, status_code=400)
     return pages.render(
         request, "intake/registered.html", principal=principal, registration=response.json()
@@ -122,7 +134,10 @@ async def search(
         if response.status_code == 200:
             results = response.json()
         else:
-            error = next(iter(field_errors(response.json(), prefix="query.").values()), "")
+            error = next(
+                iter(field_errors(response.json(), language_of(request), prefix="query.").values()),
+                "",
+            )
     return pages.render(
         request,
         "intake/search.html",

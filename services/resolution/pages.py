@@ -20,7 +20,16 @@ from services.resolution.domain.workflow import CaseStatus, Step
 from services.resolution.routes import APPROVER_ROLES, READER_ROLES
 from shared.auth import Principal, Role
 from shared.vocab import Cause, Department, Touchpoint
-from shared.web.pages import Pages, SignInRequiredError, check, field_errors, page_user, service_api
+from shared.web.pages import (
+    Pages,
+    SignInRequiredError,
+    check,
+    field_errors,
+    language_of,
+    page_user,
+    problem_message,
+    service_api,
+)
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 pages = Pages(Path(__file__).parent / "templates")
@@ -193,8 +202,9 @@ async def take_step(request: Request, principal: Reader, complaint_id: str, step
         )
         return RedirectResponse(f"{target}?{query}", status_code=303)
     problem = response.json()
-    errors = field_errors(problem) if response.status_code == 422 else {}
-    message = "" if errors and "" not in errors else str(problem.get("detail", ""))
+    language = language_of(request)
+    errors = field_errors(problem, language) if response.status_code == 422 else {}
+    message = "" if errors and "" not in errors else problem_message(problem, language)
     if back == "approvals":
         return await _approvals_page(
             request,

@@ -159,7 +159,13 @@ def _step_route(step: Step, command_model: type[CommandBase]) -> None:
             )
         except IllegalStepError as exc:
             allowed = [s.value for s in exc.allowed]
-            raise ConflictError(str(exc), allowed_steps=allowed) from exc
+            raise ConflictError(
+                str(exc),
+                code="step_not_allowed",
+                step=exc.step.value,
+                case_status=exc.status.value,
+                allowed_steps=allowed,
+            ) from exc
         except StepRefusedError as exc:
             raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
         return view(case, _now(request), _policy(request))

@@ -124,7 +124,8 @@ class ResolutionService:
             if expected_version is not None and case.version != expected_version:
                 raise ConflictError(
                     f"the case is at version {case.version}, not {expected_version}:"
-                    " reload it and try again"
+                    " reload it and try again",
+                    code="case_changed",
                 )
             now = self._clock.now()
             updated = self._scheduled(

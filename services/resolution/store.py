@@ -115,7 +115,7 @@ class _SqliteUnitOfWork:
             ),
         )
         if cursor.rowcount != 1:
-            raise ConflictError(f"case {case.case_id} was changed meanwhile")
+            raise ConflictError(f"case {case.case_id} was changed meanwhile", code="case_changed")
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await SqliteStore.add_outbox(self._conn, events)
@@ -278,7 +278,7 @@ class _MongoUnitOfWork:
             {"_id": doc["_id"], "version": case.version - 1}, doc, session=self._tx.session
         )
         if result.matched_count != 1:
-            raise ConflictError(f"case {case.case_id} was changed meanwhile")
+            raise ConflictError(f"case {case.case_id} was changed meanwhile", code="case_changed")
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await MongoStore.add_outbox(self._tx, events)

@@ -37,6 +37,7 @@ from shared.vocab import (
     VehicleSystem,
 )
 from shared.web.i18n import code_label, pick_language, translate
+from shared.web.problem_text import conflict_text, field_error_text
 
 WEB_DIR: Final = Path(__file__).parent
 TEMPLATES_DIR: Final = WEB_DIR / "templates"
@@ -155,16 +156,22 @@ def check(response: httpx.Response) -> httpx.Response:
     return response
 
 
-def field_errors(problem: Mapping[str, Any], prefix: str = "body.") -> dict[str, str]:
-    """A 422 problem document's errors by field (``body.customer.phone`` → ``customer.phone``);
-    errors about the whole body are under ``""``."""
+def field_errors(
+    problem: Mapping[str, Any], language: Language, prefix: str = "body."
+) -> dict[str, str]:
+    """A 422 problem document's errors by field (``body.customer.phone`` → ``customer.phone``),
+    in the page's language; errors about the whole body are under ``""``."""
     errors: dict[str, str] = {}
     for error in problem.get("errors", []):
         path = str(error.get("path", ""))
         field = path.removeprefix(prefix) if path.startswith(prefix) else ""
-        message = str(error.get("message", "")).removeprefix("Value error, ")
-        errors.setdefault(field, message)
+        errors.setdefault(field, field_error_text(error, language))
     return errors
+
+
+def problem_message(problem: Mapping[str, Any], language: Language) -> str:
+    """A refusal's one-line message in the page's language (English when untranslated)."""
+    return conflict_text(problem, language)
 
 
 # -- rendering ---------------------------------------------------------------------------

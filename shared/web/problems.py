@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import ConflictError, NotFoundError
+from shared.errors import ConflictError, InvalidValueError, NotFoundError
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -46,16 +46,27 @@ def field_path(location: tuple[int | str, ...] | list[int | str]) -> str:
     return path
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """Each error with its path, English message, a stable ``type`` code and, where it has
+    any, the ``params`` a translation needs (``min_length``, ``length``...)."""
     errors = []
     for error in exc.errors():
-        errors.append(
-            {
-                "path": field_path(tuple(error.get("loc", ()))),
-                "message": str(error.get("msg", "invalid")),
-                "type": str(error.get("type", "value_error")),
-            }
-        )
+        context = error.get("ctx") or {}
+        cause = context.get("error")
+        params: dict[str, str | int | float]
+        if isinstance(cause, InvalidValueError):
+            kind, params = cause.code, dict(cause.params)
+        else:
+            kind = str(error.get("type", "value_error"))
+            params = {k: v for k, v in context.items() if isinstance(v, str | int | float)}
+        entry: dict[str, Any] = {
+            "path": field_path(tuple(error.get("loc", ()))),
+            "message": str(error.get("msg", "invalid")),
+            "type": kind,
+        }
+        if params:
+            entry["params"] = params
+        errors.append(entry)
     return errors
 
 

@@ -133,7 +133,7 @@ def test_a_validation_error_is_shown_next_to_its_field(page: Page, site: Site) -
     page.click("form.complaint-form button[type=submit]")
 
     error = page.locator(".field.has-error:has(#f-customer-phone) .field-error")
-    expect(error).to_contain_text("not a mainland China phone number")
+    expect(error).to_contain_text("不是有效的中国大陆电话号码")  # the API's refusal, in Chinese
     expect(page.locator("#f-customer-phone")).to_have_value("12345")  # what was typed stays
     expect(page.locator("#f-content")).to_have_value("刹车异响")
     screenshot(page, "agent-validation")
@@ -249,7 +249,7 @@ def test_a_refused_or_stale_step_is_a_message_not_a_crash(page: Page, site: Site
     page.click("form[data-step=reject] button[type=submit]")
     conflict = page.locator(".alert-error[data-failed-step=reject]")
     expect(conflict).to_contain_text("当前不能执行此步骤")  # 409: the case moved on
-    expect(conflict).to_contain_text("version")
+    expect(conflict).to_contain_text("刚被其他人更新")  # the API's 409, in Chinese
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "approved")
     page.fill("form[data-step=start_execution] input[name=note]", "")  # the page is current again
 

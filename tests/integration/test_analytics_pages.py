@@ -126,7 +126,7 @@ async def test_an_action_is_opened_moved_and_a_refused_stage_is_a_message(
     assert moved.status_code == 303
     stale = await quality.post(f"/ui/actions/{action['id']}/stage", data={"stage": "do"})
     assert stale.status_code == 409  # a second click on the same button: already in do
-    assert "moves to check, not do" in stale.text
+    assert "该措施处于“执行”阶段，下一步只能推进到“检查”" in stale.text  # the 409, in Chinese
 
     bad = await quality.post("/ui/actions", data={"title": "x", "type": "training"})
     assert bad.status_code == 422

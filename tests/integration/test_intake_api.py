@@ -192,6 +192,18 @@ async def test_bad_input_is_a_problem_with_the_field_path_and_stores_nothing(
     assert await outbox(intake) == []
 
 
+async def test_a_field_error_carries_a_stable_type_and_its_parameters(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/complaints", json=complaint(vehicle={"vin": "LSVAA4182E"}))
+    (error,) = response.json()["errors"]
+    assert error["path"] == "body.vehicle.vin"
+    assert error["type"] == "vin_length" and error["params"] == {"length": 10}
+    assert "17 characters" in error["message"]  # the API itself keeps speaking English
+    short = (await client.post("/complaints", json=complaint(content="x"))).json()["errors"][0]
+    assert (short["type"], short["params"]) == ("string_too_short", {"min_length": 2})
+
+
 async def test_oversized_body_is_413(intake: ServiceRuntime, client: httpx.AsyncClient) -> None:
     response = await client.post("/complaints", json=complaint(demand_note="很" * 40_000))
     assert response.status_code == 413

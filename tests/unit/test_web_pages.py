@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from starlette.datastructures import FormData
 
 from services.intake.pages import complaint_body
 from services.resolution.domain.workflow import Step
 from services.resolution.pages import offered_steps, sort_cases, step_body
 from shared.auth import Principal, Role
-from shared.vocab import Department
-from shared.web.pages import field_errors, format_duration, navigation
+from shared.vocab import Department, Language
+from shared.web.pages import field_errors, format_duration, navigation, problem_message
 
 
 def test_problem_errors_become_messages_by_field() -> None:
@@ -22,10 +23,46 @@ def test_problem_errors_become_messages_by_field() -> None:
             {"path": "body.customer.phone", "message": "a second message is not shown"},
         ]
     }
-    assert field_errors(problem) == {
+    assert field_errors(problem, "zh") == {
         "customer.phone": "not a phone number",
         "": "the agent form needs a phone",
     }
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("zh", {"vehicle.vin": "车架号应为 17 位，当前为 12 位", "content": "必填"}),
+        ("en", {"vehicle.vin": "A VIN has 17 characters, not 12", "content": "Required"}),
+    ],
+)
+def test_field_errors_speak_the_pages_language(language: Language, expected: object) -> None:
+    problem = {
+        "errors": [
+            {
+                "path": "body.vehicle.vin",
+                "message": "Value error, a VIN has 17 characters, this one has 12",
+                "type": "vin_length",
+                "params": {"length": 12},
+            },
+            {"path": "body.content", "message": "Field required", "type": "missing"},
+        ]
+    }
+    assert field_errors(problem, language) == expected
+
+
+def test_a_conflict_names_status_and_step_in_the_pages_language() -> None:
+    problem = {
+        "status": 409,
+        "detail": "cannot approve a case that is investigating; allowed: ...",
+        "code": "step_not_allowed",
+        "step": "approve",
+        "case_status": "investigating",
+    }
+    assert problem_message(problem, "zh") == "案件当前为“调查中”，不能执行“批准”。"
+    english = "“Approve” is not possible while the case is “Investigating”."
+    assert problem_message(problem, "en") == english
+    assert problem_message({"detail": "something new", "code": "unknown"}, "zh") == "something new"
 
 
 def test_the_agent_form_leaves_out_what_was_not_typed() -> None:

@@ -57,7 +57,15 @@ class PreventionAction(BaseModel):
 
 
 class IllegalStageError(ValueError):
-    pass
+    """Not the next stage; ``expected`` is."""
+
+    def __init__(self, current: PdcaStage, expected: PdcaStage, requested: PdcaStage) -> None:
+        super().__init__(
+            f"an action in stage {current.value} moves to {expected.value}, not {requested.value}"
+        )
+        self.current = current
+        self.expected = expected
+        self.requested = requested
 
 
 def advance(
@@ -66,9 +74,7 @@ def advance(
     """Move to the next PDCA stage; any other jump is refused."""
     expected = NEXT_STAGE[action.stage]
     if to is not expected:
-        raise IllegalStageError(
-            f"an action in stage {action.stage.value} moves to {expected.value}, not {to.value}"
-        )
+        raise IllegalStageError(action.stage, expected, to)
     return action.model_copy(
         update={
             "stage": to,

@@ -27,6 +27,7 @@ from services.intake.domain.validators import (
     normalize_plate,
     normalize_vin,
 )
+from shared.errors import InvalidValueError
 from shared.vocab import AGENT_CHANNELS, Channel, Demand, Department, Language, TargetKind, Urgency
 
 PhoneNumber = Annotated[str, AfterValidator(normalize_phone)]
@@ -57,7 +58,10 @@ class CustomerIn(BaseModel):
     @model_validator(mode="after")
     def _reachable(self) -> CustomerIn:
         if not (self.phone or self.email or self.wechat_openid):
-            raise ValueError("a phone, an email or a WeChat openid is needed to reach the customer")
+            raise InvalidValueError(
+                "unreachable_customer",
+                "a phone, an email or a WeChat openid is needed to reach the customer",
+            )
         return self
 
 
@@ -82,7 +86,9 @@ class TargetIn(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> TargetIn:
         if self.kind is TargetKind.STAFF and not self.staff_name:
-            raise ValueError("a complaint about a staff member names the staff member")
+            raise InvalidValueError(
+                "staff_name_missing", "a complaint about a staff member names the staff member"
+            )
         return self
 
 
@@ -129,7 +135,9 @@ class ComplaintCreate(RecordDraft):
                 f"the agent form is for {allowed}; use POST /intake/channels/{self.channel.value}"
             )
         if self.customer.phone is None:
-            raise ValueError("the agent form needs the customer's phone number")
+            raise InvalidValueError(
+                "phone_required", "the agent form needs the customer's phone number"
+            )
         return self
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from shared.errors import InvalidValueError
+
 _SEPARATORS = re.compile(r"[\s\-()]")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
@@ -22,9 +24,10 @@ def normalize_phone(raw: str) -> str:
         digits = digits[4:]
     if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
         return digits
-    raise ValueError(
+    raise InvalidValueError(
+        "phone",
         "not a mainland China phone number: expected an 11-digit mobile (1xx xxxx xxxx)"
-        " or a landline with area code (0xx-xxxxxxxx)"
+        " or a landline with area code (0xx-xxxxxxxx)",
     )
 
 
@@ -53,13 +56,20 @@ def normalize_vin(raw: str) -> str:
     """17 characters, no I, O or Q; the check digit verified where the market requires it."""
     vin = raw.strip().upper().replace(" ", "")
     if len(vin) != 17:
-        raise ValueError(f"a VIN has 17 characters, this one has {len(vin)}")
+        raise InvalidValueError(
+            "vin_length", f"a VIN has 17 characters, this one has {len(vin)}", length=len(vin)
+        )
     if not _VIN.fullmatch(vin):
-        raise ValueError("a VIN uses only digits and capital letters other than I, O and Q")
+        raise InvalidValueError(
+            "vin_characters", "a VIN uses only digits and capital letters other than I, O and Q"
+        )
     if vin[0] in _VIN_CHECKED_REGIONS and vin[8] != vin_check_digit(vin):
-        raise ValueError(
+        raise InvalidValueError(
+            "vin_check_digit",
             f"VIN check digit (9th character) should be {vin_check_digit(vin)}, not {vin[8]}:"
-            " the VIN was probably mistyped"
+            " the VIN was probably mistyped",
+            expected=vin_check_digit(vin),
+            found=vin[8],
         )
     return vin
 
@@ -78,9 +88,10 @@ def normalize_plate(raw: str) -> str:
     """A mainland plate such as 京A12345, 粤B·D12345 or 沪A12345F (no I or O)."""
     plate = re.sub(r"[\s·•\-]", "", raw.strip()).upper()
     if not _PLATE.fullmatch(plate):
-        raise ValueError(
+        raise InvalidValueError(
+            "plate",
             "not a mainland China plate: expected province + letter + 5 characters"
-            " (7 with a new-energy plate), e.g. 京A12345 or 粤BD12345"
+            " (7 with a new-energy plate), e.g. 京A12345 or 粤BD12345",
         )
     return plate
 
@@ -94,14 +105,21 @@ def normalize_id_number(raw: str) -> str:
     """A resident identity card number (GB 11643): 18 characters, birth date, check digit."""
     number = raw.strip().upper().replace(" ", "")
     if not _ID.fullmatch(number):
-        raise ValueError("an ID card number has 17 digits and a final digit or X")
+        raise InvalidValueError(
+            "id_number_format", "an ID card number has 17 digits and a final digit or X"
+        )
     try:
         date.fromisoformat(f"{number[6:10]}-{number[10:12]}-{number[12:14]}")
     except ValueError as exc:
-        raise ValueError("the ID card number does not contain a valid birth date") from exc
+        raise InvalidValueError(
+            "id_number_birth_date", "the ID card number does not contain a valid birth date"
+        ) from exc
     expected = _ID_CHECK[sum(int(d) * w for d, w in zip(number, _ID_WEIGHTS, strict=False)) % 11]
     if number[17] != expected:
-        raise ValueError("the ID card number's check digit does not match: probably mistyped")
+        raise InvalidValueError(
+            "id_number_check_digit",
+            "the ID card number's check digit does not match: probably mistyped",
+        )
     return number
 
 
@@ -111,6 +129,6 @@ _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 def normalize_email(raw: str) -> str:
     address = raw.strip()
     if len(address) > 254 or not _EMAIL.fullmatch(address):
-        raise ValueError("not an email address")
+        raise InvalidValueError("email", "not an email address")
     local, _, domain = address.rpartition("@")
     return f"{local}@{domain.lower()}"

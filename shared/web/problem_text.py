@@ -1,0 +1,164 @@
+"""What an API refusal says to a person on a page, in their language.
+
+The API answers in English (problem documents, RFC 9457) with a stable ``type`` per
+field error and a ``code`` per conflict; pages look those up here. An unknown code falls
+back to the API's English text, so a new rule is never silent, only untranslated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from string import Formatter
+from typing import Any, Final
+
+from shared.vocab import LABELS, Language, PdcaStage
+from shared.web.i18n import MESSAGES
+
+FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
+    # pydantic's own error types
+    "missing": ("必填", "Required"),
+    "string_too_short": ("至少 {min_length} 个字符", "At least {min_length} characters"),
+    "string_too_long": ("最多 {max_length} 个字符", "At most {max_length} characters"),
+    "string_type": ("请填写文字", "Text expected"),
+    "string_pattern_mismatch": ("格式不正确", "Not in the expected format"),
+    "too_long": ("最多 {max_length} 项", "At most {max_length} items"),
+    "too_short": ("至少 {min_length} 项", "At least {min_length} items"),
+    "enum": ("请从列表中选择：{expected}", "Choose one of {expected}"),
+    "literal_error": ("请从列表中选择：{expected}", "Choose one of {expected}"),
+    "int_parsing": ("请填写整数", "A whole number is expected"),
+    "int_type": ("请填写整数", "A whole number is expected"),
+    "float_parsing": ("请填写数字", "A number is expected"),
+    "decimal_parsing": ("请填写数字", "A number is expected"),
+    "greater_than": ("必须大于 {gt}", "Must be greater than {gt}"),
+    "greater_than_equal": ("不能小于 {ge}", "Must be at least {ge}"),
+    "less_than": ("必须小于 {lt}", "Must be less than {lt}"),
+    "less_than_equal": ("不能大于 {le}", "Must be at most {le}"),
+    "date_parsing": ("日期格式不正确（例如 2026-11-23）", "Not a date (e.g. 2026-11-23)"),
+    "date_from_datetime_parsing": (
+        "日期格式不正确（例如 2026-11-23）",
+        "Not a date (e.g. 2026-11-23)",
+    ),
+    "datetime_parsing": ("时间格式不正确", "Not a date and time"),
+    "datetime_from_date_parsing": ("时间格式不正确", "Not a date and time"),
+    "timezone_aware": ("时间需要带时区", "The time needs a time zone"),
+    "bool_parsing": ("请选择是或否", "Yes or no expected"),
+    "extra_forbidden": ("不认识的字段", "Unknown field"),
+    "json_invalid": ("内容不是有效的 JSON", "Not valid JSON"),
+    # the project's own validators (shared.errors.InvalidValueError codes)
+    "phone": (
+        "不是有效的中国大陆电话号码：手机 11 位（1xx xxxx xxxx），固话需带区号（0xx-xxxxxxxx）",
+        "Not a mainland China phone number: an 11-digit mobile (1xx xxxx xxxx)"
+        " or a landline with area code (0xx-xxxxxxxx)",
+    ),
+    "phone_required": ("坐席登记需要客户手机号码", "The agent form needs the customer's phone"),
+    "vin_length": ("车架号应为 17 位，当前为 {length} 位", "A VIN has 17 characters, not {length}"),
+    "vin_characters": (
+        "车架号只能包含数字和除 I、O、Q 以外的大写字母",
+        "A VIN uses only digits and capital letters other than I, O and Q",
+    ),
+    "vin_check_digit": (
+        "车架号校验位（第 9 位）应为 {expected}，不是 {found}：可能输错了",
+        "The VIN's check digit (9th character) should be {expected}, not {found}: mistyped?",
+    ),
+    "plate": (
+        "不是有效的车牌：省份简称 + 字母 + 5 位（新能源 6 位），例如 京A12345、粤BD12345",
+        "Not a mainland China plate: province + letter + 5 characters"
+        " (6 on a new-energy plate), e.g. 京A12345 or 粤BD12345",
+    ),
+    "id_number_format": (
+        "身份证号应为 17 位数字加 1 位数字或 X",
+        "An ID card number has 17 digits and a final digit or X",
+    ),
+    "id_number_birth_date": (
+        "身份证号中的出生日期无效",
+        "The ID card number does not contain a valid birth date",
+    ),
+    "id_number_check_digit": (
+        "身份证号校验位不符：可能输错了",
+        "The ID card number's check digit does not match: mistyped?",
+    ),
+    "email": ("不是有效的电子邮件地址", "Not an email address"),
+    "unreachable_customer": (
+        "请至少留下电话、电子邮件或微信之一，以便联系客户",
+        "A phone, an email or a WeChat openid is needed to reach the customer",
+    ),
+    "staff_name_missing": (
+        "投诉员工时请填写员工姓名",
+        "A complaint about a staff member names the staff member",
+    ),
+}
+
+CONFLICTS: Final[dict[str, tuple[str, str]]] = {
+    "step_not_allowed": (
+        "案件当前为“{case_status}”，不能执行“{step}”。",
+        "“{step}” is not possible while the case is “{case_status}”.",
+    ),
+    "case_changed": (
+        "案件刚被其他人更新，请刷新页面后再试。",
+        "Someone else updated the case meanwhile: reload it and try again.",
+    ),
+    "stage_not_allowed": (
+        "该措施处于“{stage}”阶段，下一步只能推进到“{expected}”。",
+        "The action is at “{stage}”; it can only move on to “{expected}”.",
+    ),
+    "action_changed": (
+        "该措施刚被其他人更新，请刷新页面后再试。",
+        "Someone else updated the action meanwhile: reload and try again.",
+    ),
+}
+
+_VOCABULARY_PARAMS: Final[dict[str, type[StrEnum]]] = {
+    "stage": PdcaStage,
+    "expected": PdcaStage,
+    "requested": PdcaStage,
+}
+"""Conflict parameters labelled by a vocabulary."""
+_PAGE_TABLE_PARAMS: Final[dict[str, str]] = {"case_status": "status", "step": "step"}
+"""Conflict parameters labelled by the page table's ``status.*`` and ``step.*`` entries."""
+
+
+def field_error_text(error: Mapping[str, Any], language: Language) -> str:
+    """One field error of a 422 problem document, as the page shows it."""
+    pair = FIELD_ERRORS.get(str(error.get("type", "")))
+    english = str(error.get("message", "")).removeprefix("Value error, ")
+    if pair is None:
+        return english
+    return _filled(pair, dict(error.get("params") or {}), language) or english
+
+
+def conflict_text(problem: Mapping[str, Any], language: Language) -> str:
+    """A 409 problem document's message, with statuses, steps and stages by their labels."""
+    pair = CONFLICTS.get(str(problem.get("code", "")))
+    english = str(problem.get("detail", ""))
+    if pair is None:
+        return english
+    params = {key: _label(key, value, language) for key, value in problem.items()}
+    return _filled(pair, params, language) or english
+
+
+def _label(key: str, value: object, language: Language) -> object:
+    if not isinstance(value, str):
+        return value
+    vocabulary = _VOCABULARY_PARAMS.get(key)
+    if vocabulary is not None:
+        pair = LABELS.get(vocabulary, {}).get(value)
+    elif key in _PAGE_TABLE_PARAMS:
+        pair = MESSAGES.get(f"{_PAGE_TABLE_PARAMS[key]}.{value}")
+    else:
+        return value
+    if pair is None:
+        return value
+    return pair[0] if language == "zh" else pair[1]
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def _filled(pair: tuple[str, str], params: Mapping[str, Any], language: Language) -> str:
+    template = pair[0] if language == "zh" else pair[1]
+    needed = placeholders(template)
+    if not needed <= set(params):
+        return ""  # a parameter is missing: the English detail says more than a gap would
+    return template.format(**{name: params[name] for name in needed})
