@@ -55,7 +55,7 @@ from shared.contracts.analytics import (
 )
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.intake import COMPLAINT_REGISTERED, ComplaintRegistered
-from shared.errors import NotFoundError
+from shared.errors import ConflictError, NotFoundError
 from shared.vocab import PdcaStage, PreventionType
 
 SERVICE = "analytics"
@@ -187,7 +187,14 @@ class AnalyticsService:
             trained_on={**model.trained_on, "confirmations": len(facts)},
             metrics=_cv_metrics(model.cv_f1),
         )
-        await self._store.save_model(stored, blob)
+        try:
+            await self._store.save_model(stored, blob)
+        except ConflictError:
+            # another instance trained this version from the same data at the same moment:
+            # theirs is kept, and this process loads it like any other stored version
+            log.info("cause classifier trained elsewhere meanwhile", version=version)
+            self._classifier = None
+            return next(m for m in await self._store.list_models() if m.version == version)
         self._classifier = model
         log.info("cause classifier trained", version=version, examples=len(examples))
         return stored

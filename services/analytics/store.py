@@ -92,7 +92,8 @@ class AnalyticsStore(OpenableStore, Protocol):
     async def count_confirmations(self) -> int: ...
 
     async def save_model(self, stored: StoredModel, blob: bytes) -> None:
-        """Keep a new model version; when ``stored.active``, it becomes the only active one."""
+        """Keep a new model version; when ``stored.active``, it becomes the only active one.
+        ConflictError when the version exists (another instance trained it meanwhile)."""
         ...
 
     async def activate_model(self, version: str) -> bool: ...
@@ -301,6 +302,9 @@ class SqliteAnalyticsStore(SqliteStore):
         import json
 
         async with self.transaction() as conn:
+            cursor = await conn.execute("SELECT 1 FROM models WHERE version = ?", (stored.version,))
+            if await cursor.fetchone() is not None:
+                raise ConflictError(f"model version {stored.version} exists")
             if stored.active:
                 await conn.execute("UPDATE models SET active = 0")
             await conn.execute(
@@ -518,6 +522,8 @@ class MongoAnalyticsStore(MongoStore):
 
     async def save_model(self, stored: StoredModel, blob: bytes) -> None:
         async with self.transaction() as tx:
+            if await tx.db.models.find_one({"_id": stored.version}, session=tx.session):
+                raise ConflictError(f"model version {stored.version} exists")
             if stored.active:
                 await tx.db.models.update_many({}, {"$set": {"active": False}}, session=tx.session)
             await tx.db.models.insert_one(

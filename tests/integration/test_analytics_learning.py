@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -63,3 +64,25 @@ async def test_confirmed_causes_change_the_next_models_prediction(
     assert second.model_version == retrained.version != first.model_version
     assert second.primary_cause == target
     assert await service.retrain_if_due() is None  # nothing new confirmed since
+
+
+async def test_two_instances_starting_at_once_keep_one_first_model(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Two analytics processes on one store both find no model and train the same version."""
+    path = make_settings().sqlite_path("analytics")
+    stores = [SqliteAnalyticsStore(path), SqliteAnalyticsStore(path)]
+    for store in stores:
+        await store.open()
+    try:
+        services = [
+            AnalyticsService(store=store, clock=ManualClock(NOW), zone=ZoneInfo("Asia/Shanghai"))
+            for store in stores
+        ]
+        first, second = await asyncio.gather(*(s.classifier() for s in services))
+        assert first.version == second.version
+        assert [m.version for m in await services[0].models()] == [first.version]
+        assert (await services[1].predict(NOVEL)).model_version == first.version
+    finally:
+        for store in stores:
+            await store.close()
