@@ -80,6 +80,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "您的角色不能使用此页面或执行此操作。",
         "Your role may not use this page or take this step.",
     ),
+    "error.other_site": (
+        "此请求来自其他网站，已拒绝。请在本系统的页面上操作。",
+        "This request came from another site and was refused: use this system's own pages.",
+    ),
     "error.not_found": ("未找到", "Not found"),
     "error.conflict": ("当前不能执行此步骤", "This step cannot be taken now"),
     "error.invalid": ("请检查标红的字段。", "Please check the fields marked in red."),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 from fastapi import APIRouter, FastAPI, Form, Request
@@ -353,6 +353,24 @@ def _signin_page(
     )
 
 
+_SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return "/ui/" in path or path.endswith("/ui")
+
+
+def _same_origin(request: Request) -> bool:
+    """The browser's Origin (or, lacking it, Referer) names this host; a client that sends
+    neither is not a browser acting for someone else."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source is None:
+        return True
+    host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
+    return urlsplit(source).netloc.lower() == host.split(",")[0].strip().lower()
+
+
 def install_pages(app: FastAPI, *routers: APIRouter, home: bool = False) -> None:
     """Mount the shared static files and sign-in pages, and the service's own pages."""
     app.mount("/ui/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
@@ -371,6 +389,17 @@ def install_pages(app: FastAPI, *routers: APIRouter, home: bool = False) -> None
 
     app.add_exception_handler(SignInRequiredError, on_signin_required)
     app.add_exception_handler(ForbiddenPageError, on_forbidden)
+
+    @app.middleware("http")
+    async def same_site_forms(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Pages act on a cookie, so a form posted from another site is refused (CSRF),
+        on top of the SameSite=Lax cookie; the JSON API takes bearer tokens only."""
+        if request.method in _SAFE_METHODS or not _is_page(request) or _same_origin(request):
+            return await call_next(request)
+        detail = translate("error.other_site", language_of(request))
+        return _shared.render(request, "forbidden.html", status_code=403, detail=detail)
 
     if home:
 

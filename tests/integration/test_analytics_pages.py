@@ -131,3 +131,24 @@ async def test_an_action_is_opened_moved_and_a_refused_stage_is_a_message(
     bad = await quality.post("/ui/actions", data={"title": "x", "type": "training"})
     assert bad.status_code == 422
     assert 'class="alert alert-error"' in bad.text
+
+
+async def test_a_form_posted_from_another_site_is_refused(
+    as_user: Callable[[str], httpx.AsyncClient],
+) -> None:
+    quality = as_user("quality")
+    form = {"title": "接待礼仪培训", "type": "training", "dimension": "department"}
+    form |= {"bucket_department": "sales", "owner": "quinn", "due_date": "2026-04-30"}
+    for source in ({"Origin": "https://evil.example"}, {"Referer": "https://evil.example/x"}):
+        refused = await quality.post("/ui/actions", data=form, headers=source)
+        assert refused.status_code == 403
+        assert "此请求来自其他网站" in refused.text
+    forged_signin = await quality.post(
+        "/ui/signin", data={"token": "x"}, headers={"Origin": "null"}
+    )
+    assert forged_signin.status_code == 403
+    assert (await quality.get("/actions")).json() == []  # nothing was written
+
+    same_site = await quality.post("/ui/actions", data=form, headers={"Origin": "http://analytics"})
+    assert same_site.status_code == 303
+    assert len((await quality.get("/actions")).json()) == 1
