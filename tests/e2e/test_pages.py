@@ -214,6 +214,18 @@ def test_owner_and_head_take_a_case_from_queue_to_closed(page: Page, site: Site)
     screenshot(page, "owner-closed")
 
 
+def test_the_queue_refreshes_itself_without_a_reload(page: Page, site: Site) -> None:
+    head = site.token("hu", "department_head", "--department", "after_sales")
+    sign_in(page, site, head, then="/resolution/ui/cases")
+    page.evaluate("window.notReloaded = true")
+    complaint_id = api_complaint(site, "13922221111")  # meanwhile, a new complaint
+    page.evaluate("document.querySelector('#queue').dispatchEvent(new Event('refresh'))")
+    # (every 60 s it does this by itself; the event only saves the test a minute)
+    expect(page.locator(f"table.queue a[href$='{complaint_id}']")).to_be_visible()
+    assert page.evaluate("window.notReloaded") is True
+    expect(page.locator("section#queue")).to_have_count(1)  # swapped in place, not nested
+
+
 def test_a_head_rejects_with_a_reason(page: Page, site: Site) -> None:
     complaint_id = api_complaint(site, "13944445555")
     agent, owner = site.token("alice", "agent"), site.token("olga", "owner")
