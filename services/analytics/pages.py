@@ -108,6 +108,9 @@ async def _render(
             a["id"]: check(await api.get(f"/actions/{a['id']}/effect")).json() for a in actions
         }
         models = check(await api.get("/classifier/models")).json()
+        agreement = {
+            row["version"]: row for row in check(await api.get("/classifier/agreement")).json()
+        }
 
     def t(key: str) -> str:
         return translate(key, language)
@@ -165,6 +168,7 @@ async def _render(
         actions=actions,
         effects=effects,
         models=models,
+        agreement=agreement,
         charts_json=json.dumps(charts, ensure_ascii=False),
         filters=filters,
         csv_query=csv_query,

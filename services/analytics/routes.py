@@ -417,6 +417,23 @@ async def list_models(service: Service, _: Reader) -> list[ModelRead]:
     return [_model_read(m) for m in await service.models()]
 
 
+class AgreementRead(BaseModel):
+    version: str = Field(description="A model version, or `all` for every version together.")
+    cases: int = Field(description="Complaints this version predicted whose cause is confirmed.")
+    primary_agreement: float = Field(description="Share whose primary cause was predicted.")
+    macro_f1: float
+    label_f1: dict[str, float]
+
+
+@router.get(
+    "/classifier/agreement",
+    summary="Per model version, its predictions against the causes investigators confirmed",
+    tags=["classifier"],
+)
+async def model_agreement(service: Service, _: Reader) -> list[AgreementRead]:
+    return [AgreementRead(**asdict(row)) for row in await service.agreement()]
+
+
 @router.post(
     "/classifier/train",
     summary="Train a new version on the examples and every confirmed cause; it becomes active",

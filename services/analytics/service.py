@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from services.analytics.domain.classifier.agreement import Agreement, agreement
 from services.analytics.domain.classifier.model import CauseClassifier, Prediction, train
 from services.analytics.domain.counters import Summary, increments_for, summarize
 from services.analytics.domain.cube import Measures, contributions, difference, period_start
@@ -212,6 +213,10 @@ class AnalyticsService:
 
     async def models(self) -> list[StoredModel]:
         return await self._store.list_models()
+
+    async def agreement(self) -> list[Agreement]:
+        """Per model version, how its predictions compare with the investigators' causes."""
+        return agreement(await self._store.confirmations())
 
     async def activate(self, version: str) -> None:
         if not await self._store.activate_model(version):

@@ -337,6 +337,12 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "dash.confirmations": ("确认原因", "confirmed"),
     "dash.active": ("使用中", "Active"),
     "dash.cv_f1": ("交叉验证 F1", "Cross-validated F1"),
+    "dash.agreement": ("与调查结论一致", "Agrees with investigators"),
+    "dash.agreement_help": (
+        "该版本登记时预测的主要原因与调查确认的主要原因相同的比例（括号内为已确认案件数）",
+        "Share of complaints whose predicted primary cause the investigation confirmed"
+        " (confirmed complaints in brackets)",
+    ),
     # misc
     "misc.yes": ("是", "Yes"),
     "misc.no": ("否", "No"),

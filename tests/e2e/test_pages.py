@@ -355,6 +355,9 @@ def test_the_demo_offers_its_users_and_has_cases_to_show(
             page.wait_for_timeout(500)
             page.reload()
         expect(page.locator("[data-chart=pareto][data-rendered=true] svg")).to_have_count(1)
+        # the demo's investigators confirmed causes: the model's agreement with them shows
+        agreement = page.locator("#models td[data-agreement]").first
+        expect(agreement).not_to_have_attribute("data-agreement", "")
         screenshot(page, "demo-dashboard")
     finally:
         process.stop()

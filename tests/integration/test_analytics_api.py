@@ -135,3 +135,6 @@ async def test_the_classifier_explains_itself_and_keeps_versions(
     again = (await http("agent", "POST", "/classifier/predict", json={"text": "异响"})).json()
     assert again["model_version"] == first
     assert (await http("quality", "POST", "/classifier/models/nope/activate")).status_code == 404
+    assert (await http("agent", "GET", "/classifier/agreement")).status_code == 403
+    agreement = await http("quality", "GET", "/classifier/agreement")
+    assert agreement.status_code == 200 and agreement.json() == []  # nothing confirmed yet

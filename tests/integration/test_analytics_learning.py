@@ -65,6 +65,23 @@ async def test_confirmed_causes_change_the_next_models_prediction(
     assert second.primary_cause == target
     assert await service.retrain_if_due() is None  # nothing new confirmed since
 
+    # the first version predicted every one of them at registration, never this cause
+    (seen,) = await service.agreement()
+    assert (seen.version, seen.cases) == (first.model_version, len(CONFIRMED))
+    assert seen.primary_agreement == 0.0 and seen.label_f1[target] == 0.0
+
+    # the new version predicts a later complaint of the same matter, and is confirmed right
+    await service.on_event(registered("c-new", NOW + timedelta(hours=1), content=NOVEL))
+    await service.on_event(opened("c-new", NOW + timedelta(hours=1)))
+    await service.on_event(
+        step("c-new", "record_findings", NOW + timedelta(hours=2), to_status="investigating",
+             causes=[target])
+    )  # fmt: skip
+    newest, oldest, overall = await service.agreement()
+    assert (newest.version, newest.cases, newest.primary_agreement) == (retrained.version, 1, 1.0)
+    assert oldest.version == first.model_version
+    assert (overall.version, overall.cases) == ("all", len(CONFIRMED) + 1)
+
 
 async def test_two_instances_starting_at_once_keep_one_first_model(
     make_settings: Callable[..., Settings],
