@@ -33,7 +33,8 @@ def _directory() -> Path | None:
     return Path(base) / "complaints"
 
 
-def _key(examples: Sequence[Example]) -> str:
+def examples_key(examples: Sequence[Example]) -> str:
+    """What a model is made of: the examples, the classifier's code, scikit-learn's version."""
     digest = hashlib.sha256(sklearn.__version__.encode())
     for source in sorted(Path(classifier.__file__).parent.glob("*.py")):
         digest.update(source.read_bytes())
@@ -44,7 +45,7 @@ def _key(examples: Sequence[Example]) -> str:
 def baseline(examples: Sequence[Example], *, version: str) -> CauseClassifier:
     """The model of ``examples``, from the cache when it holds it; trained and kept if not."""
     directory = _directory()
-    path = directory / f"baseline-{_key(examples)}.pkl" if directory else None
+    path = directory / f"baseline-{examples_key(examples)}.pkl" if directory else None
     if path is not None and path.is_file():
         try:
             cached: CauseClassifier = pickle.loads(path.read_bytes())

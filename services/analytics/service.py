@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -44,7 +44,7 @@ from services.analytics.domain.reports import (
     time_to_close,
 )
 from services.analytics.domain.trends import TREND_DIMENSIONS, Spike, baseline_weeks, detect_spikes
-from services.analytics.model_cache import baseline
+from services.analytics.model_cache import baseline, examples_key
 from services.analytics.store import AnalyticsStore, StoredAlert, StoredModel
 from services.analytics.training_data import confirmed_examples, packaged_examples
 from shared.clock import Clock
@@ -56,7 +56,7 @@ from shared.contracts.analytics import (
 )
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.intake import COMPLAINT_REGISTERED, ComplaintRegistered
-from shared.errors import ConflictError, NotFoundError
+from shared.errors import ConflictError, NotFoundError, TransientStoreError
 from shared.vocab import PdcaStage, PreventionType
 
 SERVICE = "analytics"
@@ -144,20 +144,35 @@ class AnalyticsService:
     # -- classifier -----------------------------------------------------------------
 
     async def classifier(self) -> CauseClassifier:
-        """The active model; trained from the packaged examples when there is none yet."""
+        """The active model; trained from the packaged examples when there is none yet, or
+        when the active one was trained with features this code no longer makes."""
         active = await self._store.active_model_version()
         if self._classifier is not None and self._classifier.version == active:
             return self._classifier
         async with self._model_lock:
             stored = await self._store.active_model()
+            if stored is not None and (
+                self._classifier is None or self._classifier.version != stored[0].version
+            ):
+                loaded = await self._unpickle(stored[1])
+                if loaded.is_current:
+                    self._classifier = loaded
+                else:
+                    log.warning("active cause model is outdated: training a new version",
+                                version=stored[0].version)  # fmt: skip
+                    stored = None
             if stored is None:
                 await self._train()
-                stored = await self._store.active_model()
-                assert stored is not None
-            if self._classifier is None or self._classifier.version != stored[0].version:
-                self._classifier = await asyncio.to_thread(pickle.loads, stored[1])
-            assert self._classifier is not None
+            if self._classifier is None:  # another instance's version won: load it
+                winner = await self._store.active_model()
+                assert winner is not None
+                self._classifier = await self._unpickle(winner[1])
             return self._classifier
+
+    @staticmethod
+    async def _unpickle(blob: bytes) -> CauseClassifier:
+        model: CauseClassifier = await asyncio.to_thread(pickle.loads, blob)
+        return model
 
     async def predict(self, text: str) -> Prediction:
         model = await self.classifier()
@@ -175,7 +190,9 @@ class AnalyticsService:
         examples = packaged_examples() + confirmed
         now = self._clock.now()
         existing = await self._store.list_models()
-        version = f"m{len(existing) + 1:03d}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        # named by what it learnt from, so instances training on the same data at once
+        # name it alike and the store keeps one
+        version = f"m{len(existing) + 1:03d}-{examples_key(examples)[:8]}"
         if confirmed:
             model = await asyncio.to_thread(train, examples, version=version)
         else:
@@ -190,12 +207,15 @@ class AnalyticsService:
         )
         try:
             await self._store.save_model(stored, blob)
-        except ConflictError:
-            # another instance trained this version from the same data at the same moment:
-            # theirs is kept, and this process loads it like any other stored version
+        except (ConflictError, TransientStoreError):
+            # another instance saved a model meanwhile (this very version, or a write that
+            # collided with ours): theirs is kept, and this process loads the active one
+            theirs = await self._store.get_model(version)
+            if theirs is None:
+                raise
             log.info("cause classifier trained elsewhere meanwhile", version=version)
             self._classifier = None
-            return next(m for m in await self._store.list_models() if m.version == version)
+            return theirs[0]
         self._classifier = model
         log.info("cause classifier trained", version=version, examples=len(examples))
         return stored
@@ -219,6 +239,16 @@ class AnalyticsService:
         return agreement(await self._store.confirmations())
 
     async def activate(self, version: str) -> None:
+        found = await self._store.get_model(version)
+        if found is None:
+            raise NotFoundError(f"no model version {version}")
+        if not (await self._unpickle(found[1])).is_current:
+            raise ConflictError(
+                f"model {version} was trained with features this version no longer makes:"
+                " train a new one instead",
+                code="model_outdated",
+                version=version,
+            )
         if not await self._store.activate_model(version):
             raise NotFoundError(f"no model version {version}")
 

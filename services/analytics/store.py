@@ -100,6 +100,8 @@ class AnalyticsStore(OpenableStore, Protocol):
 
     async def active_model(self) -> tuple[StoredModel, bytes] | None: ...
 
+    async def get_model(self, version: str) -> tuple[StoredModel, bytes] | None: ...
+
     async def active_model_version(self) -> str | None: ...
 
     async def list_models(self) -> list[StoredModel]: ...
@@ -333,6 +335,11 @@ class SqliteAnalyticsStore(SqliteStore):
         row = await cursor.fetchone()
         return (_stored_model(row), bytes(row["blob"])) if row else None
 
+    async def get_model(self, version: str) -> tuple[StoredModel, bytes] | None:
+        cursor = await self.conn.execute("SELECT * FROM models WHERE version = ?", (version,))
+        row = await cursor.fetchone()
+        return (_stored_model(row), bytes(row["blob"])) if row else None
+
     async def active_model_version(self) -> str | None:
         cursor = await self.conn.execute("SELECT version FROM models WHERE active = 1 LIMIT 1")
         row = await cursor.fetchone()
@@ -462,6 +469,14 @@ class _MongoUnitOfWork:
             )
 
 
+async def _serialize_model_writes(tx: MongoTx) -> None:
+    """Every transaction that changes which model is active writes this one document, so two
+    of them at once conflict (one is retried or refused) and never leave two active models."""
+    await tx.db.model_writes.update_one(
+        {"_id": "active"}, {"$inc": {"writes": 1}}, upsert=True, session=tx.session
+    )
+
+
 class MongoAnalyticsStore(MongoStore):
     async def create_indexes(self) -> None:
         await self.db.cube.create_index(
@@ -524,6 +539,7 @@ class MongoAnalyticsStore(MongoStore):
         async with self.transaction() as tx:
             if await tx.db.models.find_one({"_id": stored.version}, session=tx.session):
                 raise ConflictError(f"model version {stored.version} exists")
+            await _serialize_model_writes(tx)
             if stored.active:
                 await tx.db.models.update_many({}, {"$set": {"active": False}}, session=tx.session)
             await tx.db.models.insert_one(
@@ -543,6 +559,7 @@ class MongoAnalyticsStore(MongoStore):
         async with self.transaction() as tx:
             if await tx.db.models.find_one({"_id": version}, session=tx.session) is None:
                 return False
+            await _serialize_model_writes(tx)
             await tx.db.models.update_many({}, {"$set": {"active": False}}, session=tx.session)
             await tx.db.models.update_one(
                 {"_id": version}, {"$set": {"active": True}}, session=tx.session
@@ -551,6 +568,10 @@ class MongoAnalyticsStore(MongoStore):
 
     async def active_model(self) -> tuple[StoredModel, bytes] | None:
         doc = await self.db.models.find_one({"active": True})
+        return (_stored_model(doc), bytes(doc["blob"])) if doc else None
+
+    async def get_model(self, version: str) -> tuple[StoredModel, bytes] | None:
+        doc = await self.db.models.find_one({"_id": version})
         return (_stored_model(doc), bytes(doc["blob"])) if doc else None
 
     async def active_model_version(self) -> str | None:

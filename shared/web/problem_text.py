@@ -102,6 +102,11 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "该措施处于“{stage}”阶段，下一步只能推进到“{expected}”。",
         "The action is at “{stage}”; it can only move on to “{expected}”.",
     ),
+    "model_outdated": (
+        "模型 {version} 由旧版特征训练，无法启用，请训练新版本。",
+        "Model {version} was trained with older features and cannot be activated:"
+        " train a new version.",
+    ),
     "action_changed": (
         "该措施刚被其他人更新，请刷新页面后再试。",
         "Someone else updated the action meanwhile: reload and try again.",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import pickle
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,8 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.analytics.service import AnalyticsService
-from services.analytics.store import SqliteAnalyticsStore
+from services.analytics.store import SqliteAnalyticsStore, StoredModel
 from shared.clock import ManualClock
+from shared.errors import ConflictError
 from shared.settings import Settings
 from tests.support.analytics_events import opened, registered, step
 
@@ -103,3 +106,23 @@ async def test_two_instances_starting_at_once_keep_one_first_model(
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_a_model_stored_by_older_code_is_replaced_not_used(
+    service: AnalyticsService,
+) -> None:
+    """An upgrade changed the features: the old active model is retrained, never loaded."""
+    current = await service.classifier()
+    outdated = copy.copy(current)
+    del vars(outdated)["schema"]  # as pickled before the schema was recorded
+    outdated.version = "m000-old"
+    old = StoredModel(version="m000-old", created_at=NOW, active=True, trained_on={}, metrics={})
+    await service._store.save_model(old, pickle.dumps(outdated))
+
+    replacement = await service.classifier()
+    assert replacement.is_current and replacement.version != "m000-old"
+    assert (await service.predict(NOVEL)).model_version == replacement.version
+    versions = {m.version: m.active for m in await service.models()}
+    assert versions["m000-old"] is False and versions[replacement.version] is True
+    with pytest.raises(ConflictError):  # no rolling back onto features the code cannot make
+        await service.activate("m000-old")

@@ -23,6 +23,9 @@ from services.analytics.domain.classifier.text import CueHit, CueMatcher, normal
 from shared.vocab import Cause
 
 CAUSES: tuple[str, ...] = tuple(c.value for c in Cause)
+FEATURES_SCHEMA = 2
+"""Bumped whenever features change shape or meaning (2: demanded cues, per-label matching):
+a stored model of another schema cannot read today's features and must be retrained."""
 THRESHOLD = 0.5
 _RULE_SCALE = 1.5
 _EXPLAIN_TERMS = 4
@@ -149,6 +152,13 @@ class CauseClassifier:
     trained_on: dict[str, int] = field(default_factory=dict)
     cv_f1: dict[str, float] = field(default_factory=dict)
     """Per label, F1 of out-of-fold predictions at the chosen threshold (5-fold CV)."""
+    schema: int = FEATURES_SCHEMA
+
+    @property
+    def is_current(self) -> bool:
+        """False for a model pickled by code with other features (before ``schema`` existed,
+        the instance has none of its own: the class default must not stand in for it)."""
+        return vars(self).get("schema") == FEATURES_SCHEMA
 
     def predict(self, text: str) -> Prediction:
         clean = normalize(text)
