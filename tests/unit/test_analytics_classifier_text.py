@@ -59,6 +59,15 @@ def test_one_labels_cue_does_not_hide_an_overlapping_cue_of_another() -> None:
         ("4S店要求先交召回手续费", False),  # the dealer's demand, not the customer's
         ("被强制要求召回", False),
         ("要求处理。召回没通知", False),  # another clause
+        ("销售要求必须先办召回登记", False),
+        ("服务顾问要求先交钱才给召回", False),
+        ("我方要求召回", True),
+        ("诉求：召回", True),  # a heading
+        ("要求退车、换车、召回", True),  # a list
+        ("The dealer asked for a recall fee", False),
+        ("I want to complain about the recall", False),
+        ("I would like to report the recall letter never came", False),
+        ("I'd like a recall", True),
     ],
 )
 def test_a_cue_the_customer_asks_for_is_marked_demanded(text: str, demanded: bool) -> None:
@@ -74,6 +83,8 @@ def test_a_gap_in_a_cue_spans_a_few_words_of_the_same_clause() -> None:
         "after the last repair"
     ]
     assert matcher.hits(normalize("更换了电磁阀，后来又响")) == []  # not across a clause
+    for text in ("noise after repair", "noise after the brake pad repair"):
+        assert [h.cue for h in matcher.hits(normalize(text))] == [text.removeprefix("noise ")]
 
 
 def test_for_no_reason_is_not_a_negation() -> None:

@@ -23,12 +23,22 @@ _ZH_NOT_NEGATIONS = re.compile(
 """Words that contain a negator but do not negate what follows ("不断异响": it keeps rattling)."""
 _EN_NEGATORS = ("not", "no", "never", "without", "nothing", "n't", "none", "nor")
 _CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;:：、\n]|\bbut\b|\bhowever\b|但是|但|可是|不过|却")
-_ZH_DEMANDS = re.compile(r"(?<![店商家方员被制])(?:要求|希望|请求|诉求|恳请|盼望)")
-"""The customer's demand; "4S店要求…", "被要求…", "强制要求…" are someone else's."""
+_DEMAND_CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]|\bbut\b|\bhowever\b|但是|但|可是|不过|却")
+"""A demand runs on over lists and headings: "诉求：退车、退款、赔偿" demands all three."""
+_ZH_DEMANDS = re.compile("要求|希望|请求|诉求|恳请|盼望")
+_ZH_CUSTOMER = ("我方", "我们", "本人", "我", "车主", "客户")
+_ZH_OTHERS = (
+    "店", "商", "厂家", "厂方", "对方", "销售", "售后", "顾问", "经理", "师傅", "公司", "他们",
+    "员", "被", "强制",
+)  # fmt: skip
+"""Whose demand: "4S店要求…", "销售要求…", "被要求…", "强制要求…" are someone else's."""
 _EN_DEMANDS = re.compile(
-    r"\b(?:i|we) (?:want|demand|request|expect)\b|\b(?:asking|ask|asked) for\b|\bwould like\b"
-    r"|\b(?:demanding|requesting)\b"
+    r"\b(?:i|we)(?: am| are|'m|'re)? (?:asking|requesting|demanding)(?: for)?\b"
+    r"|\b(?:i|we) (?:want|demand|request|expect|ask for|asked for)\b"
+    r"|\b(?:i|we)(?:'d| would) like\b"
 )
+_EN_NOT_DEMANDS = re.compile(r" to (?:complain|report|say|tell|know|ask|explain|mention)\b")
+"""'I want to complain about…' announces a complaint, it does not demand anything."""
 _ZH_WINDOW = 4
 _EN_WINDOW_WORDS = 3
 _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
@@ -93,6 +103,7 @@ _GAP = "..."
 """In a cue, a few words of the same clause: "更换…后" matches "更换电磁阀后" (NFKC makes
 the ellipsis three dots)."""
 _GAP_PATTERN = r"[^，。！？；,.!?;:：\n]{0,8}?"
+_EN_GAP_PATTERN = r"(?:\s+[^\s,.;:!?]+){0,4}?\s+"
 
 
 def _alternation(terms: list[str]) -> re.Pattern[str]:
@@ -101,8 +112,10 @@ def _alternation(terms: list[str]) -> re.Pattern[str]:
 
 
 def _term_pattern(term: str) -> str:
-    body = _GAP_PATTERN.join(re.escape(part) for part in term.split(_GAP))
-    return body if is_cjk(term) else rf"\b{body}\b"
+    if is_cjk(term):
+        return _GAP_PATTERN.join(re.escape(part) for part in term.split(_GAP))
+    body = _EN_GAP_PATTERN.join(re.escape(part.strip()) for part in term.split(_GAP))
+    return rf"\b{body}\b"
 
 
 def _clause_before(text: str, start: int) -> str:
@@ -112,8 +125,16 @@ def _clause_before(text: str, start: int) -> str:
 
 
 def _demanded(text: str, start: int) -> bool:
-    clause = _clause_before(text, start)
-    return bool(_ZH_DEMANDS.search(clause) or _EN_DEMANDS.search(clause))
+    before = text[:start]
+    breaks = list(_DEMAND_CLAUSE_BREAK.finditer(before))
+    clause = before[breaks[-1].end() :] if breaks else before
+    for match in _ZH_DEMANDS.finditer(clause):
+        who = clause[max(0, match.start() - 3) : match.start()]
+        if who.endswith(_ZH_CUSTOMER) or not who.endswith(_ZH_OTHERS):
+            return True
+    return any(
+        not _EN_NOT_DEMANDS.match(clause, match.end()) for match in _EN_DEMANDS.finditer(clause)
+    )
 
 
 def _negated(text: str, start: int, cue: str) -> bool:
