@@ -361,14 +361,30 @@ def _is_page(request: Request) -> bool:
     return "/ui/" in path or path.endswith("/ui")
 
 
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
 def _same_origin(request: Request) -> bool:
-    """The browser's Origin (or, lacking it, Referer) names this host; a client that sends
-    neither is not a browser acting for someone else."""
+    """The browser's Origin (or, lacking it, Referer) names this host and port; a client that
+    sends neither is not a browser acting for someone else. Behind a proxy, the proxy passes
+    the public host on (X-Forwarded-Host / Host) and its scheme (X-Forwarded-Proto)."""
     source = request.headers.get("origin") or request.headers.get("referer")
     if source is None:
         return True
+    origin = urlsplit(source)
+    if origin.scheme not in _DEFAULT_PORTS or not origin.hostname:
+        return False  # "null" (sandboxed frames, privacy redirects) and the like
     host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
-    return urlsplit(source).netloc.lower() == host.split(",")[0].strip().lower()
+    scheme = request.headers.get("x-forwarded-proto") or request.url.scheme
+    this = urlsplit(f"{scheme.split(',')[0].strip()}://{host.split(',')[0].strip()}")
+    try:
+        ports = (
+            origin.port or _DEFAULT_PORTS[origin.scheme],
+            this.port or _DEFAULT_PORTS.get(this.scheme, 80),
+        )
+    except ValueError:  # a port that is not a number
+        return False
+    return origin.hostname == this.hostname and ports[0] == ports[1]
 
 
 def install_pages(app: FastAPI, *routers: APIRouter, home: bool = False) -> None:

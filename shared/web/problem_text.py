@@ -138,7 +138,11 @@ def conflict_text(problem: Mapping[str, Any], language: Language) -> str:
     english = str(problem.get("detail", ""))
     if pair is None:
         return english
-    params = {key: _label(key, value, language) for key, value in problem.items()}
+    params = {
+        key: _label(key, value, language)
+        for key, value in problem.items()
+        if key not in ("type", "title", "status", "detail", "instance")  # RFC 9457's own
+    }
     return _filled(pair, params, language) or english
 
 

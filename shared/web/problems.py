@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shared.errors import ConflictError, InvalidValueError, NotFoundError
 
 PROBLEM_JSON = "application/problem+json"
+_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
 
 
 def problem(
@@ -23,6 +24,9 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    clash = _MEMBERS & set(extra)
+    if clash:
+        raise TypeError(f"extension members may not replace {sorted(clash)} of RFC 9457")
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,

@@ -152,3 +152,26 @@ async def test_a_form_posted_from_another_site_is_refused(
     same_site = await quality.post("/ui/actions", data=form, headers={"Origin": "http://analytics"})
     assert same_site.status_code == 303
     assert len((await quality.get("/actions")).json()) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "allowed"),
+    [
+        ({"Origin": "http://analytics"}, True),
+        ({"Origin": "http://analytics:80"}, True),  # the default port, spelt out
+        ({"Origin": "https://analytics", "X-Forwarded-Proto": "https"}, True),
+        ({"Origin": "https://analytics", "Host": "analytics:443",
+          "X-Forwarded-Proto": "https"}, True),
+        ({"Origin": "https://public.example", "X-Forwarded-Host": "public.example",
+          "X-Forwarded-Proto": "https"}, True),  # behind a proxy that says so
+        ({"Origin": "http://analytics:8080"}, False),  # another port is another site
+        ({"Origin": "https://analytics"}, False),  # another scheme's default port
+        ({"Origin": "null"}, False),
+        ({"Referer": "http://evil.example/"}, False),
+    ],
+)  # fmt: skip
+async def test_the_origin_check_compares_host_and_effective_port(
+    as_user: Callable[[str], httpx.AsyncClient], headers: dict[str, str], allowed: bool
+) -> None:
+    answer = await as_user("quality").post("/ui/signin", data={"token": "x"}, headers=headers)
+    assert (answer.status_code != 403) is allowed, answer.status_code

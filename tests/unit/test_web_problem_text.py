@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from shared.web.problem_text import CONFLICTS, FIELD_ERRORS, field_error_text, placeholders
+from shared.web.problems import problem
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*ROOT.glob("services/**/*.py"), *ROOT.glob("shared/**/*.py")]
@@ -43,3 +44,9 @@ def test_an_unknown_type_or_a_missing_parameter_keeps_the_apis_english() -> None
     )
     no_params = {"type": "vin_length", "message": "Value error, a VIN has 17 characters"}
     assert field_error_text(no_params, "zh") == "a VIN has 17 characters"
+
+
+def test_an_extension_member_cannot_replace_a_standard_one() -> None:
+    assert problem(409, "x", code="case_changed").status_code == 409
+    with pytest.raises(TypeError):
+        problem(409, "cannot approve", status="investigating")  # would hide the 409
