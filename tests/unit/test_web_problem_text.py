@@ -49,4 +49,4 @@ def test_an_unknown_type_or_a_missing_parameter_keeps_the_apis_english() -> None
 def test_an_extension_member_cannot_replace_a_standard_one() -> None:
     assert problem(409, "x", code="case_changed").status_code == 409
     with pytest.raises(TypeError):
-        problem(409, "cannot approve", status="investigating")  # would hide the 409
+        problem(409, "cannot approve", title="Not now")  # would replace the standard title
