@@ -121,8 +121,19 @@ class Settings(BaseSettings):
     trend_min_cases: int = Field(
         default=5, ge=1, description="A bucket needs at least this many complaints to alert."
     )
+    trusted_origins: str = Field(
+        default="",
+        description="Origins (`https://crm.example.com,...`) whose page forms are accepted"
+        " besides the host's own: for a proxy that does not pass the public host on.",
+    )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["console", "json"] = Field(default="console", description="Log style.")
+
+    @property
+    def trusted_origin_list(self) -> frozenset[str]:
+        return frozenset(
+            o.strip().rstrip("/").lower() for o in self.trusted_origins.split(",") if o.strip()
+        )
 
     @property
     def zone(self) -> ZoneInfo:

@@ -374,6 +374,9 @@ def _same_origin(request: Request) -> bool:
     origin = urlsplit(source)
     if origin.scheme not in _DEFAULT_PORTS or not origin.hostname:
         return False  # "null" (sandboxed frames, privacy redirects) and the like
+    trusted = request.app.state.runtime.settings.trusted_origin_list
+    if f"{origin.scheme}://{origin.netloc}".lower() in trusted:
+        return True
     host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
     scheme = request.headers.get("x-forwarded-proto") or request.url.scheme
     this = urlsplit(f"{scheme.split(',')[0].strip()}://{host.split(',')[0].strip()}")

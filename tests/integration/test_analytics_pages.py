@@ -175,3 +175,25 @@ async def test_the_origin_check_compares_host_and_effective_port(
 ) -> None:
     answer = await as_user("quality").post("/ui/signin", data={"token": "x"}, headers=headers)
     assert (answer.status_code != 403) is allowed, answer.status_code
+
+
+async def test_a_trusted_origin_is_accepted(make_settings: Callable[..., Settings]) -> None:
+    """A proxy that rewrites Host: the public origin is named in the settings instead."""
+    settings = make_settings(trusted_origins="https://crm.example.com/, https://other.example")
+    runtime = await seeded_analytics(settings, now=NOW, complaints=1)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=runtime.app), base_url="http://analytics:8000"
+        ) as client:
+            for origin, allowed in (
+                ("https://crm.example.com", True),
+                ("https://CRM.example.com", True),
+                ("http://crm.example.com", False),
+                ("https://crm.example.com:8443", False),
+            ):
+                answer = await client.post(
+                    "/ui/signin", data={"token": "x"}, headers={"Origin": origin}
+                )
+                assert (answer.status_code != 403) is allowed, origin
+    finally:
+        await runtime.store.close()
