@@ -127,6 +127,15 @@ class PreventionType(StrEnum):
     INTERNAL_COMMUNICATION = "internal_communication"
 
 
+class Outcome(StrEnum):
+    """How a closed complaint ended, in the style of the US CFPB's closure codes."""
+
+    EXPLANATION = "explanation"
+    MONETARY_RELIEF = "monetary_relief"
+    NON_MONETARY_RELIEF = "non_monetary_relief"
+    NOT_UPHELD = "not_upheld"
+
+
 class PdcaStage(StrEnum):
     PLAN = "plan"
     DO = "do"
@@ -219,6 +228,12 @@ LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         PreventionType.FEEDBACK_CHANNEL: ("反馈渠道", "Feedback channel"),
         PreventionType.PERIODIC_REVIEW: ("定期回顾", "Periodic review"),
         PreventionType.INTERNAL_COMMUNICATION: ("内部沟通", "Internal communication"),
+    },
+    Outcome: {
+        Outcome.EXPLANATION: ("解释说明后结案", "Closed with explanation"),
+        Outcome.MONETARY_RELIEF: ("经济补偿后结案", "Closed with monetary relief"),
+        Outcome.NON_MONETARY_RELIEF: ("非经济补救后结案", "Closed with non-monetary relief"),
+        Outcome.NOT_UPHELD: ("投诉不成立", "Not upheld"),
     },
     PdcaStage: {
         PdcaStage.PLAN: ("计划", "Plan"),

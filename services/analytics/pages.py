@@ -102,6 +102,9 @@ async def _render(
         channels = check(
             await api.get("/reports/breakdown", params={**query, "by": "channel"})
         ).json()
+        outcomes = check(
+            await api.get("/reports/breakdown", params={**query, "by": "outcome"})
+        ).json()
         alerts = check(await api.get("/alerts")).json()
         actions = check(await api.get("/actions")).json()
         effects = {
@@ -145,6 +148,9 @@ async def _render(
         "channels": bars_option(
             channels["rows"], title=t("dash.by_channel"), value=lambda r: r["figures"]["complaints"]
         ),
+        "outcomes": bars_option(
+            outcomes["rows"], title=t("dash.by_outcome"), value=lambda r: r["figures"]["complaints"]
+        ),
     }
     for action in actions:
         charts[f"effect-{action['id']}"] = effect_option(
@@ -164,6 +170,7 @@ async def _render(
         departments=departments,
         touchpoints=touchpoints,
         channels=channels,
+        outcomes=outcomes,
         alerts=alerts,
         actions=actions,
         effects=effects,

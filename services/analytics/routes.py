@@ -41,6 +41,7 @@ from shared.vocab import (
     Channel,
     Department,
     Language,
+    Outcome,
     PdcaStage,
     PreventionType,
     Touchpoint,
@@ -63,6 +64,7 @@ By = Literal[
     "urgency",
     "vehicle_system",
     "cause_any",
+    "outcome",
 ]
 Grain = Literal["day", "week", "month"]
 Format = Literal["json", "csv"]
@@ -77,6 +79,7 @@ _VOCABULARY = {
     "touchpoint": Touchpoint,
     "urgency": Urgency,
     "vehicle_system": VehicleSystem,
+    "outcome": Outcome,
 }
 
 

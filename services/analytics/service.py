@@ -63,7 +63,14 @@ SERVICE = "analytics"
 log = structlog.get_logger(__name__)
 
 COLUMN_DIMENSIONS = ("cause", "department", "channel")
-VALUE_DIMENSIONS = ("touchpoint", "vehicle_model", "urgency", "vehicle_system", "cause_any")
+VALUE_DIMENSIONS = (
+    "touchpoint",
+    "vehicle_model",
+    "urgency",
+    "vehicle_system",
+    "cause_any",
+    "outcome",
+)
 BREAKDOWNS = COLUMN_DIMENSIONS + VALUE_DIMENSIONS
 
 

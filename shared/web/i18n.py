@@ -294,6 +294,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "dash.sla_by_department": ("各部门闭环达成率（%）", "SLA compliance by department (%)"),
     "dash.by_touchpoint": ("按接触点", "By touchpoint"),
     "dash.by_channel": ("按渠道", "By channel"),
+    "dash.by_outcome": ("结案方式", "How complaints ended"),
+    "dash.outcome": ("结案方式", "Outcome"),
     "dash.table": ("数据表", "Data table"),
     "dash.week": ("周", "Week"),
     "dash.unassigned": ("未分配", "Unassigned"),

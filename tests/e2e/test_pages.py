@@ -358,6 +358,9 @@ def test_the_demo_offers_its_users_and_has_cases_to_show(
         # the demo's investigators confirmed causes: the model's agreement with them shows
         agreement = page.locator("#models td[data-agreement]").first
         expect(agreement).not_to_have_attribute("data-agreement", "")
+        # closed loops by how they ended (CFPB style), with their cost
+        expect(page.locator("#outcomes tr[data-outcome]").first).to_be_visible()
+        expect(page.locator("[data-chart=outcomes][data-rendered=true] svg")).to_have_count(1)
         screenshot(page, "demo-dashboard")
     finally:
         process.stop()

@@ -42,7 +42,18 @@ class Truth:
     satisfaction: int | None = None
     reopened: bool = False
     amount: float = 0.0
+    remedy_types: list[str] = field(default_factory=list)
     events: list[EventEnvelope] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str | None:
+        if self.closed_hours is None:
+            return None
+        if self.amount > 0 or {"refund", "compensation", "goodwill"} & set(self.remedy_types):
+            return "monetary_relief"
+        if {"repair", "replacement", "apology"} & set(self.remedy_types):
+            return "non_monetary_relief"
+        return "explanation"
 
     @property
     def day(self) -> date:
@@ -95,6 +106,9 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
             case.append(breached(cid, at + timedelta(hours=48)))
         if rng.random() < 0.7:
             t.amount = float(rng.choice([0, 200, 800, 6000]))
+            t.remedy_types = rng.choice(
+                [["explanation"], ["repair"], ["apology", "explanation"], ["goodwill"], ["refund"]]
+            )
             case.append(
                 step(
                     cid,
@@ -102,6 +116,7 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
                     at + timedelta(hours=hour + 1),
                     to_status="proposed",
                     amount=str(t.amount),
+                    remedy_types=t.remedy_types,
                 )
             )
             if rng.random() < 0.15:
@@ -195,6 +210,13 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
     for by in ("department", "channel", "cause"):
         groups = await service.groups(by, Filters(start=start, end=end))
         assert {k: m.n for k, m in groups.items()} == Counter(getattr(t, by) for t in chosen)
+
+    outcomes = await service.groups("outcome", Filters(start=start, end=end))
+    expected_outcomes = Counter(t.outcome for t in chosen if t.outcome)
+    assert {k: m.n for k, m in outcomes.items()} == expected_outcomes
+    assert {k: m.cost for k, m in outcomes.items()} == {
+        o: sum(t.amount for t in chosen if t.outcome == o) for o in expected_outcomes
+    }
 
     hotline = Filters(start=start, end=end, channel="hotline")
     by_cause = await service.groups("cause", hotline)

@@ -79,6 +79,7 @@ def step(
     department: str | None = None,
     causes: list[str] | None = None,
     amount: str | None = None,
+    remedy_types: list[str] | None = None,
     satisfaction: int | None = None,
     closed: bool = False,
 ) -> EventEnvelope:
@@ -97,6 +98,7 @@ def step(
             causes=causes or [],
             primary_cause=causes[0] if causes else None,
             remedy_amount=amount,
+            remedy_types=remedy_types or [],
             satisfaction=satisfaction,
         ),
         event_type=CASE_CLOSED if closed else STEP_EVENTS[name],

@@ -90,6 +90,31 @@ def test_nothing_is_counted_before_registration() -> None:
     assert contributions(fact, ZONE) == {}
 
 
+@pytest.mark.parametrize(
+    ("steps", "outcome"),
+    [
+        ([("triage", "closed", None, [])], "not_upheld"),  # invalid: closed at triage
+        ([("propose_remedy", "proposed", "0", ["explanation"])], "explanation"),
+        ([("propose_remedy", "proposed", "0", ["repair", "apology"])], "non_monetary_relief"),
+        ([("propose_remedy", "proposed", "0", ["goodwill"])], "monetary_relief"),
+        ([("propose_remedy", "proposed", "300", ["repair"])], "monetary_relief"),
+    ],
+)
+def test_a_closed_complaint_has_an_outcome(
+    steps: list[tuple[str, str, str | None, list[str]]], outcome: str
+) -> None:
+    fact = fold(fold(None, registered("c-1", T0)), opened("c-1", T0))
+    for name, status, amount, types in steps:
+        fact = fold(fact, step("c-1", name, T0, to_status=status, amount=amount,
+                               remedy_types=types))  # fmt: skip
+    closing = step("c-1", "record_feedback", T0 + timedelta(hours=5), to_status="closed")
+    assert fact.outcome in (None, outcome)  # none until it is closed (unless closed already)
+    closed = fold(fact, closing) if fact.closed_at is None else fact
+    assert closed.outcome == outcome
+    cells = contributions(closed, ZONE)
+    assert {c.value for c in cells if c.dimension == "outcome"} == {outcome}
+
+
 def test_the_confirmed_cause_wins_over_the_prediction() -> None:
     fact = with_prediction(
         fold(None, registered("c-1", T0)),

@@ -12,7 +12,7 @@ from services.resolution.domain.case import RemedyType
 from services.resolution.domain.milestones import Milestone
 from services.resolution.domain.workflow import CaseStatus, Step
 from shared.auth import Role
-from shared.vocab import Cause, Channel, Demand, Department, Touchpoint, Urgency
+from shared.vocab import Cause, Channel, Demand, Department, Outcome, Touchpoint, Urgency
 from shared.web.i18n import MESSAGES, code_label, pick_language, translate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,9 @@ def test_codes_the_pages_show_are_translated(prefix: str, codes: list[str]) -> N
     assert [code for code in codes if f"{prefix}{code}" not in MESSAGES] == []
 
 
-@pytest.mark.parametrize("vocabulary", [Channel, Department, Urgency, Demand, Cause, Touchpoint])
+@pytest.mark.parametrize(
+    "vocabulary", [Channel, Department, Urgency, Demand, Cause, Touchpoint, Outcome]
+)
 def test_vocabulary_codes_have_labels_in_both_languages(vocabulary: type[Channel]) -> None:
     for member in vocabulary:
         assert code_label(vocabulary, member.value, "zh") != member.value

@@ -25,6 +25,7 @@ DIMENSIONS = (
     "urgency",
     "vehicle_system",
     "cause_any",
+    "outcome",
     "close_time",
 )
 KEY_COLUMNS = ("department", "channel", "cause")
@@ -160,6 +161,8 @@ def contributions(fact: ComplaintFact | None, zone: ZoneInfo) -> dict[Cell, Meas
     if prediction and prediction.vehicle_system and "product_quality" in fact.causes:
         values.append(("vehicle_system", prediction.vehicle_system, measures))
     values += [("cause_any", cause, measures) for cause in fact.causes]
+    if fact.outcome is not None:
+        values.append(("outcome", fact.outcome, measures))
     if fact.closed_at is not None:
         hours = max(0.0, (fact.closed_at - fact.registered_at).total_seconds() / 3600)
         values.append(("close_time", f"{close_time_bucket(hours):05d}", Measures(n=1)))

@@ -25,7 +25,10 @@ from shared.contracts.resolution import (
     CaseOpened,
     CaseStepTaken,
 )
+from shared.vocab import Outcome
 
+MONETARY_REMEDIES = frozenset({"refund", "compensation", "goodwill"})
+NON_MONETARY_REMEDIES = frozenset({"repair", "replacement", "apology"})
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1\d{2}[ -]?\d{4}[ -]?\d{4}(?!\d)")
 """Phone numbers in the customer's words are not needed for analysis: they are masked."""
 
@@ -75,6 +78,9 @@ class ComplaintFact(BaseModel):
     satisfaction: int | None = None
     reopened: int = 0
     remedy_amount: float = 0.0
+    remedy_types: list[str] = Field(default_factory=list)
+    upheld: bool = True
+    """False when triage found the complaint invalid and closed it."""
 
     @property
     def cause(self) -> str:
@@ -88,6 +94,21 @@ class ComplaintFact(BaseModel):
         if self.confirmed_causes:
             return list(self.confirmed_causes)
         return list(self.prediction.causes) if self.prediction else []
+
+    @property
+    def outcome(self) -> str | None:
+        """How it ended, once closed (CFPB style): relief in money, other relief, only an
+        explanation, or not upheld."""
+        if self.closed_at is None:
+            return None
+        if not self.upheld:
+            return Outcome.NOT_UPHELD.value
+        types = set(self.remedy_types)
+        if self.remedy_amount > 0 or types & MONETARY_REMEDIES:
+            return Outcome.MONETARY_RELIEF.value
+        if types & NON_MONETARY_REMEDIES:
+            return Outcome.NON_MONETARY_RELIEF.value
+        return Outcome.EXPLANATION.value
 
     @property
     def ready_to_publish_prediction(self) -> bool:
@@ -139,6 +160,10 @@ def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> Complain
         update["confirmed_primary"] = step.primary_cause or step.causes[0]
     if step.remedy_amount is not None:
         update["remedy_amount"] = float(step.remedy_amount)
+    if step.remedy_types:
+        update["remedy_types"] = list(step.remedy_types)
+    if step.step == "triage":
+        update["upheld"] = step.to_status != "closed"  # an invalid complaint closes at triage
     if step.satisfaction is not None:
         update["satisfaction"] = step.satisfaction
     if step.step == "record_feedback" and step.to_status != "closed":
