@@ -69,6 +69,8 @@ def synthetic_fact(i: int, rng: random.Random) -> ComplaintFact:
         satisfaction=rng.randint(1, 5) if closed else None,
         reopened=int(rng.random() < 0.05),
         remedy_amount=float(rng.choice([0, 0, 200, 800, 3000])),
+        remedy_types=rng.choice([["repair"], ["explanation"], ["apology", "goodwill"]]),
+        upheld=rng.random() > 0.05,
     )
 
 
@@ -145,6 +147,10 @@ async def run(count: int, runs: int, events: int) -> None:
                 (
                     "breakdown by vehicle model, ≤ 1 year",
                     lambda r: service.groups("vehicle_model", random_filters(r, 366)),
+                ),
+                (
+                    "breakdown by outcome, ≤ 1 year",
+                    lambda r: service.groups("outcome", random_filters(r, 366)),
                 ),
                 (
                     "breakdown by channel, ≤ 90 days",
