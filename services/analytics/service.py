@@ -14,7 +14,13 @@ import structlog
 from services.analytics.domain.classifier.agreement import Agreement, agreement
 from services.analytics.domain.classifier.model import CauseClassifier, Prediction, train
 from services.analytics.domain.counters import Summary, increments_for, summarize
-from services.analytics.domain.cube import Measures, contributions, difference, period_start
+from services.analytics.domain.cube import (
+    DIMENSIONS,
+    Measures,
+    contributions,
+    difference,
+    period_start,
+)
 from services.analytics.domain.facts import (
     FOLDED_TYPES,
     ComplaintFact,
@@ -63,14 +69,9 @@ SERVICE = "analytics"
 log = structlog.get_logger(__name__)
 
 COLUMN_DIMENSIONS = ("cause", "department", "channel")
-VALUE_DIMENSIONS = (
-    "touchpoint",
-    "vehicle_model",
-    "urgency",
-    "vehicle_system",
-    "cause_any",
-    "outcome",
-)
+VALUE_DIMENSIONS = tuple(d for d in DIMENSIONS if d not in ("all", "close_time"))
+"""The cube's dimensions a breakdown can group by ("all" holds totals, "close_time" a
+histogram)."""
 BREAKDOWNS = COLUMN_DIMENSIONS + VALUE_DIMENSIONS
 
 

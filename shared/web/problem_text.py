@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from shared.vocab import LABELS, Language, PdcaStage
 from shared.web.i18n import MESSAGES
+from shared.web.problems import STANDARD_MEMBERS
 
 FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
     # pydantic's own error types
@@ -141,7 +142,7 @@ def conflict_text(problem: Mapping[str, Any], language: Language) -> str:
     params = {
         key: _label(key, value, language)
         for key, value in problem.items()
-        if key not in ("type", "title", "status", "detail", "instance")  # RFC 9457's own
+        if key not in STANDARD_MEMBERS
     }
     return _filled(pair, params, language) or english
 

@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shared.errors import ConflictError, InvalidValueError, NotFoundError
 
 PROBLEM_JSON = "application/problem+json"
-_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
+STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
+"""RFC 9457's own members; extension members may not replace them."""
 
 
 def problem(
@@ -24,7 +25,7 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    clash = _MEMBERS & set(extra)
+    clash = STANDARD_MEMBERS & set(extra)
     if clash:
         raise TypeError(f"extension members may not replace {sorted(clash)} of RFC 9457")
     body: dict[str, Any] = {

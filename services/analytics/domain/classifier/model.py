@@ -86,11 +86,8 @@ class _Features:
     def _rule_row(self, hits: list[CueHit]) -> list[float]:
         row = []
         for label in self.labels:
-            own = [h for h in hits if h.label == label]
-            pos = sum(1 for h in own if not h.negated and not h.demanded)
-            neg = sum(1 for h in own if h.negated)
-            wanted = sum(1 for h in own if h.demanded and not h.negated)
-            row += [_RULE_SCALE * math.log1p(n) for n in (pos, neg, wanted)]
+            kinds = [_kind(h) for h in hits if h.label == label]
+            row += [_RULE_SCALE * math.log1p(kinds.count(kind)) for kind in _RULE_KINDS]
         return row
 
     def names(self) -> list[str]:
@@ -221,16 +218,14 @@ class CauseClassifier:
         return lines
 
 
+def _kind(hit: CueHit) -> str:
+    """Which rule feature a cue counts in (one of ``_RULE_KINDS``); negation wins."""
+    return "negated" if hit.negated else "demanded" if hit.demanded else "cue"
+
+
 def _cues_of_kind(hits: list[CueHit], label: str, kind: str) -> list[str]:
     """The cues behind one rule feature, as the explanation names them."""
-    own = [h for h in hits if h.label == label]
-    if kind == "negated":
-        chosen = [h for h in own if h.negated]
-    elif kind == "demanded":
-        chosen = [h for h in own if h.demanded and not h.negated]
-    else:
-        chosen = [h for h in own if not h.negated and not h.demanded]
-    return sorted({h.cue for h in chosen})
+    return sorted({h.cue for h in hits if h.label == label and _kind(h) == kind})
 
 
 def train(examples: Sequence[Example], *, version: str) -> CauseClassifier:

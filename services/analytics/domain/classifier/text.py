@@ -22,8 +22,9 @@ _ZH_NOT_NEGATIONS = re.compile(
 )
 """Words that contain a negator but do not negate what follows ("不断异响": it keeps rattling)."""
 _EN_NEGATORS = ("not", "no", "never", "without", "nothing", "n't", "none", "nor")
-_CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;:：、\n]|\bbut\b|\bhowever\b|但是|但|可是|不过|却")
-_DEMAND_CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;\n]|\bbut\b|\bhowever\b|但是|但|可是|不过|却")
+_CONTRASTS = r"\bbut\b|\bhowever\b|但是|但|可是|不过|却"
+_CLAUSE_BREAK = re.compile(rf"[，。！？；,.!?;:：、\n]|{_CONTRASTS}")
+_DEMAND_CLAUSE_BREAK = re.compile(rf"[，。！？；,.!?;\n]|{_CONTRASTS}")
 """A demand runs on over lists and headings: "诉求：退车、退款、赔偿" demands all three."""
 _ZH_DEMANDS = re.compile("要求|希望|请求|诉求|恳请|盼望")
 _ZH_CUSTOMER = ("我方", "我们", "本人", "我", "车主", "客户")
@@ -72,17 +73,8 @@ class CueMatcher:
     """
 
     def __init__(self, cues: Mapping[str, Iterable[str]]) -> None:
-        owners: dict[str, list[str]] = {}
-        for label, terms in cues.items():
-            for term in terms:
-                labels = owners.setdefault(normalize(term), [])
-                if label not in labels:
-                    labels.append(label)
-        by_label: dict[str, list[str]] = {}
-        for term, labels in owners.items():
-            for label in labels:
-                by_label.setdefault(label, []).append(term)
-        self._patterns = {label: _alternation(terms) for label, terms in by_label.items()}
+        unique = {label: list(dict.fromkeys(map(normalize, cue))) for label, cue in cues.items()}
+        self._patterns = {label: _alternation(terms) for label, terms in unique.items() if terms}
 
     def hits(self, text: str) -> list[CueHit]:
         found = [
@@ -118,16 +110,14 @@ def _term_pattern(term: str) -> str:
     return rf"\b{body}\b"
 
 
-def _clause_before(text: str, start: int) -> str:
+def _clause_before(text: str, start: int, breaks: re.Pattern[str] = _CLAUSE_BREAK) -> str:
     before = text[:start]
-    breaks = list(_CLAUSE_BREAK.finditer(before))
-    return before[breaks[-1].end() :] if breaks else before
+    found = list(breaks.finditer(before))
+    return before[found[-1].end() :] if found else before
 
 
 def _demanded(text: str, start: int) -> bool:
-    before = text[:start]
-    breaks = list(_DEMAND_CLAUSE_BREAK.finditer(before))
-    clause = before[breaks[-1].end() :] if breaks else before
+    clause = _clause_before(text, start, _DEMAND_CLAUSE_BREAK)
     for match in _ZH_DEMANDS.finditer(clause):
         who = clause[max(0, match.start() - 3) : match.start()]
         if who.endswith(_ZH_CUSTOMER) or not who.endswith(_ZH_OTHERS):
