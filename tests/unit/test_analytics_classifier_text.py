@@ -89,3 +89,16 @@ def test_a_gap_in_a_cue_spans_a_few_words_of_the_same_clause() -> None:
 
 def test_for_no_reason_is_not_a_negation() -> None:
     assert verdicts("化妆镜无故异响") == {("异响", False)}
+
+
+def test_a_cues_own_negator_negates_nothing_after_it() -> None:
+    matcher = CueMatcher({"process": ("无法升级",), "product": ("与宣传不符", "故障灯", "异响")})
+    hits = matcher.hits(normalize("车机无法升级与宣传不符"))
+    assert [(h.cue, h.negated) for h in hits] == [("无法升级", False), ("与宣传不符", False)]
+    assert [(h.cue, h.negated) for h in matcher.hits(normalize("无法升级 故障灯亮"))] == [
+        ("无法升级", False),
+        ("故障灯", False),
+    ]
+    assert [(h.cue, h.negated) for h in matcher.hits(normalize("升级后没有异响"))] == [
+        ("异响", True)
+    ]

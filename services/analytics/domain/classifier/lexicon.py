@@ -30,7 +30,8 @@ _PRODUCT = _cues(
     车身, 车门, 天窗, 玻璃, 车漆, 漆面, 座椅, 空调, 车机, 中控, 大屏, 导航, 音响, 仪表,
     大灯, 雨刮, 电瓶, 蓄电池, 电池, 电机, 涡轮, 节气门, 水泵, 雷达, 摄像头, 后视镜, 密封条,
     三元催化, 喷油嘴, 传感器, 线束, 气囊, 安全带, 拉缸, 不转, 转不动, 打不开, 无法打开, 关不上,
-    锁不上, 不显示, 不出风, 不回位, 挂不进, 配件质量, 零件质量, 质量太差,
+    锁不上, 不显示, 不出风, 不回位, 挂不进, 配件质量, 零件质量, 质量太差, 无动力, 没动力,
+    没有动力, 失去动力, 动力中断, 动力消失,
     noise, noisy, rattle, rattles, rattling, squeak, squeal, squeals, knock, vibration,
     vibrates, judder, shudder, jerk, jerks, jerky, leak, leaks, leaking, rust, rusty,
     corrosion, crack, cracked, peeling, bulged, defect, defective, fault, faulty, malfunction,
@@ -40,7 +41,7 @@ _PRODUCT = _cues(
     not as advertised, quality issue, poor quality, engine, gearbox, transmission, clutch,
     brake, brakes, steering, suspension, tyre, tire, tyres, tires, sunroof, paint,
     infotainment, screen, battery, headlights, headlight, poor quality parts, won't open,
-    won't close, won't lock
+    won't close, won't lock, lost power, loss of power, no power, limp mode
     """
 )
 

@@ -23,8 +23,9 @@ from services.analytics.domain.classifier.text import CueHit, CueMatcher, normal
 from shared.vocab import Cause
 
 CAUSES: tuple[str, ...] = tuple(c.value for c in Cause)
-FEATURES_SCHEMA = 2
-"""Bumped whenever features change shape or meaning (2: demanded cues, per-label matching):
+FEATURES_SCHEMA = 3
+"""Bumped whenever features change shape or meaning (2: demanded cues, per-label matching;
+3: a cue's own negator negates nothing after it):
 a stored model of another schema cannot read today's features and must be retrained."""
 THRESHOLD = 0.5
 _RULE_SCALE = 1.5

@@ -2,7 +2,8 @@
 
 A cue preceded closely by a negator in the same clause ("刹车没有异响", "no noise") is
 negated, so it counts against its label instead of for it. Cues that contain their own
-negator ("无法启动", "won't start") are matched whole and are not negated.
+negator ("无法启动", "won't start") are matched whole and are not negated, and their
+negator is theirs alone: in "无法升级与宣传不符" the 无 of 无法升级 does not negate 与宣传不符.
 
 A cue after the customer's demand in the same clause ("要求厂家召回", "asking for
 compensation") is demanded: it says what the customer wants, not why they complain
@@ -77,18 +78,36 @@ class CueMatcher:
         self._patterns = {label: _alternation(terms) for label, terms in unique.items() if terms}
 
     def hits(self, text: str) -> list[CueHit]:
+        matches = [
+            (label, match)
+            for label, pattern in self._patterns.items()
+            for match in pattern.finditer(text)
+        ]
+        unclaimed = _without_cues(text, [match for _, match in matches])
         found = [
             CueHit(
                 label,
                 match.group(0),
                 match.start(),
-                _negated(text, match.start(), match.group(0)),
+                _negated(unclaimed, match.start(), match.group(0)),
                 _demanded(text, match.start()),
             )
-            for label, pattern in self._patterns.items()
-            for match in pattern.finditer(text)
+            for label, match in matches
         ]
         return sorted(found, key=lambda hit: hit.start)
+
+
+_BLANK = "\u3000"
+"""Stands in for a matched cue's characters when looking for negators: not a negator, not a
+clause break (NFKC-normalised text never contains it)."""
+
+
+def _without_cues(text: str, matches: Iterable[re.Match[str]]) -> str:
+    """The text with every matched cue blanked out, so a cue's own negator negates nothing."""
+    chars = list(text)
+    for match in matches:
+        chars[match.start() : match.end()] = _BLANK * (match.end() - match.start())
+    return "".join(chars)
 
 
 _GAP = "..."
