@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.vocab import CaseStage
 
 ServiceName = Literal["intake", "resolution", "analytics"]
 SERVICE_NAMES: tuple[ServiceName, ...] = ("intake", "resolution", "analytics")
@@ -71,6 +73,11 @@ class Settings(BaseSettings):
         default=2, gt=0, description="The customer is contacted within this many hours."
     )
     owner_hours: float = Field(default=4, gt=0, description="An owner is named within this.")
+    stage_budgets: str = Field(
+        default="triage=10,investigate=35,propose=10,approve=10,execute=35",
+        description="Percent of the closed loop each stage may take (triage, investigate,"
+        " propose, approve, execute); a stage over its budget notifies whoever holds it.",
+    )
     business_hours: str = Field(
         default="",
         pattern=r"^$|^\d{2}:\d{2}-\d{2}:\d{2}$",
@@ -147,6 +154,12 @@ class Settings(BaseSettings):
     def uses_mongo(self) -> bool:
         return bool(self.mongo_url.strip())
 
+    @field_validator("stage_budgets")
+    @classmethod
+    def _stage_budgets_parse(cls, value: str) -> str:
+        stage_shares(value)
+        return value
+
     @cached_property
     def resolved_data_dir(self) -> Path:
         path = self.data_dir.expanduser().resolve()
@@ -158,3 +171,23 @@ class Settings(BaseSettings):
 
     def mongo_database(self, service: ServiceName) -> str:
         return f"{self.mongo_db_prefix}{service}"
+
+
+def stage_shares(text: str) -> tuple[tuple[str, float], ...]:
+    """``"triage=10,investigate=35,…"`` → (stage, percent) pairs; ValueError says what is wrong."""
+    shares: dict[str, float] = {}
+    budgeted = [stage.value for stage in CaseStage if stage is not CaseStage.FEEDBACK]
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, _, value = (part.strip() for part in item.partition("="))
+        try:
+            share = float(value)
+        except ValueError:
+            share = 0.0
+        if name not in budgeted or not share > 0:
+            raise ValueError(f"{item!r} is not stage=percent with a stage of {', '.join(budgeted)}")
+        shares[name] = share
+    if sum(shares.values()) > 100:
+        raise ValueError(f"stage budgets add up to {sum(shares.values()):g}%, more than 100%")
+    return tuple(shares.items())

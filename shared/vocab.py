@@ -136,6 +136,33 @@ class Outcome(StrEnum):
     NOT_UPHELD = "not_upheld"
 
 
+class CaseStage(StrEnum):
+    """Stages of the closed loop, each with its budget (DESIGN §6); feedback follows it."""
+
+    TRIAGE = "triage"
+    INVESTIGATE = "investigate"
+    PROPOSE = "propose"
+    APPROVE = "approve"
+    EXECUTE = "execute"
+    FEEDBACK = "feedback"
+
+
+class HoldReason(StrEnum):
+    """What a case on hold waits for; the SLA clock is credited back for each (DESIGN §6)."""
+
+    CUSTOMER = "customer"
+    MANUFACTURER = "manufacturer"
+    PARTS = "parts"
+
+
+class Accountable(StrEnum):
+    """Who is to act while a case is in a stage."""
+
+    OWNER = "owner"
+    DEPARTMENT_HEAD = "department_head"
+    GENERAL_MANAGER = "general_manager"
+
+
 class PdcaStage(StrEnum):
     PLAN = "plan"
     DO = "do"
@@ -234,6 +261,24 @@ LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         Outcome.MONETARY_RELIEF: ("经济补偿后结案", "Closed with monetary relief"),
         Outcome.NON_MONETARY_RELIEF: ("非经济补救后结案", "Closed with non-monetary relief"),
         Outcome.NOT_UPHELD: ("投诉不成立", "Not upheld"),
+    },
+    CaseStage: {
+        CaseStage.TRIAGE: ("受理与分派", "Triage and assign"),
+        CaseStage.INVESTIGATE: ("调查原因", "Investigate"),
+        CaseStage.PROPOSE: ("制定方案", "Propose a remedy"),
+        CaseStage.APPROVE: ("审批", "Approval"),
+        CaseStage.EXECUTE: ("执行方案", "Execute"),
+        CaseStage.FEEDBACK: ("客户评价", "Customer feedback"),
+    },
+    HoldReason: {
+        HoldReason.CUSTOMER: ("等待客户", "Waiting for the customer"),
+        HoldReason.MANUFACTURER: ("等待厂家技术报告", "Waiting for the manufacturer's report"),
+        HoldReason.PARTS: ("等待配件", "Waiting for parts"),
+    },
+    Accountable: {
+        Accountable.OWNER: ("负责人", "Owner"),
+        Accountable.DEPARTMENT_HEAD: ("部门经理", "Department head"),
+        Accountable.GENERAL_MANAGER: ("总经理", "General manager"),
     },
     PdcaStage: {
         PdcaStage.PLAN: ("计划", "Plan"),

@@ -13,7 +13,7 @@ from services.resolution.service import ResolutionService
 from services.resolution.store import create_resolution_store
 from shared.clock import Clock, SystemClock
 from shared.runtime import Periodic, ServiceRuntime
-from shared.settings import Settings
+from shared.settings import Settings, stage_shares
 from shared.web.pages import install_pages
 
 
@@ -59,4 +59,5 @@ def sla_policy(settings: Settings) -> SlaPolicy:
         first_contact_hours=settings.first_contact_hours,
         owner_hours=settings.owner_hours,
         calendar=calendar,
+        stage_shares=stage_shares(settings.stage_budgets),
     )

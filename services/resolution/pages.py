@@ -19,7 +19,7 @@ from services.resolution.domain.case import COMMANDS, CONTACT_STEPS, OWNER_STEPS
 from services.resolution.domain.workflow import CaseStatus, Step
 from services.resolution.routes import APPROVER_ROLES, READER_ROLES
 from shared.auth import Principal, Role
-from shared.vocab import Cause, Department, Touchpoint
+from shared.vocab import Cause, Department, HoldReason, Touchpoint
 from shared.web.pages import (
     Pages,
     SignInRequiredError,
@@ -170,6 +170,7 @@ async def _case_page(
         departments=list(Department),
         causes=list(Cause),
         touchpoints=list(Touchpoint),
+        hold_reasons=list(HoldReason),
         remedy_types=REMEDY_TYPES,
         refusal=_REFUSALS.get(status_code, "error.invalid"),
     )

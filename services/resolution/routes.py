@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from services.resolution.domain.case import COMMANDS, Actor, Case, CommandBase, StepRefusedError
 from services.resolution.domain.sla import Pause, SlaPolicy, deadlines, time_left
+from services.resolution.domain.stages import stage_account
 from services.resolution.domain.workflow import (
     CaseStatus,
     IllegalStepError,
@@ -54,9 +55,67 @@ class SlaState(BaseModel):
     breached: bool
 
 
+class StageCharge(BaseModel):
+    department: str | None
+    accountable: str
+    seconds: int
+
+
+class StageTime(BaseModel):
+    """One stage's share of the closed loop: time spent (holds excluded) against its budget,
+    and whom it was charged to."""
+
+    stage: str
+    seconds_spent: int
+    budget_seconds: int | None
+    current: bool
+    over: bool
+    charged: list[StageCharge]
+
+
+class PausedTime(BaseModel):
+    """Time on hold waiting for one thing, credited back to every clock."""
+
+    waiting_for: str
+    seconds: int
+
+
 class CaseView(Case):
     allowed_steps: list[Step]
     sla: SlaState
+    stages: list[StageTime]
+    paused: list[PausedTime]
+
+
+def stage_times(case: Case, now: datetime, policy: SlaPolicy) -> list[StageTime]:
+    account = stage_account(case, policy, now)
+    return [
+        StageTime(
+            stage=clock.stage.value,
+            seconds_spent=int(clock.spent.total_seconds()),
+            budget_seconds=int(clock.budget.total_seconds()) if clock.budget else None,
+            current=clock.current,
+            over=clock.over,
+            charged=[
+                StageCharge(
+                    department=c.department,
+                    accountable=c.accountable,
+                    seconds=int(c.spent.total_seconds()),
+                )
+                for c in account.charges
+                if c.stage is clock.stage
+            ],
+        )
+        for clock in account.clocks
+    ]
+
+
+def paused_times(case: Case, now: datetime, policy: SlaPolicy) -> list[PausedTime]:
+    seconds: dict[str, float] = {}
+    for hold in case.holds:
+        took = policy.elapsed(hold.started, hold.ended or now).total_seconds()
+        seconds[hold.waiting_for.value] = seconds.get(hold.waiting_for.value, 0) + took
+    return [PausedTime(waiting_for=k, seconds=int(v)) for k, v in seconds.items()]
 
 
 def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
@@ -64,6 +123,8 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
     stop = case.resolved_at or case.closed_at or now
     due = deadlines(case.registered_at, policy, pauses, now=stop)
     return CaseView(
+        stages=stage_times(case, now, policy),
+        paused=paused_times(case, now, policy),
         **case.model_dump(),
         allowed_steps=allowed_steps(case.status),
         sla=SlaState(

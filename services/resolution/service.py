@@ -259,6 +259,7 @@ def _step_events(case: Case, step: Step, *, actor: CaseActor, now: datetime) -> 
         remedy_types=list(case.remedy.types) if case.remedy else [],
         remedy_amount=str(case.remedy.amount) if case.remedy else None,
         satisfaction=case.satisfaction,
+        waiting_for=case.holds[-1].waiting_for.value if step is Step.PUT_ON_HOLD else None,
     )
     who = Actor(id=actor.user, role=actor.role)
     events = [
@@ -333,12 +334,14 @@ def _fire(case: Case, milestones: list[DueMilestone], now: datetime) -> Case:
                 step=f"sla_{due.milestone.value}",
                 from_status=case.status,
                 to_status=case.status,
-                note=f"due {due.due_at.isoformat()}; {due.notify} notified",
+                note=f"{due.stage + ' ' if due.stage else ''}due {due.due_at.isoformat()};"
+                f" {due.notify} notified",
+                department=case.department.value if case.department else None,
             )
         )
     return case.model_copy(
         update={
-            "sla_fired": [*case.sla_fired, *(m.milestone.value for m in milestones)],
+            "sla_fired": [*case.sla_fired, *(m.key for m in milestones)],
             "escalation_level": level,
             "timeline": entries,
             "version": case.version + 1,
@@ -356,6 +359,7 @@ def _milestone_events(
                 case_id=case.case_id,
                 ticket_no=case.ticket_no,
                 milestone=due.milestone.value,
+                stage=due.stage,
                 due_at=due.due_at,
                 notify=due.notify,
                 owner=case.owner,

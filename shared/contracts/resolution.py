@@ -69,6 +69,8 @@ class CaseStepTaken(BaseModel):
     remedy_types: list[str] = Field(default_factory=list)
     remedy_amount: str | None = None
     satisfaction: int | None = None
+    waiting_for: str | None = None
+    """For ``case.put_on_hold``: customer, manufacturer or parts."""
 
 
 SLA_EVENTS: Final[dict[str, str]] = {
@@ -78,6 +80,7 @@ SLA_EVENTS: Final[dict[str, str]] = {
     "breach": "case.sla_breached",
     "gm_escalation": "case.escalated_to_general_manager",
     "follow_up_call": "case.follow_up_call_due",
+    "stage_overdue": "case.stage_overdue",
 }
 
 
@@ -92,6 +95,9 @@ class CaseSlaMilestone(BaseModel):
     milestone: str
     due_at: datetime
     notify: str
+    stage: str | None = None
+    """For ``stage_overdue``: the stage (triage, investigate, propose, approve, execute)
+    that used up its budget; ``notify`` is who holds it (an approval: the approvers)."""
     owner: str | None = None
     department: str | None = None
     escalation_level: int = 0

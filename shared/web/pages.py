@@ -24,10 +24,13 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from shared.auth import InvalidTokenError, Principal, Role, TokenService
 from shared.vocab import (
+    Accountable,
+    CaseStage,
     Cause,
     Channel,
     Demand,
     Department,
+    HoldReason,
     Language,
     PdcaStage,
     PreventionType,
@@ -57,6 +60,9 @@ VOCABULARIES: Final[dict[str, Any]] = {
     "vehicle_system": VehicleSystem,
     "prevention_type": PreventionType,
     "pdca_stage": PdcaStage,
+    "case_stage": CaseStage,
+    "accountable": Accountable,
+    "hold_reason": HoldReason,
 }
 
 

@@ -1,12 +1,17 @@
 """The SLA sweeper with a fake clock on a real SQLite store: warning at 36 h, breach and
 escalation at 48 h, general manager at 72 h; on hold the clock stops; each milestone fires
-exactly once — across a restart and with two instances sweeping at the same moment."""
+exactly once — across a restart and with two instances sweeping at the same moment; a
+stage over its budget notifies whoever holds it, once per stage.
+
+The loop's own clocks are tested without stage budgets (``COMPLAINTS_STAGE_BUDGETS=""``)
+so each count is of one kind of milestone; the stage tests switch them on."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -14,24 +19,33 @@ from services.resolution.bootstrap import bootstrap
 from services.resolution.domain.case import (
     Actor,
     Assign,
+    ProposeRemedy,
     PutOnHold,
     RecordContact,
+    RecordFindings,
     Resume,
+    StartInvestigation,
     Step,
+    SubmitForApproval,
     Triage,
 )
 from services.resolution.service import ResolutionService
 from shared.clock import ManualClock
 from shared.contracts.envelope import EventEnvelope
+from shared.contracts.resolution import CaseSlaMilestone
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from shared.vocab import Department
+from shared.vocab import Cause, Department
 from tests.support.events import complaint_registered
 
 T0 = datetime(2026, 8, 3, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 HEAD = Actor(user="hu", role="department_head", department="after_sales")
 OWNER = Actor(user="olga", role="owner", department="after_sales")
+FINDINGS = RecordFindings(
+    findings="刹车盘磨损", causes=[Cause.PRODUCT_QUALITY], primary_cause=Cause.PRODUCT_QUALITY
+)
+REMEDY = ProposeRemedy(types=["repair"], amount=Decimal(800), message_to_customer="免费更换")
 
 
 @pytest.fixture
@@ -43,7 +57,7 @@ def clock() -> ManualClock:
 async def resolution(
     make_settings: Callable[..., Settings], clock: ManualClock
 ) -> AsyncIterator[ServiceRuntime]:
-    runtime = bootstrap(make_settings(), clock=clock)
+    runtime = bootstrap(make_settings(stage_budgets=""), clock=clock)
     await runtime.store.open()
     await service_of(runtime).on_complaint_registered(complaint_registered("c-1", at=T0))
     try:
@@ -136,7 +150,7 @@ async def test_a_restart_loses_no_deadline_and_repeats_none(
     assert await service_of(resolution).sweep() == 1
     await resolution.store.close()
 
-    restarted = bootstrap(make_settings(), clock=clock)
+    restarted = bootstrap(make_settings(stage_budgets=""), clock=clock)
     await restarted.store.open()
     try:
         assert await service_of(restarted).sweep() == 0
@@ -152,7 +166,7 @@ async def test_two_instances_sweeping_at_once_escalate_once(
     resolution: ServiceRuntime, clock: ManualClock, make_settings: Callable[..., Settings]
 ) -> None:
     await owned(service_of(resolution), clock)
-    other = bootstrap(make_settings(), clock=clock)  # same SQLite file, own connection
+    other = bootstrap(make_settings(stage_budgets=""), clock=clock)  # same file, own connection
     await other.store.open()
     try:
         clock.set(T0 + 72 * H)
@@ -178,3 +192,64 @@ async def test_the_three_day_call_falls_due_after_resolution(
     clock.advance(timedelta(seconds=1))
     assert await service.sweep() == 1
     assert await milestones(resolution) == ["follow_up_call_due"]
+
+
+@pytest.fixture
+async def staged(
+    make_settings: Callable[..., Settings], clock: ManualClock
+) -> AsyncIterator[ServiceRuntime]:
+    """Resolution with the default stage budgets (investigate 16.8 h, approve 4.8 h of 48 h)."""
+    runtime = bootstrap(make_settings(), clock=clock)
+    await runtime.store.open()
+    await service_of(runtime).on_complaint_registered(complaint_registered("c-1", at=T0))
+    try:
+        yield runtime
+    finally:
+        await runtime.store.close()
+
+
+async def stage_alerts(runtime: ServiceRuntime) -> list[tuple[str | None, str]]:
+    events = [EventEnvelope.from_bytes(m.value) for m in await runtime.store.pending_outbox(500)]
+    return [
+        (alert.stage, alert.notify)
+        for alert in (
+            e.payload_as(CaseSlaMilestone) for e in events if e.type == "case.stage_overdue"
+        )
+    ]
+
+
+async def test_a_stage_over_its_budget_notifies_its_holder_once(
+    staged: ServiceRuntime, clock: ManualClock
+) -> None:
+    service = service_of(staged)
+    await owned(service, clock)  # assigned at 0.5 h: investigation may take until 17.3 h
+    assert (await service.get_case("c-1")).next_deadline_at == T0 + 17.3 * H
+    clock.set(T0 + 17.3 * H - timedelta(seconds=1))
+    assert await service.sweep() == 0
+    clock.set(T0 + 17.3 * H)
+    assert await service.sweep() == 1
+    assert await service.sweep() == 0
+    assert await stage_alerts(staged) == [("investigate", "owner")]
+    case = await service.get_case("c-1")
+    assert "stage_overdue:investigate" in case.sla_fired
+    assert case.timeline[-1].step == "sla_stage_overdue"
+
+
+async def test_an_approval_over_budget_is_the_heads_and_a_hold_moves_it(
+    staged: ServiceRuntime, clock: ManualClock
+) -> None:
+    service = service_of(staged)
+    await owned(service, clock)
+    clock.set(T0 + 2 * H)
+    await service.take_step("c-1", Step.START_INVESTIGATION, StartInvestigation(), actor=OWNER)
+    await service.take_step("c-1", Step.RECORD_FINDINGS, FINDINGS, actor=OWNER)
+    await service.take_step("c-1", Step.PROPOSE_REMEDY, REMEDY, actor=OWNER)
+    await service.take_step("c-1", Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), actor=OWNER)
+    clock.set(T0 + 4 * H)  # two hours of the approval's 4.8 used, then on hold for three
+    await service.take_step("c-1", Step.PUT_ON_HOLD, PutOnHold(reason="等厂家技术报告"), actor=HEAD)
+    clock.set(T0 + 7 * H)
+    await service.take_step("c-1", Step.RESUME, Resume(), actor=HEAD)
+    assert (await service.get_case("c-1")).next_deadline_at == T0 + 9.8 * H
+    clock.set(T0 + 9.8 * H)
+    assert await service.sweep() == 1
+    assert await stage_alerts(staged) == [("approve", "department_head")]

@@ -27,7 +27,7 @@ from services.resolution.domain.workflow import (
     next_status,
 )
 from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
-from shared.vocab import Cause, Department
+from shared.vocab import Cause, Department, HoldReason
 
 __all__ = ["Case", "CaseStatus", "IllegalStepError", "Step"]
 
@@ -50,6 +50,8 @@ class TimelineEntry(BaseModel):
     from_status: CaseStatus
     to_status: CaseStatus
     note: str = ""
+    department: str | None = None
+    """The department holding the case after the step: stage time is charged to it."""
 
 
 class Remedy(BaseModel):
@@ -76,6 +78,7 @@ class HoldPeriod(BaseModel):
     started: datetime
     ended: datetime | None = None
     reason: str = ""
+    waiting_for: HoldReason = HoldReason.CUSTOMER
 
 
 class CauseSuggestion(BaseModel):
@@ -215,6 +218,11 @@ class RecordFeedback(CommandBase):
 
 class PutOnHold(CommandBase):
     reason: Text
+    waiting_for: HoldReason = Field(
+        default=HoldReason.CUSTOMER,
+        description="The customer, the manufacturer's technical report, or parts: the SLA"
+        " clock stops until the case resumes.",
+    )
 
 
 class Resume(CommandBase):
@@ -339,10 +347,9 @@ def decide(
                     remedy=None,
                     approvals=[],
                 )
-        case PutOnHold(reason=reason):
-            changes.update(
-                held_from=case.status, holds=[*case.holds, HoldPeriod(started=now, reason=reason)]
-            )
+        case PutOnHold(reason=reason, waiting_for=waiting_for):
+            hold = HoldPeriod(started=now, reason=reason, waiting_for=waiting_for)
+            changes.update(held_from=case.status, holds=[*case.holds, hold])
         case Resume():
             holds = list(case.holds)
             if holds and holds[-1].ended is None:
@@ -362,6 +369,7 @@ def decide(
         from_status=case.status,
         to_status=target,
         note=_note(command),
+        department=_department_value(changes.get("department", case.department)),
     )
     return case.model_copy(
         update={
@@ -438,6 +446,10 @@ def _approve(case: Case, actor: Actor, now: datetime) -> list[ApprovalRecord]:
     _approver_check(case, actor)
     record = ApprovalRecord(user=actor.user, role=actor.role, department=actor.department, at=now)
     return [*case.approvals, record]
+
+
+def _department_value(department: object) -> str | None:
+    return department.value if isinstance(department, Department) else None
 
 
 def _note(command: CommandBase) -> str:

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from services.resolution.domain.case import Case, CaseStatus
 from services.resolution.domain.sla import Pause, SlaPolicy, deadlines
+from services.resolution.domain.stages import stage_account
 
 
 class Milestone(StrEnum):
@@ -21,6 +22,7 @@ class Milestone(StrEnum):
     BREACH = "breach"
     GM_ESCALATION = "gm_escalation"
     FOLLOW_UP_CALL = "follow_up_call"
+    STAGE_OVERDUE = "stage_overdue"
 
 
 FOLLOW_UP_AFTER = timedelta(days=3)
@@ -33,6 +35,13 @@ class DueMilestone:
     due_at: datetime
     notify: str
     """Who is told: owner, department_head or general_manager."""
+    stage: str | None = None
+    """For a stage over its budget: which stage (each fires once per case)."""
+
+    @property
+    def key(self) -> str:
+        """How the case records that it fired."""
+        return f"{self.milestone.value}:{self.stage}" if self.stage else self.milestone.value
 
 
 def _pauses(case: Case) -> list[Pause]:
@@ -44,7 +53,7 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
         schedule = [
             DueMilestone(Milestone.FOLLOW_UP_CALL, case.resolved_at + FOLLOW_UP_AFTER, "owner")
         ]
-        return [m for m in schedule if m.milestone.value not in case.sla_fired]
+        return [m for m in schedule if m.key not in case.sla_fired]
     if case.status is CaseStatus.CLOSED:
         return []
     d = deadlines(case.registered_at, policy, _pauses(case), now=now)
@@ -57,9 +66,12 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
         schedule.append(DueMilestone(Milestone.FIRST_CONTACT_OVERDUE, d.first_contact_due, "owner"))
     if case.owner is None:
         schedule.append(DueMilestone(Milestone.OWNER_OVERDUE, d.owner_due, "department_head"))
-    return sorted(
-        (m for m in schedule if m.milestone.value not in case.sla_fired), key=lambda m: m.due_at
-    )
+    account = stage_account(case, policy, now)
+    if account.current is not None and account.current_due is not None:
+        notify = account.accountable or "owner"
+        stage = account.current.value
+        schedule.append(DueMilestone(Milestone.STAGE_OVERDUE, account.current_due, notify, stage))
+    return sorted((m for m in schedule if m.key not in case.sla_fired), key=lambda m: m.due_at)
 
 
 def due_milestones(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:

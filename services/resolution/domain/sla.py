@@ -60,6 +60,17 @@ class BusinessCalendar:
         return total
 
 
+DEFAULT_STAGE_SHARES: tuple[tuple[str, float], ...] = (
+    ("triage", 10),
+    ("investigate", 35),
+    ("propose", 10),
+    ("approve", 10),
+    ("execute", 35),
+)
+"""Percent of the closed loop each stage may take (of 48 h: 4.8 h to triage and assign,
+16.8 h to investigate, …); feedback comes after the loop and has the 3-day call instead."""
+
+
 @dataclass(frozen=True)
 class SlaPolicy:
     resolve_hours: float = 48
@@ -68,6 +79,7 @@ class SlaPolicy:
     warn_at: float = 0.75
     gm_escalation_at: float = 1.5
     calendar: BusinessCalendar | None = None
+    stage_shares: tuple[tuple[str, float], ...] = DEFAULT_STAGE_SHARES
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         return self.calendar.add(start, duration) if self.calendar else start + duration

@@ -1,0 +1,178 @@
+"""Stage budgets: each stage's time, charged to the department and role that held the case;
+holds charged to nobody; the running stage's budget end; the setting's grammar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from services.resolution.domain.case import (
+    Actor,
+    Approve,
+    Assign,
+    Case,
+    CommandBase,
+    ProposeRemedy,
+    PutOnHold,
+    Reassign,
+    RecordFindings,
+    Resume,
+    StartInvestigation,
+    Step,
+    SubmitForApproval,
+    Triage,
+    decide,
+    open_case,
+)
+from services.resolution.domain.sla import SlaPolicy
+from services.resolution.domain.stages import stage_account
+from services.resolution.routes import paused_times
+from shared.contracts.intake import ComplaintRegistered
+from shared.settings import stage_shares
+from shared.vocab import CaseStage as Stage
+from shared.vocab import Cause, Department, HoldReason
+from tests.support.events import complaint_registered
+
+T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+AGENT = Actor(user="amy", role="agent")
+HEAD = Actor(user="hu", role="department_head", department="after_sales")
+SALES_HEAD = Actor(user="sun", role="department_head", department="sales")
+OWNER = Actor(user="olga", role="owner", department="after_sales")
+SALES_OWNER = Actor(user="sam", role="owner", department="sales")
+GM = Actor(user="gao", role="general_manager")
+POLICY = SlaPolicy()
+
+
+def at_hours(*steps: tuple[float, Step, CommandBase, Actor]) -> Case:
+    """Steps taken at the given hour after registration."""
+    event = complaint_registered("c-1", at=T0)
+    case = open_case(event.payload_as(ComplaintRegistered), case_id="k-1", now=T0, sla_hours=48)
+    for hours, step, command, actor in steps:
+        case = decide(case, step, command, actor=actor, now=T0 + hours * H)
+    return case
+
+
+FINDINGS = RecordFindings(
+    findings="刹车盘磨损", causes=[Cause.PRODUCT_QUALITY], primary_cause=Cause.PRODUCT_QUALITY
+)
+REMEDY = ProposeRemedy(types=["repair"], amount=Decimal(9000), message_to_customer="免费更换")
+
+
+def spent(case: Case, now_hours: float) -> dict[Stage, timedelta]:
+    account = stage_account(case, POLICY, T0 + now_hours * H)
+    return {clock.stage: clock.spent for clock in account.clocks if clock.spent}
+
+
+def test_time_is_charged_to_the_stage_that_held_the_case() -> None:
+    case = at_hours(
+        (1, Step.TRIAGE, Triage(valid=True), AGENT),
+        (3, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+        (4, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+        (10, Step.RECORD_FINDINGS, FINDINGS, OWNER),
+        (12, Step.PROPOSE_REMEDY, REMEDY, OWNER),
+        (13, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
+    )
+    assert spent(case, 30) == {
+        Stage.TRIAGE: 3 * H,
+        Stage.INVESTIGATE: 9 * H,
+        Stage.PROPOSE: H,
+        Stage.APPROVE: 17 * H,
+    }
+    account = stage_account(case, POLICY, T0 + 30 * H)
+    approve = next(c for c in account.clocks if c.stage is Stage.APPROVE)
+    assert approve.current and approve.over  # 17 h against 4.8 h
+    investigate = next(c for c in account.clocks if c.stage is Stage.INVESTIGATE)
+    assert not investigate.over and investigate.budget == timedelta(hours=16.8)
+    charges = {(c.stage, c.department, c.accountable): c.spent for c in account.charges}
+    assert charges[(Stage.APPROVE, "after_sales", "department_head")] == 17 * H
+    assert charges[(Stage.INVESTIGATE, "after_sales", "owner")] == 9 * H
+    assert charges[(Stage.TRIAGE, None, "department_head")] == 3 * H
+
+
+def test_the_wait_for_a_second_approval_is_the_general_managers() -> None:
+    case = at_hours(
+        (1, Step.TRIAGE, Triage(valid=True), AGENT),
+        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+        (3, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+        (4, Step.RECORD_FINDINGS, FINDINGS, OWNER),
+        (5, Step.PROPOSE_REMEDY, REMEDY, OWNER),
+        (6, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
+        (8, Step.APPROVE, Approve(), HEAD),  # ¥9,000: the GM must approve too
+        (20, Step.APPROVE, Approve(), GM),
+    )
+    charges = {
+        (c.stage, c.accountable): c.spent for c in stage_account(case, POLICY, T0 + 21 * H).charges
+    }
+    assert charges[(Stage.APPROVE, "department_head")] == 2 * H
+    assert charges[(Stage.APPROVE, "general_manager")] == 12 * H
+    assert charges[(Stage.EXECUTE, "owner")] == H
+
+
+def test_a_reassigned_case_charges_each_department_its_own_time() -> None:
+    case = at_hours(
+        (1, Step.TRIAGE, Triage(valid=True), AGENT),
+        (2, Step.ASSIGN, Assign(department=Department.SALES, owner="sam"), SALES_HEAD),
+        (3, Step.START_INVESTIGATION, StartInvestigation(), SALES_OWNER),
+        (8, Step.REASSIGN, Reassign(department=Department.AFTER_SALES, owner="olga"), GM),
+    )
+    charges = {
+        (c.stage, c.department): c.spent for c in stage_account(case, POLICY, T0 + 10 * H).charges
+    }
+    assert charges[(Stage.INVESTIGATE, "sales")] == 6 * H
+    assert charges[(Stage.INVESTIGATE, "after_sales")] == 2 * H
+
+
+def test_time_on_hold_is_charged_to_nobody_and_moves_the_stage_due_time() -> None:
+    steps = (
+        (1, Step.TRIAGE, Triage(valid=True), AGENT),
+        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+        (3, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+    )
+    running = at_hours(*steps)
+    # investigation began at 2 h (assigned); budget 16.8 h → due at 18.8 h
+    assert stage_account(running, POLICY, T0 + 5 * H).current_due == T0 + 18.8 * H
+    held = at_hours(
+        *steps,
+        (5, Step.PUT_ON_HOLD, PutOnHold(reason="等客户提供行车记录"), OWNER),
+        (15, Step.RESUME, Resume(), OWNER),
+    )
+    assert spent(held, 20)[Stage.INVESTIGATE] == 8 * H  # 2–5 h and 15–20 h
+    assert stage_account(held, POLICY, T0 + 20 * H).current_due == T0 + 28.8 * H
+    on_hold = at_hours(*steps, (5, Step.PUT_ON_HOLD, PutOnHold(reason="等配件"), OWNER))
+    assert stage_account(on_hold, POLICY, T0 + 9 * H).current_due is None
+    assert spent(on_hold, 9)[Stage.INVESTIGATE] == 3 * H
+
+
+def test_budgets_are_the_policys_shares_of_the_closed_loop() -> None:
+    policy = SlaPolicy(resolve_hours=24, stage_shares=stage_shares("approve=25"))
+    account = stage_account(at_hours(), policy, T0 + H)
+    assert {c.stage: c.budget for c in account.clocks} == {
+        Stage.TRIAGE: None,
+        Stage.APPROVE: 6 * H,
+    }
+
+
+def test_shares_setting_grammar() -> None:
+    assert stage_shares("approve=20, execute=30") == (("approve", 20.0), ("execute", 30.0))
+    for wrong in ("approve", "approve=x", "lunch=10", "feedback=10", "approve=0"):
+        with pytest.raises(ValueError, match="not stage=percent"):
+            stage_shares(wrong)
+    with pytest.raises(ValueError, match="more than 100%"):
+        stage_shares("investigate=60,execute=60")
+
+
+def test_a_hold_says_what_it_waits_for_and_each_kind_is_credited_back() -> None:
+    case = at_hours(
+        (1, Step.TRIAGE, Triage(valid=True), AGENT),
+        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+        (3, Step.PUT_ON_HOLD, PutOnHold(reason="配件在途", waiting_for=HoldReason.PARTS), OWNER),
+        (8, Step.RESUME, Resume(), OWNER),
+        (9, Step.PUT_ON_HOLD, PutOnHold(reason="等客户提供发票"), OWNER),
+    )
+    assert [h.waiting_for for h in case.holds] == [HoldReason.PARTS, HoldReason.CUSTOMER]
+    paused = {p.waiting_for: p.seconds for p in paused_times(case, T0 + 12 * H, POLICY)}
+    assert paused == {"parts": 5 * 3600, "customer": 3 * 3600}
+    assert spent(case, 12)[Stage.INVESTIGATE] == 2 * H  # 2–3 h and 8–9 h
