@@ -254,8 +254,7 @@ async def load_demo(
             channel_count = await _post_channel_examples(api, clock, now)
             registered = [plan for plan in plans if plan.complaint_id]
             await _wait_for_cases(api, {plan.complaint_id for plan in registered})
-            for plan in registered:
-                await _work(api, plan, clock)
+            await _work(api, registered, clock)
             _travel(clock, now)
             await _open_prevention_action(api, registered, now)
     finally:
@@ -367,18 +366,30 @@ def _actor(plan: Plan, step: str) -> Principal:
     return Principal(user=plan.owner, role=Role.OWNER, department=plan.department)
 
 
-async def _work(api: _Api, plan: Plan, clock: OffsetClock | None) -> None:
-    """Take the plan's steps at the hours they would have been taken."""
-    for step, hours in FLOW[: plan.steps]:
-        _travel(clock, plan.received_at + timedelta(hours=hours * plan.pace))
+async def _work(api: _Api, plans: list[Plan], clock: OffsetClock | None) -> None:
+    """Take every plan's steps at the hours they would have been taken, all cases together
+    in time order: the clock only moves forward, so SLA milestones fire when they fell due
+    and every case's timeline is in order."""
+    agenda = sorted(
+        (plan.received_at + timedelta(hours=hours * plan.pace), index, order, step)
+        for index, plan in enumerate(plans)
+        for order, (step, hours) in enumerate(FLOW[: plan.steps])
+    )
+    finished: set[int] = set()
+    for at, index, _, step in agenda:
+        plan = plans[index]
+        if index in finished:
+            continue
+        _travel(clock, at)
         if clock is not None:
             await api.sweep()  # the SLA milestones that came meanwhile, as the sweeper would
         path = f"/cases/{plan.complaint_id}/{step}"
         response = await api.post("resolution", path, _actor(plan, step), _step_body(plan, step))
         if response.status_code != 200:
-            return  # the demo shows what happened; one refused step ends this case's story
+            finished.add(index)  # the demo shows what happened; a refused step ends the story
+            continue
         status = response.json()["status"]
         if step == "approve" and status == "pending_approval" and plan.steps > PENDING_APPROVAL + 1:
             await api.post("resolution", path, DEMO_USERS["general_manager"], {})
         if status == "closed":
-            return
+            finished.add(index)

@@ -105,6 +105,7 @@ async def _render(
         outcomes = check(
             await api.get("/reports/breakdown", params={**query, "by": "outcome"})
         ).json()
+        stages = check(await api.get("/reports/stages", params=query)).json()
         alerts = check(await api.get("/alerts")).json()
         actions = check(await api.get("/actions")).json()
         effects = {
@@ -151,6 +152,9 @@ async def _render(
         "outcomes": bars_option(
             outcomes["rows"], title=t("dash.by_outcome"), value=lambda r: r["figures"]["complaints"]
         ),
+        "stages": bars_option(
+            stages["stages"], title=t("dash.stage_p90"), value=lambda r: r["p90_hours"]
+        ),
     }
     for action in actions:
         charts[f"effect-{action['id']}"] = effect_option(
@@ -171,6 +175,7 @@ async def _render(
         touchpoints=touchpoints,
         channels=channels,
         outcomes=outcomes,
+        stages=stages,
         alerts=alerts,
         actions=actions,
         effects=effects,
@@ -190,6 +195,8 @@ async def _render(
         next_stage=NEXT_STAGE,
         cause_label=cause_label,
         department_label=department_label,
+        hours=lambda h: "—" if h is None else f"{h:g} {t('dash.hours_unit')}",
+        dict_by_stage=lambda rows: {r["stage"]: r for r in rows},
         today=today.isoformat(),
         due_default=(today + timedelta(days=30)).isoformat(),
     )

@@ -29,6 +29,8 @@ from services.analytics.domain.reports import (
     Overview,
     Pareto,
     Series,
+    StageReport,
+    StageRow,
 )
 from services.analytics.domain.trends import Spike
 from services.analytics.service import AnalyticsService
@@ -37,6 +39,7 @@ from shared.auth import Principal, Role, require_roles
 from shared.errors import ConflictError
 from shared.vocab import (
     LABELS,
+    CaseStage,
     Cause,
     Channel,
     Department,
@@ -80,6 +83,7 @@ _VOCABULARY = {
     "urgency": Urgency,
     "vehicle_system": VehicleSystem,
     "outcome": Outcome,
+    "stage": CaseStage,
 }
 
 
@@ -229,6 +233,27 @@ async def get_series(
     if format == "csv":
         rows: list[list[object]] = [[p.period, p.key, p.complaints] for p in report.points]
         return _csv(f"series-{by}-{grain}", [grain, by, "complaints"], rows)
+    return report
+
+
+@router.get(
+    "/reports/stages",
+    summary="Where the closed loop's time goes: each stage's p50/p90 and how often over budget",
+    response_model=StageReport,
+)
+async def get_stages(
+    service: Service, filters: ReportFilters, lang: Lang = "zh", format: Format = "json"
+) -> StageReport | Response:
+    report = await service.stages(
+        filters, labels_for("stage", lang), labels_for("department", lang)
+    )
+    if format == "csv":
+        header = ["department", *StageRow.model_fields]
+        rows: list[list[object]] = [["", *r.model_dump().values()] for r in report.stages]
+        rows += [
+            [d.department, *r.model_dump().values()] for d in report.departments for r in d.stages
+        ]
+        return _csv(f"stages-{filters.start}-{filters.end}", header, rows)
     return report
 
 

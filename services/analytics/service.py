@@ -43,10 +43,12 @@ from services.analytics.domain.reports import (
     PeriodRange,
     Series,
     SeriesPoint,
+    StageReport,
     breakdown,
     decompose,
     figures,
     pareto,
+    stage_report,
     time_to_close,
 )
 from services.analytics.domain.trends import TREND_DIMENSIONS, Spike, baseline_weeks, detect_spikes
@@ -69,9 +71,11 @@ SERVICE = "analytics"
 log = structlog.get_logger(__name__)
 
 COLUMN_DIMENSIONS = ("cause", "department", "channel")
-VALUE_DIMENSIONS = tuple(d for d in DIMENSIONS if d not in ("all", "close_time"))
-"""The cube's dimensions a breakdown can group by ("all" holds totals, "close_time" a
-histogram)."""
+VALUE_DIMENSIONS = tuple(
+    d for d in DIMENSIONS if d not in ("all", "close_time", "stage_time", "stage_over")
+)
+"""The cube's dimensions a breakdown can group by ("all" holds totals, "close_time" and
+"stage_time" are histograms, "stage_over" counts stages, not complaints)."""
 BREAKDOWNS = COLUMN_DIMENSIONS + VALUE_DIMENSIONS
 
 
@@ -276,6 +280,28 @@ class AnalyticsService:
             end=filters.end,
             figures=figures(total.get((), Measures())),
             time_to_close=time_to_close({k[0]: m.n for k, m in histogram.items()}),
+        )
+
+    async def stages(
+        self, filters: Filters, stage_labels: dict[str, str], department_labels: dict[str, str]
+    ) -> StageReport:
+        ranges = decompose(filters.start, filters.end)
+        times = await self._store.sum_cells(
+            ranges, dimension="stage_time", group_by=("department", "value"), filters=filters
+        )
+        over = await self._store.sum_cells(
+            ranges, dimension="stage_over", group_by=("department", "value"), filters=filters
+        )
+        histograms: dict[tuple[str, str], dict[int, int]] = {}
+        for (department, value), measures in times.items():
+            stage, _, bound = value.partition(":")
+            histograms.setdefault((department, stage), {})[int(bound)] = measures.n
+        return stage_report(
+            filters,
+            histograms,
+            {(department, stage): m.n for (department, stage), m in over.items()},
+            stage_labels,
+            department_labels,
         )
 
     async def groups(self, by: str, filters: Filters) -> dict[str, Measures]:

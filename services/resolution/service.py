@@ -30,6 +30,7 @@ from services.resolution.domain.milestones import (
     next_deadline,
 )
 from services.resolution.domain.sla import SlaPolicy
+from services.resolution.domain.stages import stage_account
 from services.resolution.store import ResolutionStore
 from shared.clock import Clock
 from shared.contracts.analytics import CausePredicted
@@ -140,7 +141,8 @@ class ResolutionService:
                 now,
             )
             await uow.save_case(updated)
-            await uow.add_events(_step_events(updated, step, actor=actor, now=now))
+            events = _step_events(updated, step, actor=actor, now=now, policy=self._policy)
+            await uow.add_events(events)
         self._on_commit()
         return updated
 
@@ -238,8 +240,12 @@ def _opened_event(case: Case, *, cause: EventEnvelope) -> EventEnvelope:
     )
 
 
-def _step_events(case: Case, step: Step, *, actor: CaseActor, now: datetime) -> list[EventEnvelope]:
+def _step_events(
+    case: Case, step: Step, *, actor: CaseActor, now: datetime, policy: SlaPolicy
+) -> list[EventEnvelope]:
     entry = case.timeline[-1]
+    closing = entry.to_status is CaseStatus.CLOSED
+    stages = stage_account(case, policy, now).clocks if closing else []
     payload = CaseStepTaken(
         complaint_id=case.complaint_id,
         case_id=case.case_id,
@@ -260,6 +266,8 @@ def _step_events(case: Case, step: Step, *, actor: CaseActor, now: datetime) -> 
         remedy_amount=str(case.remedy.amount) if case.remedy else None,
         satisfaction=case.satisfaction,
         waiting_for=case.holds[-1].waiting_for.value if step is Step.PUT_ON_HOLD else None,
+        stage_seconds={c.stage.value: int(c.spent.total_seconds()) for c in stages if c.spent},
+        stages_over=[c.stage.value for c in stages if c.over],
     )
     who = Actor(id=actor.user, role=actor.role)
     events = [

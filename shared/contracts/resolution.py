@@ -71,6 +71,11 @@ class CaseStepTaken(BaseModel):
     satisfaction: int | None = None
     waiting_for: str | None = None
     """For ``case.put_on_hold``: customer, manufacturer or parts."""
+    stage_seconds: dict[str, int] = Field(default_factory=dict)
+    """When the step closes the case: seconds spent in each stage (triage, investigate,
+    propose, approve, execute, feedback), time on hold excluded, on the SLA's calendar."""
+    stages_over: list[str] = Field(default_factory=list)
+    """When the step closes the case: the stages that took longer than their budget."""
 
 
 SLA_EVENTS: Final[dict[str, str]] = {

@@ -289,6 +289,16 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "remedy.explanation": ("解释说明", "Explanation"),
     # quality dashboard
     "dash.title": ("质量看板", "Quality dashboard"),
+    "dash.stage_p90": ("各环节用时（p90，小时）", "Time in each stage (p90, hours)"),
+    "dash.stage": ("环节", "Stage"),
+    "dash.cases": ("案件数", "Cases"),
+    "dash.over_budget": ("超出预算", "Over budget"),
+    "dash.hours_unit": ("小时", "h"),
+    "dash.stages_note": (
+        "已结案投诉在各环节的用时（暂停不计），按案件所属部门；红色：过半案件超出该环节预算。",
+        "Time closed complaints spent in each stage (holds excluded), by the case's department;"
+        " red: over budget in more than half of the cases.",
+    ),
     "dash.start": ("开始日期", "From"),
     "dash.end": ("结束日期", "To"),
     "dash.all": ("全部", "All"),

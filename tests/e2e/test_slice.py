@@ -289,6 +289,12 @@ async def test_a_complaint_is_driven_through_every_step_to_closed(
         what="the closed complaint in the cause report",
     )  # fmt: skip
     assert counted["product_quality"]["satisfaction_avg"] == 5
+    stages = await client.get("/analytics/reports/stages?lang=en", headers=quality)
+    assert stages.status_code == 200, stages.text
+    rows = {row["stage"]: row for row in stages.json()["stages"]}
+    assert set(rows) == {"triage", "investigate", "propose", "approve", "execute", "feedback"}
+    assert rows["approve"]["cases"] == 1 and rows["approve"]["over_budget"] == 0
+    assert rows["approve"]["label"] == "Approval"
 
 
 async def test_analytics_rebuild_replays_the_topics_into_the_same_reports(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.analytics.domain.cube import close_time_bucket
+from services.analytics.domain.cube import close_time_bucket, stage_time_bucket
 from services.analytics.domain.reports import Filters
 from services.analytics.service import AnalyticsService
 from services.analytics.store import SqliteAnalyticsStore
@@ -27,6 +27,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)  # a Monday
 CAUSES = ["product_quality", "service_attitude_efficiency", "process_policy"]
 TEXTS = ["变速箱顿挫，多次维修没修好", "销售承诺的保养没兑现", "服务顾问态度很差，等了三小时"]
+STAGES = ["triage", "investigate", "propose", "approve", "execute", "feedback"]
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Truth:
     reopened: bool = False
     amount: float = 0.0
     remedy_types: list[str] = field(default_factory=list)
+    stage_seconds: dict[str, int] = field(default_factory=dict)
+    stages_over: list[str] = field(default_factory=list)
     events: list[EventEnvelope] = field(default_factory=list)
 
     @property
@@ -133,20 +136,26 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
             hour += rng.uniform(2, 120)
             t.closed_hours = hour
             t.satisfaction = rng.randint(3, 5)
+            t.stage_seconds = {
+                stage: rng.randrange(60, 30 * 3600)
+                for stage in STAGES
+                if rng.random() < 0.9 or stage == "investigate"
+            }
+            t.stages_over = [s for s, seconds in t.stage_seconds.items() if seconds > 8 * 3600]
             done = at + timedelta(hours=hour)
-            case.append(
-                step(cid, "record_feedback", done, to_status="closed", satisfaction=t.satisfaction)
-            )
-            case.append(
-                step(
-                    cid,
-                    "record_feedback",
-                    done,
-                    to_status="closed",
-                    satisfaction=t.satisfaction,
-                    closed=True,
+            for closed in (False, True):  # the step, then case.closed with the same payload
+                case.append(
+                    step(
+                        cid,
+                        "record_feedback",
+                        done,
+                        to_status="closed",
+                        satisfaction=t.satisfaction,
+                        closed=closed,
+                        stage_seconds=t.stage_seconds,
+                        stages_over=t.stages_over,
+                    )
                 )
-            )
         # the two topics interleave at random; each keeps its own order
         merged: list[EventEnvelope] = []
         while intake or case:
@@ -217,6 +226,23 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
     assert {k: m.cost for k, m in outcomes.items()} == {
         o: sum(t.amount for t in chosen if t.outcome == o) for o in expected_outcomes
     }
+
+    report = await service.stages(Filters(start=start, end=end), {}, {})
+    assert [row.stage for row in report.stages] == [
+        s for s in STAGES if any(s in t.stage_seconds for t in closed)
+    ]
+    for row in report.stages:
+        minutes = sorted(
+            t.stage_seconds[row.stage] / 60 for t in closed if row.stage in t.stage_seconds
+        )
+        assert row.cases == len(minutes)
+        exact = minutes[math.ceil(0.9 * len(minutes)) - 1]
+        assert row.p90_hours == round(stage_time_bucket(exact) / 60, 2)
+        assert row.over_budget == sum(row.stage in t.stages_over for t in closed)
+    sales = {d.department: d for d in report.departments}["sales"]
+    assert {r.stage: r.cases for r in sales.stages} == Counter(
+        s for t in closed if t.department == "sales" for s in t.stage_seconds
+    )
 
     hotline = Filters(start=start, end=end, channel="hotline")
     by_cause = await service.groups("cause", hotline)

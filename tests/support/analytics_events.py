@@ -82,6 +82,8 @@ def step(
     remedy_types: list[str] | None = None,
     satisfaction: int | None = None,
     closed: bool = False,
+    stage_seconds: dict[str, int] | None = None,
+    stages_over: list[str] | None = None,
 ) -> EventEnvelope:
     return new_event(
         payload=CaseStepTaken(
@@ -100,6 +102,8 @@ def step(
             remedy_amount=amount,
             remedy_types=remedy_types or [],
             satisfaction=satisfaction,
+            stage_seconds=stage_seconds or {},
+            stages_over=stages_over or [],
         ),
         event_type=CASE_CLOSED if closed else STEP_EVENTS[name],
         complaint_id=complaint_id,

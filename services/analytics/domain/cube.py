@@ -27,6 +27,8 @@ DIMENSIONS = (
     "cause_any",
     "outcome",
     "close_time",
+    "stage_time",
+    "stage_over",
 )
 KEY_COLUMNS = ("department", "channel", "cause")
 """Dimensions that are also filters: every cell carries them."""
@@ -37,6 +39,13 @@ CLOSE_TIME_BUCKETS: tuple[int, ...] = (
 )
 """Upper bounds in hours of the time-to-close histogram (2-hour steps to 4 days, then daily)."""
 OVER_LAST_BUCKET = 99_999
+STAGE_TIME_BUCKETS: tuple[int, ...] = (
+    *range(30, 8 * 60 + 1, 30),
+    *range(9 * 60, 48 * 60 + 1, 60),
+    *range(72 * 60, 30 * 24 * 60 + 1, 24 * 60),
+)
+"""Upper bounds in minutes of the time-in-stage histogram (half hours to 8 h, hours to
+48 h, then days): stages are short, so finer than the close-time buckets."""
 UNASSIGNED = "unassigned"
 UNKNOWN = "unknown"
 
@@ -138,10 +147,23 @@ def local_day(instant: datetime, zone: ZoneInfo) -> date:
 
 
 def close_time_bucket(hours: float) -> int:
-    for bound in CLOSE_TIME_BUCKETS:
-        if hours <= bound:
+    return _bucket(hours, CLOSE_TIME_BUCKETS)
+
+
+def stage_time_bucket(minutes: float) -> int:
+    return _bucket(minutes, STAGE_TIME_BUCKETS)
+
+
+def _bucket(amount: float, bounds: tuple[int, ...]) -> int:
+    for bound in bounds:
+        if amount <= bound:
             return bound
     return OVER_LAST_BUCKET
+
+
+def stage_time_value(stage: str, minutes: float) -> str:
+    """A ``stage_time`` cell's value: the stage and its bucket, ``investigate:000480``."""
+    return f"{stage}:{stage_time_bucket(minutes):06d}"
 
 
 def contributions(fact: ComplaintFact | None, zone: ZoneInfo) -> dict[Cell, Measures]:
@@ -166,6 +188,11 @@ def contributions(fact: ComplaintFact | None, zone: ZoneInfo) -> dict[Cell, Meas
     if fact.closed_at is not None:
         hours = max(0.0, (fact.closed_at - fact.registered_at).total_seconds() / 3600)
         values.append(("close_time", f"{close_time_bucket(hours):05d}", Measures(n=1)))
+        values += [
+            ("stage_time", stage_time_value(stage, seconds / 60), Measures(n=1))
+            for stage, seconds in fact.stage_seconds.items()
+        ]
+        values += [("stage_over", stage, Measures(n=1)) for stage in fact.stages_over]
     day = local_day(fact.registered_at, zone)
     department = fact.department or UNASSIGNED
     cells: dict[Cell, Measures] = {}

@@ -223,3 +223,106 @@ class Series(BaseModel):
     start: date
     end: date
     points: list[SeriesPoint]
+
+
+class StageRow(BaseModel):
+    """How long closed complaints spent in one stage of the loop, and how often too long."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    label: str
+    cases: int
+    p50_hours: float | None
+    p90_hours: float | None
+    over_budget: int
+    over_budget_share: float | None
+
+
+class DepartmentStages(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    department: str
+    label: str
+    stages: list[StageRow]
+
+
+class StageReport(BaseModel):
+    """Time in each stage of closed complaints registered in the range: where the 48 hours
+    go, overall and per department (the case's department)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: date
+    end: date
+    stages: list[StageRow]
+    departments: list[DepartmentStages]
+
+
+STAGE_ORDER = ("triage", "investigate", "propose", "approve", "execute", "feedback")
+
+
+def stage_rows(
+    histograms: Mapping[str, Mapping[int, int]],
+    over: Mapping[str, int],
+    labels: Mapping[str, str],
+) -> list[StageRow]:
+    """Per stage, in the loop's order: percentiles from its histogram (bucket bounds in
+    minutes), and the stages that went over budget."""
+    rows = []
+    for stage in sorted(histograms, key=_stage_rank):
+        buckets = sorted((bound, n) for bound, n in histograms[stage].items() if n > 0)
+        cases = sum(n for _, n in buckets)
+        if not cases:
+            continue
+        p50, p90 = (_percentile(buckets, cases, q) for q in (0.5, 0.9))
+        rows.append(
+            StageRow(
+                stage=stage,
+                label=labels.get(stage, stage),
+                cases=cases,
+                p50_hours=round(p50 / 60, 2) if p50 is not None else None,
+                p90_hours=round(p90 / 60, 2) if p90 is not None else None,
+                over_budget=over.get(stage, 0),
+                over_budget_share=round(over.get(stage, 0) / cases, 4),
+            )
+        )
+    return rows
+
+
+def _stage_rank(stage: str) -> tuple[int, str]:
+    return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER), stage)
+
+
+def stage_report(
+    filters: Filters,
+    histograms: Mapping[tuple[str, str], Mapping[int, int]],
+    over: Mapping[tuple[str, str], int],
+    stage_labels: Mapping[str, str],
+    department_labels: Mapping[str, str],
+) -> StageReport:
+    """``histograms`` and ``over`` are keyed by (department, stage)."""
+    overall: dict[str, dict[int, int]] = {}
+    overall_over: dict[str, int] = {}
+    for (_, stage), histogram in histograms.items():
+        into = overall.setdefault(stage, {})
+        for bound, n in histogram.items():
+            into[bound] = into.get(bound, 0) + n
+    for (_, stage), n in over.items():
+        overall_over[stage] = overall_over.get(stage, 0) + n
+    departments = []
+    for department in sorted({d for d, _ in histograms}):
+        rows = stage_rows(
+            {s: h for (d, s), h in histograms.items() if d == department},
+            {s: n for (d, s), n in over.items() if d == department},
+            stage_labels,
+        )
+        if rows:
+            label = department_labels.get(department, department)
+            departments.append(DepartmentStages(department=department, label=label, stages=rows))
+    return StageReport(
+        start=filters.start,
+        end=filters.end,
+        stages=stage_rows(overall, overall_over, stage_labels),
+        departments=departments,
+    )

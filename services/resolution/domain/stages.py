@@ -102,6 +102,8 @@ def _segments(case: Case, now: datetime) -> list[_Segment]:
     fallback = case.department.value if case.department else None
     segments: list[_Segment] = []
     for entry in case.timeline:
+        if entry.role == "system":
+            continue  # SLA milestones record the clock; they never move the case
         stage = STAGE_OF.get(status)
         if stage is not None and entry.at > start:
             accountable = _accountable(stage, second)
