@@ -37,6 +37,13 @@ END = date(2026, 11, 22)
 FIRST = END - timedelta(days=DAYS - 1)
 MODELS = [f"model-{i:02d}" for i in range(30)]
 BATCH = 50_000
+STAGE_MEANS = {
+    "triage": 2 * 3600, "investigate": 10 * 3600, "propose": 2 * 3600,
+    "approve": 3 * 3600, "execute": 10 * 3600, "feedback": 20 * 3600,
+}  # fmt: skip
+"""Mean seconds per stage of the synthetic closed loops."""
+BUDGETS = {"triage": 17280, "investigate": 60480, "propose": 17280, "approve": 17280,
+           "execute": 60480, "feedback": 10**9}  # fmt: skip
 
 
 def synthetic_fact(i: int, rng: random.Random) -> ComplaintFact:
@@ -45,6 +52,7 @@ def synthetic_fact(i: int, rng: random.Random) -> ComplaintFact:
     )
     cause = rng.choice(list(Cause)).value
     closed = rng.random() < 0.8
+    stages = {stage: int(rng.expovariate(1 / mean)) for stage, mean in STAGE_MEANS.items()}
     return ComplaintFact(
         complaint_id=f"c{i}",
         registered=True,
@@ -71,6 +79,8 @@ def synthetic_fact(i: int, rng: random.Random) -> ComplaintFact:
         remedy_amount=float(rng.choice([0, 0, 200, 800, 3000])),
         remedy_types=rng.choice([["repair"], ["explanation"], ["apology", "goodwill"]]),
         upheld=rng.random() > 0.05,
+        stage_seconds=stages if closed else {},
+        stages_over=[s for s, seconds in stages.items() if seconds > BUDGETS[s]] if closed else [],
     )
 
 
@@ -167,6 +177,10 @@ async def run(count: int, runs: int, events: int) -> None:
                 (
                     "heat map department × cause, ≤ 1 year",
                     lambda r: service.heatmap("department", "cause", random_filters(r, 366)),
+                ),
+                (
+                    "time by stage and department, ≤ 1 year",
+                    lambda r: service.stages(random_filters(r, 366), {}, {}),
                 ),
                 ("trend check (all buckets)", lambda r: service.check_trends()),
             ]
