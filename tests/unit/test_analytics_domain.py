@@ -15,6 +15,7 @@ from services.analytics.domain.cube import (
     contributions,
     difference,
     merge,
+    stage_time_value,
 )
 from services.analytics.domain.facts import ComplaintFact, PredictedCause, fold, with_prediction
 from services.analytics.domain.prevention import IllegalStageError, advance, effect
@@ -23,6 +24,7 @@ from services.analytics.domain.reports import (
     PeriodRange,
     decompose,
     pareto,
+    stage_report,
     time_to_close,
 )
 from services.analytics.domain.trends import detect_spikes
@@ -205,6 +207,53 @@ def test_percentiles_from_the_histogram() -> None:
     result = time_to_close({"00002": 5, "00024": 4, "00048": 1})
     assert (result.closed, result.p50_hours, result.p90_hours) == (10, 2.0, 24.0)
     assert time_to_close({}).p50_hours is None
+
+
+def test_a_closed_case_counts_its_stage_times_and_overruns() -> None:
+    fact = ComplaintFact(
+        complaint_id="c-1",
+        registered=True,
+        registered_at=T0,
+        closed_at=T0 + timedelta(hours=30),
+        stage_seconds={"triage": 1800, "approve": 9 * 3600},
+        stages_over=["approve"],
+    )
+    month = {
+        (c.dimension, c.value): m.n
+        for c, m in contributions(fact, ZONE).items()
+        if c.grain == "month"
+    }
+    assert month[("stage_time", "triage:000060")] == 1  # within the first hour
+    assert month[("stage_time", "approve:000720")] == 1  # within 12 h
+    assert month[("stage_over", "approve")] == 1
+    assert stage_time_value("execute", 10_000 * 60) == "execute:099999"  # past the last bound
+    open_case = fact.model_copy(update={"closed_at": None})
+    assert not any(c.dimension.startswith("stage") for c in contributions(open_case, ZONE))
+
+
+def test_stage_report_in_loop_order_with_percentiles_and_overruns() -> None:
+    histograms = {
+        ("sales", "approve"): {240: 3, 720: 1},
+        ("sales", "triage"): {60: 4},
+        ("after_sales", "approve"): {1440: 4},
+    }
+    over = {("sales", "approve"): 1, ("after_sales", "approve"): 4}
+    report = stage_report(
+        Filters(start=date(2026, 3, 1), end=date(2026, 3, 31)),
+        histograms,
+        over,
+        {"approve": "审批"},
+        {},
+    )
+    assert [(r.stage, r.cases) for r in report.stages] == [("triage", 4), ("approve", 8)]
+    approve = report.stages[1]
+    assert (approve.label, approve.p50_hours, approve.p90_hours) == ("审批", 12.0, 24.0)
+    assert (approve.over_budget, approve.over_budget_share) == (5, 0.625)
+    sales = {d.department: d for d in report.departments}["sales"]
+    assert [(r.stage, r.p50_hours, r.over_budget) for r in sales.stages] == [
+        ("triage", 1.0, 0),
+        ("approve", 4.0, 1),
+    ]
 
 
 def test_pareto_marks_the_vital_few() -> None:
