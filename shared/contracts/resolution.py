@@ -81,7 +81,9 @@ class CaseStepTaken(BaseModel):
 SLA_EVENTS: Final[dict[str, str]] = {
     "first_contact_overdue": "case.first_contact_overdue",
     "owner_overdue": "case.owner_overdue",
+    "early_warning": "case.sla_early_warning",
     "warning": "case.sla_warning",
+    "final_warning": "case.sla_final_warning",
     "breach": "case.sla_breached",
     "gm_escalation": "case.escalated_to_general_manager",
     "follow_up_call": "case.follow_up_call_due",

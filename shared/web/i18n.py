@@ -259,7 +259,12 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "step.record_contact": ("记录客户沟通", "Record contact"),
     "step.sla_first_contact_overdue": ("首次联系超时提醒", "First contact overdue"),
     "step.sla_owner_overdue": ("指定负责人超时提醒", "Owner not named in time"),
+    "step.sla_early_warning": ("时限提醒（已用50%）", "SLA reminder (50% used)"),
     "step.sla_warning": ("时限预警（已用75%）", "SLA warning (75% used)"),
+    "step.sla_final_warning": (
+        "时限告急（已用90%，通知部门经理）",
+        "SLA final warning (90% used, head told)",
+    ),
     "step.sla_breach": ("超过48小时时限", "48-hour SLA breached"),
     "step.sla_gm_escalation": ("升级至总经理", "Escalated to the general manager"),
     "step.sla_follow_up_call": ("3日回访到期", "3-day follow-up call due"),

@@ -1,7 +1,8 @@
-"""The SLA sweeper with a fake clock on a real SQLite store: warning at 36 h, breach and
-escalation at 48 h, general manager at 72 h; on hold the clock stops; each milestone fires
-exactly once — across a restart and with two instances sweeping at the same moment; a
-stage over its budget notifies whoever holds it, once per stage.
+"""The SLA sweeper with a fake clock on a real SQLite store: warnings at 24, 36 and 43.2 h
+(50 / 75 / 90 %), breach and escalation at 48 h, general manager at 72 h; on hold the
+clock stops; each milestone fires exactly once — across a restart and with two instances
+sweeping at the same moment; a stage over its budget notifies whoever holds it, once per
+stage.
 
 The loop's own clocks are tested without stage budgets (``COMPLAINTS_STAGE_BUDGETS=""``)
 so each count is of one kind of milestone; the stage tests switch them on."""
@@ -89,26 +90,32 @@ async def owned(service: ResolutionService, clock: ManualClock) -> None:
     )
 
 
-async def test_warning_breach_and_gm_escalation_fire_on_time_and_once(
+async def test_warnings_breach_and_gm_escalation_fire_on_time_and_once(
     resolution: ServiceRuntime, clock: ManualClock
 ) -> None:
     service = service_of(resolution)
     await owned(service, clock)
+    clock.set(T0 + 24 * H - timedelta(seconds=1))
+    assert await service.sweep() == 0
+    clock.set(T0 + 24 * H)
+    assert await service.sweep() == 1  # half the time gone: the owner is reminded
     clock.set(T0 + 36 * H - timedelta(seconds=1))
     assert await service.sweep() == 0
     clock.set(T0 + 36 * H)
     assert await service.sweep() == 1
     assert await service.sweep() == 0
-    assert await milestones(resolution) == ["sla_warning"]
+    clock.set(T0 + 43.2 * H)
+    assert await service.sweep() == 1  # 90 %: the head hears before the breach
+    assert await milestones(resolution) == [
+        "sla_early_warning", "sla_warning", "sla_final_warning"
+    ]  # fmt: skip
     clock.set(T0 + 48 * H)
     assert await service.sweep() == 1
     case = await service.get_case("c-1")
     assert case.escalation_level == 1 and "breach" in case.sla_fired
     clock.set(T0 + 72 * H)
     assert await service.sweep() == 1
-    assert await milestones(resolution) == [
-        "sla_warning", "sla_breached", "escalated_to_general_manager"
-    ]  # fmt: skip
+    assert (await milestones(resolution))[3:] == ["sla_breached", "escalated_to_general_manager"]
     assert (await service.get_case("c-1")).escalation_level == 2
     clock.set(T0 + 500 * H)
     assert await service.sweep() == 0  # nothing left to watch
@@ -134,12 +141,12 @@ async def test_the_clock_stops_on_hold(resolution: ServiceRuntime, clock: Manual
     clock.set(T0 + 40 * H)
     assert await service.sweep() == 0  # on hold: nothing fires
     await service.take_step("c-1", Step.RESUME, Resume(), actor=OWNER)
-    clock.set(T0 + 40 * H + 36 * H - 10 * H - timedelta(seconds=1))  # 30 h paused
+    clock.set(T0 + 40 * H + 24 * H - 10 * H - timedelta(seconds=1))  # 30 h paused
     assert await service.sweep() == 0
     clock.advance(timedelta(seconds=1))
-    assert await service.sweep() == 1
+    assert await service.sweep() == 1  # the 50 % reminder, 30 h late
     due = (await service.get_case("c-1")).next_deadline_at
-    assert due == T0 + 48 * H + 30 * H
+    assert due == T0 + 36 * H + 30 * H
 
 
 async def test_a_restart_loses_no_deadline_and_repeats_none(
@@ -147,7 +154,7 @@ async def test_a_restart_loses_no_deadline_and_repeats_none(
 ) -> None:
     await owned(service_of(resolution), clock)
     clock.set(T0 + 36 * H)
-    assert await service_of(resolution).sweep() == 1
+    assert await service_of(resolution).sweep() == 2  # the 50 % and 75 % warnings
     await resolution.store.close()
 
     restarted = bootstrap(make_settings(stage_budgets=""), clock=clock)
@@ -155,8 +162,10 @@ async def test_a_restart_loses_no_deadline_and_repeats_none(
     try:
         assert await service_of(restarted).sweep() == 0
         clock.set(T0 + 48 * H)
-        assert await service_of(restarted).sweep() == 1
-        assert await milestones(restarted) == ["sla_warning", "sla_breached"]
+        assert await service_of(restarted).sweep() == 2
+        assert await milestones(restarted) == [
+            "sla_early_warning", "sla_warning", "sla_final_warning", "sla_breached"
+        ]  # fmt: skip
     finally:
         await restarted.store.close()
         await resolution.store.open()  # the fixture closes it again
@@ -171,9 +180,10 @@ async def test_two_instances_sweeping_at_once_escalate_once(
     try:
         clock.set(T0 + 72 * H)
         fired = await asyncio.gather(service_of(resolution).sweep(), service_of(other).sweep())
-        assert sum(fired) == 3
+        assert sum(fired) == 5
         assert sorted(await milestones(resolution)) == [
-            "escalated_to_general_manager", "sla_breached", "sla_warning"
+            "escalated_to_general_manager", "sla_breached", "sla_early_warning",
+            "sla_final_warning", "sla_warning",
         ]  # fmt: skip
     finally:
         await other.store.close()

@@ -24,7 +24,11 @@ def test_calendar_hours_defaults() -> None:
     d = deadlines(T0, SlaPolicy(), now=T0)
     assert d.first_contact_due == T0 + 2 * H
     assert d.owner_due == T0 + 4 * H
-    assert d.warn_at == T0 + 36 * H
+    assert (d.early_warn_at, d.warn_at, d.final_warn_at) == (
+        T0 + 24 * H,
+        T0 + 36 * H,
+        T0 + 43.2 * H,
+    )
     assert d.due_at == T0 + 48 * H
     assert d.gm_escalation_at == T0 + 72 * H
 

@@ -18,7 +18,9 @@ from services.resolution.domain.stages import stage_account
 class Milestone(StrEnum):
     FIRST_CONTACT_OVERDUE = "first_contact_overdue"
     OWNER_OVERDUE = "owner_overdue"
+    EARLY_WARNING = "early_warning"
     WARNING = "warning"
+    FINAL_WARNING = "final_warning"
     BREACH = "breach"
     GM_ESCALATION = "gm_escalation"
     FOLLOW_UP_CALL = "follow_up_call"
@@ -58,7 +60,9 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
         return []
     d = deadlines(case.registered_at, policy, _pauses(case), now=now)
     schedule = [
+        DueMilestone(Milestone.EARLY_WARNING, d.early_warn_at, "owner"),
         DueMilestone(Milestone.WARNING, d.warn_at, "owner"),
+        DueMilestone(Milestone.FINAL_WARNING, d.final_warn_at, "department_head"),
         DueMilestone(Milestone.BREACH, d.due_at, "department_head"),
         DueMilestone(Milestone.GM_ESCALATION, d.gm_escalation_at, "general_manager"),
     ]

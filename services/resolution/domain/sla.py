@@ -76,7 +76,9 @@ class SlaPolicy:
     resolve_hours: float = 48
     first_contact_hours: float = 2
     owner_hours: float = 4
+    early_warn_at: float = 0.5
     warn_at: float = 0.75
+    final_warn_at: float = 0.9
     gm_escalation_at: float = 1.5
     calendar: BusinessCalendar | None = None
     stage_shares: tuple[tuple[str, float], ...] = DEFAULT_STAGE_SHARES
@@ -100,7 +102,9 @@ class Pause:
 class Deadlines:
     first_contact_due: datetime
     owner_due: datetime
+    early_warn_at: datetime
     warn_at: datetime
+    final_warn_at: datetime
     due_at: datetime
     gm_escalation_at: datetime
     paused: timedelta = field(default=timedelta(0))
@@ -122,7 +126,9 @@ def deadlines(
     return Deadlines(
         first_contact_due=after(policy.first_contact_hours),
         owner_due=after(policy.owner_hours),
+        early_warn_at=after(policy.resolve_hours * policy.early_warn_at),
         warn_at=after(policy.resolve_hours * policy.warn_at),
+        final_warn_at=after(policy.resolve_hours * policy.final_warn_at),
         due_at=after(policy.resolve_hours),
         gm_escalation_at=after(policy.resolve_hours * policy.gm_escalation_at),
         paused=paused,
