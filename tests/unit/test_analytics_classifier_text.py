@@ -91,6 +91,12 @@ def test_for_no_reason_is_not_a_negation() -> None:
     assert verdicts("化妆镜无故异响") == {("异响", False)}
 
 
+def test_a_word_that_ends_its_own_negation_negates_nothing_after_it() -> None:
+    assert verdicts("接触不良导致异响") == {("异响", False)}
+    assert verdicts("电量不足，态度差") == {("态度", False)}
+    assert verdicts("动力不足有异响") == {("异响", False)}
+
+
 def test_a_cues_own_negator_negates_nothing_after_it() -> None:
     matcher = CueMatcher({"process": ("无法升级",), "product": ("与宣传不符", "故障灯", "异响")})
     hits = matcher.hits(normalize("车机无法升级与宣传不符"))
