@@ -108,3 +108,8 @@ def test_a_cues_own_negator_negates_nothing_after_it() -> None:
     assert [(h.cue, h.negated) for h in matcher.hits(normalize("升级后没有异响"))] == [
         ("异响", True)
     ]
+
+
+def test_a_space_between_chinese_phrases_ends_the_clause() -> None:
+    assert verdicts("刹车没有 异响") == {("异响", False)}
+    assert verdicts("There is no noise") == {("noise", True)}  # English spaces are words
