@@ -98,6 +98,30 @@ def test_a_word_that_ends_its_own_negation_negates_nothing_after_it() -> None:
 
 
 def test_a_cues_own_negator_negates_nothing_after_it() -> None:
+    matcher = CueMatcher({"product": ("无法启动", "故障灯", "异响", "won't start", "rattle")})
+    hits = matcher.hits(normalize("车辆无法启动故障灯亮"))
+    assert [(h.cue, h.negated) for h in hits] == [("无法启动", False), ("故障灯", False)]
+    assert [(h.cue, h.negated) for h in matcher.hits(normalize("启动后没有异响"))] == [
+        ("异响", True)
+    ]
+    english = matcher.hits(normalize("It won't start and there's a rattle"))
+    assert [(h.cue, h.negated) for h in english] == [("won't start", False), ("rattle", False)]
+
+
+def test_a_blanked_english_cue_still_counts_as_a_word_of_the_window() -> None:
+    matcher = CueMatcher({"product": ("gearbox", "fault")})
+    # "never" is four words before "fault" once "gearbox" counts as one: out of reach
+    hits = matcher.hits(normalize("never had the gearbox fault"))
+    assert [(h.cue, h.negated) for h in hits] == [("gearbox", True), ("fault", False)]
+
+
+def test_a_word_that_ends_its_own_negation_negates_nothing_after_it() -> None:
+    assert verdicts("接触不良导致异响") == {("异响", False)}
+    assert verdicts("电量不足，态度差") == {("态度", False)}
+    assert verdicts("动力不足有异响") == {("异响", False)}
+
+
+def test_a_cues_own_negator_negates_nothing_after_it() -> None:
     matcher = CueMatcher({"process": ("无法升级",), "product": ("与宣传不符", "故障灯", "异响")})
     hits = matcher.hits(normalize("车机无法升级与宣传不符"))
     assert [(h.cue, h.negated) for h in hits] == [("无法升级", False), ("与宣传不符", False)]

@@ -3,7 +3,7 @@
 A cue preceded closely by a negator in the same clause ("刹车没有异响", "no noise") is
 negated, so it counts against its label instead of for it. Cues that contain their own
 negator ("无法启动", "won't start") are matched whole and are not negated, and their
-negator is theirs alone: in "无法升级与宣传不符" the 无 of 无法升级 does not negate 与宣传不符.
+negator is theirs alone: in "无法启动故障灯亮" the 无 of 无法启动 does not negate 故障灯.
 
 A cue after the customer's demand in the same clause ("要求厂家召回", "asking for
 compensation") is demanded: it says what the customer wants, not why they complain
@@ -104,15 +104,19 @@ class CueMatcher:
 
 
 _BLANK = "\u3000"
-"""Stands in for a matched cue's characters when looking for negators: not a negator, not a
-clause break (NFKC-normalised text never contains it)."""
+"""Stands in for a matched Chinese cue's characters when looking for negators: not a
+negator, not a clause break (NFKC-normalised text never contains it)."""
+_BLANK_WORD = "x"
+"""Stands in for a matched English cue: still a word, so the negation window keeps its
+reach ("never had the gearbox fault": never is four words before fault)."""
 
 
 def _without_cues(text: str, matches: Iterable[re.Match[str]]) -> str:
     """The text with every matched cue blanked out, so a cue's own negator negates nothing."""
     chars = list(text)
     for match in matches:
-        chars[match.start() : match.end()] = _BLANK * (match.end() - match.start())
+        blank = _BLANK if is_cjk(match.group(0)) else _BLANK_WORD
+        chars[match.start() : match.end()] = blank * (match.end() - match.start())
     return "".join(chars)
 
 
