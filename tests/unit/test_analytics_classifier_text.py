@@ -115,25 +115,6 @@ def test_a_blanked_english_cue_still_counts_as_a_word_of_the_window() -> None:
     assert [(h.cue, h.negated) for h in hits] == [("gearbox", True), ("fault", False)]
 
 
-def test_a_word_that_ends_its_own_negation_negates_nothing_after_it() -> None:
-    assert verdicts("接触不良导致异响") == {("异响", False)}
-    assert verdicts("电量不足，态度差") == {("态度", False)}
-    assert verdicts("动力不足有异响") == {("异响", False)}
-
-
-def test_a_cues_own_negator_negates_nothing_after_it() -> None:
-    matcher = CueMatcher({"process": ("无法升级",), "product": ("与宣传不符", "故障灯", "异响")})
-    hits = matcher.hits(normalize("车机无法升级与宣传不符"))
-    assert [(h.cue, h.negated) for h in hits] == [("无法升级", False), ("与宣传不符", False)]
-    assert [(h.cue, h.negated) for h in matcher.hits(normalize("无法升级 故障灯亮"))] == [
-        ("无法升级", False),
-        ("故障灯", False),
-    ]
-    assert [(h.cue, h.negated) for h in matcher.hits(normalize("升级后没有异响"))] == [
-        ("异响", True)
-    ]
-
-
 def test_a_space_between_chinese_phrases_ends_the_clause() -> None:
     assert verdicts("刹车没有 异响") == {("异响", False)}
     assert verdicts("There is no noise") == {("noise", True)}  # English spaces are words
