@@ -28,6 +28,7 @@ from services.analytics.domain.reports import Filters
 from services.analytics.service import AnalyticsService
 from services.analytics.store import SqliteAnalyticsStore
 from shared.clock import ManualClock
+from shared.contracts.resolution import StageTime
 from shared.logging import configure_logging
 from shared.vocab import Cause, Channel, Department, Touchpoint, Urgency, VehicleSystem
 
@@ -53,6 +54,7 @@ def synthetic_fact(i: int, rng: random.Random) -> ComplaintFact:
     cause = rng.choice(list(Cause)).value
     closed = rng.random() < 0.8
     stages = {stage: int(rng.expovariate(1 / mean)) for stage, mean in STAGE_MEANS.items()}
+    department = rng.choice([*(d.value for d in Department), None])
     return ComplaintFact(
         complaint_id=f"c{i}",
         registered=True,
@@ -60,7 +62,7 @@ def synthetic_fact(i: int, rng: random.Random) -> ComplaintFact:
         channel=rng.choice(list(Channel)).value,
         urgency=rng.choice(list(Urgency)).value,
         vehicle_model=rng.choice(MODELS),
-        department=rng.choice([*(d.value for d in Department), None]),
+        department=department,
         repeat_complainant=rng.random() < 0.1,
         prediction=PredictedCause(
             causes=[cause],
@@ -79,8 +81,12 @@ def synthetic_fact(i: int, rng: random.Random) -> ComplaintFact:
         remedy_amount=float(rng.choice([0, 0, 200, 800, 3000])),
         remedy_types=rng.choice([["repair"], ["explanation"], ["apology", "goodwill"]]),
         upheld=rng.random() > 0.05,
-        stage_seconds=stages if closed else {},
-        stages_over=[s for s, seconds in stages.items() if seconds > BUDGETS[s]] if closed else [],
+        stage_times=[
+            StageTime(stage=s, department=department, seconds=t, over=t > BUDGETS[s])
+            for s, t in stages.items()
+        ]
+        if closed
+        else [],
     )
 
 

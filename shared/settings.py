@@ -187,6 +187,8 @@ def stage_shares(text: str) -> tuple[tuple[str, float], ...]:
             share = 0.0
         if name not in budgeted or not share > 0:
             raise ValueError(f"{item!r} is not stage=percent with a stage of {', '.join(budgeted)}")
+        if name in shares:
+            raise ValueError(f"{name} is given twice")
         shares[name] = share
     if sum(shares.values()) > 100:
         raise ValueError(f"stage budgets add up to {sum(shares.values()):g}%, more than 100%")

@@ -158,6 +158,7 @@ class HoldReason(StrEnum):
 class Accountable(StrEnum):
     """Who is to act while a case is in a stage."""
 
+    AGENT = "agent"
     OWNER = "owner"
     DEPARTMENT_HEAD = "department_head"
     GENERAL_MANAGER = "general_manager"
@@ -276,7 +277,8 @@ LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         HoldReason.PARTS: ("等待配件", "Waiting for parts"),
     },
     Accountable: {
-        Accountable.OWNER: ("负责人", "Owner"),
+        Accountable.AGENT: ("坐席/前台", "Agent"),
+        Accountable.OWNER: ("案件负责人", "Case owner"),
         Accountable.DEPARTMENT_HEAD: ("部门经理", "Department head"),
         Accountable.GENERAL_MANAGER: ("总经理", "General manager"),
     },

@@ -195,7 +195,7 @@ async def _render(
         next_stage=NEXT_STAGE,
         cause_label=cause_label,
         department_label=department_label,
-        hours=lambda h: "—" if h is None else f"{h:g} {t('dash.hours_unit')}",
+        hours=lambda h, above=False: f"{'>' if above else '≤'} {h:g} {t('dash.hours_unit')}",
         dict_by_stage=lambda rows: {r["stage"]: r for r in rows},
         today=today.isoformat(),
         due_default=(today + timedelta(days=30)).isoformat(),

@@ -249,7 +249,7 @@ async def get_stages(
     )
     if format == "csv":
         header = ["department", *StageRow.model_fields]
-        rows: list[list[object]] = [["", *r.model_dump().values()] for r in report.stages]
+        rows: list[list[object]] = [["all", *r.model_dump().values()] for r in report.stages]
         rows += [
             [d.department, *r.model_dump().values()] for d in report.departments for r in d.stages
         ]

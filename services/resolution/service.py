@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
+import structlog
+
 from services.resolution.domain.approvals import DEFAULT_SECOND_APPROVAL_ABOVE
 from services.resolution.domain.case import (
     Actor as CaseActor,
@@ -28,6 +30,7 @@ from services.resolution.domain.milestones import (
     Milestone,
     due_milestones,
     next_deadline,
+    superseded,
 )
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import stage_account
@@ -45,10 +48,13 @@ from shared.contracts.resolution import (
     CaseOpened,
     CaseSlaMilestone,
     CaseStepTaken,
+    StageTime,
 )
 from shared.errors import ConflictError, NotFoundError, TransientStoreError
+from shared.vocab import CaseStage
 
 SERVICE = "resolution"
+log = structlog.get_logger(__name__)
 
 
 class ResolutionService:
@@ -68,6 +74,7 @@ class ResolutionService:
         self._second_approval_above = second_approval_above
         self._on_commit = on_commit
         self._policy = policy or SlaPolicy(resolve_hours=sla_hours)
+        self._rescheduled = False
 
     async def on_complaint_registered(self, event: EventEnvelope) -> bool:
         """Open the case; False when this event (or this complaint) was seen before."""
@@ -152,6 +159,8 @@ class ResolutionService:
         Safe to run after a restart and on several instances at once: a milestone is
         recorded on the case in the same write as its event, under the case's version.
         """
+        if not self._rescheduled:
+            await self.reschedule_open_cases()
         now = self._clock.now()
         fired = 0
         for due in await self._store.due_cases(now, limit):
@@ -161,17 +170,44 @@ class ResolutionService:
                     if case is None:
                         continue
                     milestones = due_milestones(case, self._policy, now)
-                    updated = self._scheduled(_fire(case, milestones, now), now)
+                    silent = superseded(milestones)
+                    updated = self._scheduled(_fire(case, milestones, silent, now), now)
                     if updated == case:
                         continue
+                    if updated.version == case.version:  # only the next deadline moved
+                        updated = updated.model_copy(update={"version": case.version + 1})
                     await uow.save_case(updated)
-                    await uow.add_events(_milestone_events(updated, milestones, now))
+                    sent = [m for m in milestones if m.key not in silent]
+                    await uow.add_events(_milestone_events(updated, sent, now))
             except (ConflictError, TransientStoreError):
                 continue  # someone else moved the case; the next sweep looks again
-            fired += len(milestones)
+            fired += len(sent)
         if fired:
             self._on_commit()
         return fired
+
+    async def reschedule_open_cases(self) -> int:
+        """Recompute each open case's next SLA deadline, once per start: after an upgrade
+        that adds a milestone, or a change of the SLA settings, the stored one may be late
+        or missing, and a case nobody looks at would never be warned. Returns how many
+        moved."""
+        self._rescheduled = True
+        now = self._clock.now()
+        moved = 0
+        open_statuses = [s for s in CaseStatus if s is not CaseStatus.CLOSED]
+        for case in await self._store.list_cases(statuses=open_statuses, limit=1_000_000):
+            updated = self._scheduled(case, now)
+            if updated.next_deadline_at == case.next_deadline_at:
+                continue
+            try:
+                async with self._store.unit_of_work() as uow:
+                    await uow.save_case(updated.model_copy(update={"version": case.version + 1}))
+            except (ConflictError, TransientStoreError):
+                continue  # moved by a step meanwhile, which rescheduled it
+            moved += 1
+        if moved:
+            log.info("SLA deadlines rescheduled", cases=moved)
+        return moved
 
     def _scheduled(self, case: Case, now: datetime) -> Case:
         upcoming = next_deadline(case, self._policy, now)
@@ -245,7 +281,6 @@ def _step_events(
 ) -> list[EventEnvelope]:
     entry = case.timeline[-1]
     closing = entry.to_status is CaseStatus.CLOSED
-    stages = stage_account(case, policy, now).clocks if closing else []
     payload = CaseStepTaken(
         complaint_id=case.complaint_id,
         case_id=case.case_id,
@@ -266,8 +301,7 @@ def _step_events(
         remedy_amount=str(case.remedy.amount) if case.remedy else None,
         satisfaction=case.satisfaction,
         waiting_for=case.holds[-1].waiting_for.value if step is Step.PUT_ON_HOLD else None,
-        stage_seconds={c.stage.value: int(c.spent.total_seconds()) for c in stages if c.spent},
-        stages_over=[c.stage.value for c in stages if c.over],
+        stage_times=_stage_times(case, policy, now) if closing else [],
     )
     who = Actor(id=actor.user, role=actor.role)
     events = [
@@ -324,12 +358,15 @@ def _step_events(
     return events
 
 
-def _fire(case: Case, milestones: list[DueMilestone], now: datetime) -> Case:
+def _fire(case: Case, milestones: list[DueMilestone], silent: set[str], now: datetime) -> Case:
+    """Record every milestone as fired; the timeline shows those that were sent."""
     if not milestones:
         return case
     level = case.escalation_level
     entries = list(case.timeline)
     for due in milestones:
+        if due.key in silent:
+            continue
         if due.milestone is Milestone.BREACH:
             level = max(level, 1)
         elif due.milestone is Milestone.GM_ESCALATION:
@@ -357,6 +394,32 @@ def _fire(case: Case, milestones: list[DueMilestone], now: datetime) -> Case:
     )
 
 
+def _stage_times(case: Case, policy: SlaPolicy, now: datetime) -> list[StageTime]:
+    """The case's time per stage and department, for reports: an overrun is charged to the
+    department that held the stage last."""
+    account = stage_account(case, policy, now)
+    overrun = {clock.stage for clock in account.clocks if clock.over}
+    seconds: dict[tuple[CaseStage, str | None], float] = {}
+    for charge in account.charges:
+        key = (charge.stage, charge.department)
+        seconds[key] = seconds.get(key, 0.0) + charge.spent.total_seconds()
+    return [
+        StageTime(
+            stage=stage.value,
+            department=department,
+            seconds=round(total),
+            over=stage in overrun and account.last_holders.get(stage) == department,
+        )
+        for (stage, department), total in seconds.items()
+    ]
+
+
+def _department_of(case: Case) -> str | None:
+    """The case's department, or before assignment the one the complaint is about."""
+    department = case.department or case.target_department
+    return department.value if department else None
+
+
 def _milestone_events(
     case: Case, milestones: list[DueMilestone], now: datetime
 ) -> list[EventEnvelope]:
@@ -371,7 +434,7 @@ def _milestone_events(
                 due_at=due.due_at,
                 notify=due.notify,
                 owner=case.owner,
-                department=case.department.value if case.department else None,
+                department=due.department or _department_of(case),
                 escalation_level=case.escalation_level,
             ),
             event_type=SLA_EVENTS[due.milestone.value],

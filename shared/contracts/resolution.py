@@ -46,6 +46,18 @@ STEP_EVENTS: Final[dict[str, str]] = {
 """Each workflow step, as the event (past tense) it publishes."""
 
 
+class StageTime(BaseModel):
+    """Time one department held a case in one stage of the loop (holds excluded, on the SLA
+    calendar); ``over``: the stage used up its budget while this department held it last."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    department: str | None = None
+    seconds: int
+    over: bool = False
+
+
 class CaseStepTaken(BaseModel):
     """A step of the handling flow was taken; carries what reports and notifications need."""
 
@@ -71,11 +83,8 @@ class CaseStepTaken(BaseModel):
     satisfaction: int | None = None
     waiting_for: str | None = None
     """For ``case.put_on_hold``: customer, manufacturer or parts."""
-    stage_seconds: dict[str, int] = Field(default_factory=dict)
-    """When the step closes the case: seconds spent in each stage (triage, investigate,
-    propose, approve, execute, feedback), time on hold excluded, on the SLA's calendar."""
-    stages_over: list[str] = Field(default_factory=list)
-    """When the step closes the case: the stages that took longer than their budget."""
+    stage_times: list[StageTime] = Field(default_factory=list)
+    """When the step closes the case: where its time went, by stage and department."""
 
 
 SLA_EVENTS: Final[dict[str, str]] = {

@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.contracts.resolution import StageTime
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from tests.support.analytics_events import step
 from tests.support.analytics_runtime import PEOPLE, seeded_analytics
 
 NOW = datetime(2026, 3, 11, 4, 0, tzinfo=UTC)  # Wednesday, week of 9 March
@@ -81,6 +83,46 @@ async def test_labels_follow_the_language_and_csv_opens_in_excel(http: Callable[
     assert exported.content.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert {r["channel"]: r["complaints"] for r in rows} == {"hotline": "6", "wechat": "6"}
+
+
+async def test_stage_times_are_each_departments_own_and_a_head_sees_theirs(
+    analytics: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    service = analytics.app.state.service
+    # c-0 (after_sales): reassigned from sales during the investigation; the approval ran over
+    times = [
+        StageTime(stage="triage", department=None, seconds=1800),
+        StageTime(stage="investigate", department="sales", seconds=6 * 3600),
+        StageTime(stage="investigate", department="after_sales", seconds=2 * 3600),
+        StageTime(stage="approve", department="after_sales", seconds=7 * 3600, over=True),
+    ]
+    closed = step("c-0", "record_feedback", NOW, to_status="closed", satisfaction=5,
+                  closed=True, stage_times=times)  # fmt: skip
+    assert await service.on_event(closed)
+    everyone = (await http("quality", "GET", "/reports/stages?lang=en")).json()
+    assert {r["stage"]: (r["cases"], r["over_budget"]) for r in everyone["stages"]} == {
+        "triage": (1, 0), "investigate": (2, 0), "approve": (1, 1)
+    }  # fmt: skip
+    assert everyone["stages"][2]["label"] == "Approval"
+    assert {d["department"] for d in everyone["departments"]} == {
+        "unassigned", "sales", "after_sales"
+    }  # fmt: skip
+    mine = (await http("head", "GET", "/reports/stages")).json()  # an after-sales head
+    assert [d["department"] for d in mine["departments"]] == ["after_sales"]
+    assert {r["stage"]: r["p90_hours"] for r in mine["stages"]} == {"investigate": 2, "approve": 8}
+    assert (await http("head", "GET", "/reports/stages?department=sales")).status_code == 403
+    assert (await http("agent", "GET", "/reports/stages")).status_code == 403
+    exported = await http("quality", "GET", "/reports/stages?format=csv&lang=en")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [(r["department"], r["stage"], r["p90_hours"], r["over_budget"]) for r in rows] == [
+        ("all", "triage", "1.0", "0"),
+        ("all", "investigate", "8.0", "0"),
+        ("all", "approve", "8.0", "1"),
+        ("after_sales", "investigate", "2.0", "0"),
+        ("after_sales", "approve", "8.0", "1"),
+        ("sales", "investigate", "8.0", "0"),
+        ("unassigned", "triage", "1.0", "0"),
+    ]
 
 
 async def test_prevention_action_moves_through_pdca_and_reports_its_effect(

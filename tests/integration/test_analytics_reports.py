@@ -19,6 +19,7 @@ from services.analytics.service import AnalyticsService
 from services.analytics.store import SqliteAnalyticsStore
 from shared.clock import ManualClock
 from shared.contracts.envelope import EventEnvelope
+from shared.contracts.resolution import StageTime
 from shared.settings import Settings
 from shared.vocab import Channel, Department, Urgency
 from tests.support.analytics_events import breached, opened, registered, step
@@ -44,8 +45,7 @@ class Truth:
     reopened: bool = False
     amount: float = 0.0
     remedy_types: list[str] = field(default_factory=list)
-    stage_seconds: dict[str, int] = field(default_factory=dict)
-    stages_over: list[str] = field(default_factory=list)
+    stage_times: list[StageTime] = field(default_factory=list)
     events: list[EventEnvelope] = field(default_factory=list)
 
     @property
@@ -136,12 +136,17 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
             hour += rng.uniform(2, 120)
             t.closed_hours = hour
             t.satisfaction = rng.randint(3, 5)
-            t.stage_seconds = {
-                stage: rng.randrange(60, 30 * 3600)
+            # some stages shared with the front desk or another department (reassigned)
+            t.stage_times = [
+                StageTime(
+                    stage=stage,
+                    department=rng.choice([t.department, t.department, "sales", None]),
+                    seconds=rng.randrange(60, 30 * 3600),
+                    over=stage != "feedback" and rng.random() < 0.2,  # feedback: no budget
+                )
                 for stage in STAGES
-                if rng.random() < 0.9 or stage == "investigate"
-            }
-            t.stages_over = [s for s, seconds in t.stage_seconds.items() if seconds > 8 * 3600]
+                for _ in range(rng.choice([0, 1, 1, 1, 2]))
+            ]
             done = at + timedelta(hours=hour)
             for closed in (False, True):  # the step, then case.closed with the same payload
                 case.append(
@@ -152,8 +157,7 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
                         to_status="closed",
                         satisfaction=t.satisfaction,
                         closed=closed,
-                        stage_seconds=t.stage_seconds,
-                        stages_over=t.stages_over,
+                        stage_times=t.stage_times,
                     )
                 )
         # the two topics interleave at random; each keeps its own order
@@ -228,21 +232,25 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
     }
 
     report = await service.stages(Filters(start=start, end=end), {}, {})
+    stints = [time for t in closed for time in t.stage_times]
     assert [row.stage for row in report.stages] == [
-        s for s in STAGES if any(s in t.stage_seconds for t in closed)
+        s for s in STAGES if any(time.stage == s for time in stints)
     ]
     for row in report.stages:
-        minutes = sorted(
-            t.stage_seconds[row.stage] / 60 for t in closed if row.stage in t.stage_seconds
-        )
+        minutes = sorted(time.seconds / 60 for time in stints if time.stage == row.stage)
         assert row.cases == len(minutes)
         exact = minutes[math.ceil(0.9 * len(minutes)) - 1]
         assert row.p90_hours == round(stage_time_bucket(exact) / 60, 2)
-        assert row.over_budget == sum(row.stage in t.stages_over for t in closed)
-    sales = {d.department: d for d in report.departments}["sales"]
-    assert {r.stage: r.cases for r in sales.stages} == Counter(
-        s for t in closed if t.department == "sales" for s in t.stage_seconds
+        over = sum(time.over for time in stints if time.stage == row.stage)
+        assert row.over_budget == (None if row.stage == "feedback" else over)
+    by_department = {d.department: d for d in report.departments}
+    assert {r.stage: r.cases for r in by_department["sales"].stages} == Counter(
+        time.stage for time in stints if time.department == "sales"
     )
+    front_desk = Counter(t.stage for t in stints if t.department in (None, "unassigned"))
+    assert {r.stage: r.cases for r in by_department["unassigned"].stages} == front_desk
+    sales_only = await service.stages(Filters(start=start, end=end, department="sales"), {}, {})
+    assert [d.department for d in sales_only.departments] == ["sales"]
 
     hotline = Filters(start=start, end=end, channel="hotline")
     by_cause = await service.groups("cause", hotline)

@@ -96,6 +96,12 @@ async def test_the_whole_loop_over_http_publishes_each_step(
 ) -> None:
     await investigate(http)
     ok(await http("head", "approve"))
+    held = ok(await http("owner", "put_on_hold", {"reason": "配件在途", "waiting_for": "parts"}))
+    assert held["holds"][-1]["waiting_for"] == "parts"
+    assert [p["waiting_for"] for p in held["paused"]] == ["parts"]
+    ok(await http("owner", "resume"))
+    wrong = await http("owner", "put_on_hold", {"reason": "x", "waiting_for": "lunch"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["path"] == "body.waiting_for"
     ok(await http("owner", "start_execution"))
     ok(await http("owner", "resolve", {"customer_notified": True}))
     ok(await http("owner", "request_feedback"))
@@ -116,6 +122,15 @@ async def test_the_whole_loop_over_http_publishes_each_step(
         "progress", "progress", "progress", "feedback_request", "progress"
     ]  # fmt: skip
     assert "olga" in told[0]["text"] and "TS-" in told[0]["text"]
+    hold = next(e for e in events if e.type == "case.put_on_hold")
+    assert hold.payload["waiting_for"] == "parts"
+    ending = next(e for e in events if e.type == "case.closed").payload["stage_times"]
+    assert {(t["stage"], t["department"]) for t in ending} == {
+        ("triage", None), ("investigate", "after_sales"), ("propose", "after_sales"),
+        ("approve", "after_sales"), ("execute", "after_sales"), ("feedback", "after_sales"),
+    }  # fmt: skip
+    assert not any(t["over"] for t in ending)
+    assert closed["stages"][0]["stage"] == "triage"
 
 
 async def test_a_step_out_of_turn_is_409_naming_the_allowed_steps(

@@ -14,6 +14,7 @@ from shared.contracts.resolution import (
     CaseOpened,
     CaseSlaMilestone,
     CaseStepTaken,
+    StageTime,
 )
 from shared.vocab import Channel, Department, Urgency
 
@@ -82,8 +83,7 @@ def step(
     remedy_types: list[str] | None = None,
     satisfaction: int | None = None,
     closed: bool = False,
-    stage_seconds: dict[str, int] | None = None,
-    stages_over: list[str] | None = None,
+    stage_times: list[StageTime] | None = None,
 ) -> EventEnvelope:
     return new_event(
         payload=CaseStepTaken(
@@ -102,8 +102,7 @@ def step(
             remedy_amount=amount,
             remedy_types=remedy_types or [],
             satisfaction=satisfaction,
-            stage_seconds=stage_seconds or {},
-            stages_over=stages_over or [],
+            stage_times=stage_times or [],
         ),
         event_type=CASE_CLOSED if closed else STEP_EVENTS[name],
         complaint_id=complaint_id,

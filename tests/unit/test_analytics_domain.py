@@ -28,6 +28,7 @@ from services.analytics.domain.reports import (
     time_to_close,
 )
 from services.analytics.domain.trends import detect_spikes
+from shared.contracts.resolution import StageTime
 from shared.vocab import PdcaStage
 from tests.support.analytics_events import breached, opened, registered, step
 
@@ -209,23 +210,30 @@ def test_percentiles_from_the_histogram() -> None:
     assert time_to_close({}).p50_hours is None
 
 
-def test_a_closed_case_counts_its_stage_times_and_overruns() -> None:
+def test_a_closed_case_counts_each_departments_stage_time_and_overruns() -> None:
     fact = ComplaintFact(
         complaint_id="c-1",
         registered=True,
         registered_at=T0,
         closed_at=T0 + timedelta(hours=30),
-        stage_seconds={"triage": 1800, "approve": 9 * 3600},
-        stages_over=["approve"],
+        department="after_sales",
+        stage_times=[
+            StageTime(stage="triage", department=None, seconds=1800),
+            StageTime(stage="approve", department="sales", seconds=3 * 3600),
+            StageTime(stage="approve", department="after_sales", seconds=9 * 3600, over=True),
+        ],
     )
     month = {
-        (c.dimension, c.value): m.n
+        (c.department, c.dimension, c.value): m.n
         for c, m in contributions(fact, ZONE).items()
-        if c.grain == "month"
+        if c.grain == "month" and c.dimension.startswith("stage")
     }
-    assert month[("stage_time", "triage:000060")] == 1  # within the first hour
-    assert month[("stage_time", "approve:000720")] == 1  # within 12 h
-    assert month[("stage_over", "approve")] == 1
+    assert month == {  # each department's own time, not all of it under the last one
+        ("unassigned", "stage_time", "triage:000060"): 1,  # within the first hour
+        ("sales", "stage_time", "approve:000240"): 1,  # within 4 h
+        ("after_sales", "stage_time", "approve:000720"): 1,  # within 12 h
+        ("after_sales", "stage_over", "approve"): 1,
+    }
     assert stage_time_value("execute", 10_000 * 60) == "execute:099999"  # past the last bound
     open_case = fact.model_copy(update={"closed_at": None})
     assert not any(c.dimension.startswith("stage") for c in contributions(open_case, ZONE))
@@ -246,6 +254,17 @@ def test_stage_report_in_loop_order_with_percentiles_and_overruns() -> None:
         {},
     )
     assert [(r.stage, r.cases) for r in report.stages] == [("triage", 4), ("approve", 8)]
+    slow = stage_report(
+        Filters(start=date(2026, 3, 1), end=date(2026, 3, 31)),
+        {("sales", "investigate"): {600: 1, 99_999: 9}, ("sales", "feedback"): {60: 2}},
+        {},
+        {},
+        {},
+    )
+    investigate, feedback = slow.stages
+    assert (investigate.p90_hours, investigate.p90_above) == (120.0, True)  # "> 120 h"
+    assert (investigate.p50_hours, investigate.p50_above) == (120.0, True)
+    assert (feedback.over_budget, feedback.over_budget_share) == (None, None)  # no budget
     approve = report.stages[1]
     assert (approve.label, approve.p50_hours, approve.p90_hours) == ("审批", 12.0, 24.0)
     assert (approve.over_budget, approve.over_budget_share) == (5, 0.625)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from services.resolution.domain.milestones import DueMilestone, Milestone, superseded
 from services.resolution.domain.sla import (
     BusinessCalendar,
     Pause,
@@ -98,3 +99,22 @@ def test_the_policy_from_settings_with_business_hours_and_holidays() -> None:
         2026, 10, 4, 16, 0, tzinfo=SHANGHAI
     )
     assert sla_policy(Settings()).calendar is None
+
+
+def test_only_the_latest_warning_of_those_due_together_is_sent() -> None:
+    due = [
+        DueMilestone(Milestone.EARLY_WARNING, T0, "owner"),
+        DueMilestone(Milestone.WARNING, T0, "owner"),
+        DueMilestone(Milestone.FIRST_CONTACT_OVERDUE, T0, "owner"),
+        DueMilestone(Milestone.STAGE_OVERDUE, T0, "owner", "investigate"),
+    ]
+    assert superseded(due) == {"early_warning"}
+    with_breach = [*due, DueMilestone(Milestone.BREACH, T0, "department_head")]
+    assert superseded(with_breach) == {"early_warning", "warning"}
+    assert superseded(due[2:]) == set()
+
+
+def test_a_stage_alert_is_keyed_by_its_round() -> None:
+    first = DueMilestone(Milestone.STAGE_OVERDUE, T0, "owner", "approve")
+    again = DueMilestone(Milestone.STAGE_OVERDUE, T0, "owner", "approve", round=2)
+    assert (first.key, again.key) == ("stage_overdue:approve", "stage_overdue:approve:2")

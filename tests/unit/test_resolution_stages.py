@@ -3,8 +3,9 @@ holds charged to nobody; the running stage's budget end; the setting's grammar."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,8 +18,12 @@ from services.resolution.domain.case import (
     ProposeRemedy,
     PutOnHold,
     Reassign,
+    RecordFeedback,
     RecordFindings,
+    RequestFeedback,
+    Resolve,
     Resume,
+    StartExecution,
     StartInvestigation,
     Step,
     SubmitForApproval,
@@ -26,7 +31,8 @@ from services.resolution.domain.case import (
     decide,
     open_case,
 )
-from services.resolution.domain.sla import SlaPolicy
+from services.resolution.domain.milestones import due_milestones
+from services.resolution.domain.sla import BusinessCalendar, SlaPolicy
 from services.resolution.domain.stages import stage_account
 from services.resolution.routes import paused_times
 from shared.contracts.intake import ComplaintRegistered
@@ -59,6 +65,7 @@ FINDINGS = RecordFindings(
     findings="刹车盘磨损", causes=[Cause.PRODUCT_QUALITY], primary_cause=Cause.PRODUCT_QUALITY
 )
 REMEDY = ProposeRemedy(types=["repair"], amount=Decimal(9000), message_to_customer="免费更换")
+SMALL_REMEDY = ProposeRemedy(types=["repair"], amount=Decimal(500), message_to_customer="免费更换")
 
 
 def spent(case: Case, now_hours: float) -> dict[Stage, timedelta]:
@@ -89,7 +96,8 @@ def test_time_is_charged_to_the_stage_that_held_the_case() -> None:
     charges = {(c.stage, c.department, c.accountable): c.spent for c in account.charges}
     assert charges[(Stage.APPROVE, "after_sales", "department_head")] == 17 * H
     assert charges[(Stage.INVESTIGATE, "after_sales", "owner")] == 9 * H
-    assert charges[(Stage.TRIAGE, None, "department_head")] == 3 * H
+    assert charges[(Stage.TRIAGE, None, "agent")] == H  # the front desk judges validity
+    assert charges[(Stage.TRIAGE, None, "department_head")] == 2 * H  # a head names the owner
 
 
 def test_the_wait_for_a_second_approval_is_the_general_managers() -> None:
@@ -109,6 +117,84 @@ def test_the_wait_for_a_second_approval_is_the_general_managers() -> None:
     assert charges[(Stage.APPROVE, "department_head")] == 2 * H
     assert charges[(Stage.APPROVE, "general_manager")] == 12 * H
     assert charges[(Stage.EXECUTE, "owner")] == H
+
+
+def test_when_the_gm_approves_first_the_wait_is_the_heads() -> None:
+    case = at_hours(
+        (1, Step.TRIAGE, Triage(valid=True), AGENT),
+        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+        (3, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+        (4, Step.RECORD_FINDINGS, FINDINGS, OWNER),
+        (5, Step.PROPOSE_REMEDY, REMEDY, OWNER),
+        (6, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
+        (7, Step.APPROVE, Approve(), GM),
+    )
+    account = stage_account(case, POLICY, T0 + 9 * H)
+    assert account.accountable == "department_head"
+    charges = {(c.stage, c.accountable): c.spent for c in account.charges}
+    assert (Stage.APPROVE, "general_manager") not in charges
+    assert charges[(Stage.APPROVE, "department_head")] == 3 * H  # 6–7 h and 7–9 h
+
+
+def test_the_head_of_the_named_department_is_charged_for_assigning() -> None:
+    event = complaint_registered("c-2", at=T0, department=Department.SALES)
+    case = open_case(event.payload_as(ComplaintRegistered), case_id="k-2", now=T0, sla_hours=48)
+    case = decide(case, Step.TRIAGE, Triage(valid=True), actor=AGENT, now=T0 + H)
+    account = stage_account(case, POLICY, T0 + 3 * H)
+    assert (account.accountable, account.department) == ("department_head", "sales")
+    charges = {(c.department, c.accountable): c.spent for c in account.charges}
+    assert charges == {(None, "agent"): H, ("sales", "department_head"): 2 * H}
+
+
+def test_a_reopened_case_goes_round_again_with_fresh_budgets() -> None:
+    case = at_hours(
+        (1, Step.TRIAGE, Triage(valid=True), AGENT),
+        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+        (3, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+        (15, Step.RECORD_FINDINGS, FINDINGS, OWNER),
+        (15.5, Step.PROPOSE_REMEDY, SMALL_REMEDY, OWNER),
+        (16, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
+        (17, Step.APPROVE, Approve(), HEAD),
+        (18, Step.START_EXECUTION, StartExecution(), OWNER),
+        (20, Step.RESOLVE, Resolve(customer_notified=True), OWNER),
+        (21, Step.REQUEST_FEEDBACK, RequestFeedback(), OWNER),
+        (22, Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=1), AGENT),
+    )
+    account = stage_account(case, POLICY, T0 + 30 * H)
+    assert (account.current, account.round) == (Stage.INVESTIGATE, 2)
+    investigate = next(c for c in account.clocks if c.stage is Stage.INVESTIGATE)
+    assert investigate.spent == 21.5 * H  # 13.5 h in the first round, 8 h in the second
+    assert not investigate.over  # neither round used up 16.8 h
+    assert account.current_due == T0 + (22 + 16.8) * H  # a new budget for the new round
+    due = [m for m in due_milestones(case, POLICY, T0 + 39 * H) if m.stage]
+    assert [(m.key, m.notify) for m in due] == [("stage_overdue:investigate:2", "owner")]
+
+
+def test_legacy_entries_without_a_department_fall_back_to_the_cases() -> None:
+    case = at_hours(
+        (1, Step.TRIAGE, Triage(valid=True), AGENT),
+        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+    )
+    legacy = case.model_copy(
+        update={"timeline": [e.model_copy(update={"department": None}) for e in case.timeline]}
+    )
+    charges = {(c.stage, c.department) for c in stage_account(legacy, POLICY, T0 + 5 * H).charges}
+    assert charges == {(Stage.TRIAGE, None), (Stage.INVESTIGATE, "after_sales")}
+
+
+def test_stage_time_counts_on_the_business_calendar() -> None:
+    calendar = BusinessCalendar(zone=ZoneInfo("Asia/Shanghai"), opens=time(9), closes=time(17))
+    policy = SlaPolicy(calendar=calendar)  # 48 opening hours; investigate: 16.8 of them
+    start = datetime(2026, 7, 1, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    event = complaint_registered("c-3", at=start)
+    case = open_case(event.payload_as(ComplaintRegistered), case_id="k-3", now=start, sla_hours=48)
+    case = decide(case, Step.TRIAGE, Triage(valid=True), actor=AGENT, now=start)
+    assign = Assign(department=Department.AFTER_SALES, owner="olga")
+    case = decide(case, Step.ASSIGN, assign, actor=HEAD, now=start)  # same instant
+    account = stage_account(case, policy, start + timedelta(hours=18))  # 10:00 next day
+    assert {c.stage: c.spent for c in account.clocks if c.spent} == {Stage.INVESTIGATE: 2 * H}
+    # 1 h today, 8 h tomorrow, 7.8 h the day after: due at 16:48 on 3 July
+    assert account.current_due == datetime(2026, 7, 3, 16, 48, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def test_a_reassigned_case_charges_each_department_its_own_time() -> None:
@@ -160,6 +246,8 @@ def test_shares_setting_grammar() -> None:
     for wrong in ("approve", "approve=x", "lunch=10", "feedback=10", "approve=0"):
         with pytest.raises(ValueError, match="not stage=percent"):
             stage_shares(wrong)
+    with pytest.raises(ValueError, match="approve is given twice"):
+        stage_shares("approve=10,approve=20")
     with pytest.raises(ValueError, match="more than 100%"):
         stage_shares("investigate=60,execute=60")
 

@@ -187,18 +187,22 @@ def contributions(fact: ComplaintFact | None, zone: ZoneInfo) -> dict[Cell, Meas
     if fact.closed_at is not None:
         hours = max(0.0, (fact.closed_at - fact.registered_at).total_seconds() / 3600)
         values.append(("close_time", f"{close_time_bucket(hours):05d}", Measures(n=1)))
-        values += [
-            ("stage_time", stage_time_value(stage, seconds / 60), Measures(n=1))
-            for stage, seconds in fact.stage_seconds.items()
-        ]
-        values += [("stage_over", stage, Measures(n=1)) for stage in fact.stages_over]
     day = local_day(fact.registered_at, zone)
     department = fact.department or UNASSIGNED
+    # stage time counts for the department that spent it, not the case's last department
+    charged: list[tuple[str, str, str, Measures]] = []
+    if fact.closed_at is not None:
+        for time in fact.stage_times:
+            holder = time.department or UNASSIGNED
+            value = stage_time_value(time.stage, time.seconds / 60)
+            charged.append((holder, "stage_time", value, Measures(n=1)))
+            if time.over:
+                charged.append((holder, "stage_over", time.stage, Measures(n=1)))
     cells: dict[Cell, Measures] = {}
     for grain in GRAINS:
         period = period_start(day, grain)
-        for dimension, value, m in values:
-            cell = Cell(grain, period, department, fact.channel, fact.cause, dimension, value)
+        for holder, dimension, value, m in [(department, *v) for v in values] + charged:
+            cell = Cell(grain, period, holder, fact.channel, fact.cause, dimension, value)
             cells[cell] = cells.get(cell, ZERO) + m
     return cells
 

@@ -24,6 +24,7 @@ from shared.contracts.resolution import (
     STEP_EVENTS,
     CaseOpened,
     CaseStepTaken,
+    StageTime,
 )
 from shared.vocab import Outcome
 
@@ -81,9 +82,9 @@ class ComplaintFact(BaseModel):
     remedy_types: list[str] = Field(default_factory=list)
     upheld: bool = True
     """False when triage found the complaint invalid and closed it."""
-    stage_seconds: dict[str, int] = Field(default_factory=dict)
-    """Time in each stage of the closed loop, as resolution counted it at closing."""
-    stages_over: list[str] = Field(default_factory=list)
+    stage_times: list[StageTime] = Field(default_factory=list)
+    """Where the closed loop's time went, by stage and department, as resolution counted
+    it at closing."""
 
     @property
     def cause(self) -> str:
@@ -173,9 +174,8 @@ def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> Complain
         update["reopened"] = fact.reopened + 1
     if closed or step.to_status == "closed":
         update["closed_at"] = fact.closed_at or step.at
-    if step.stage_seconds:
-        update["stage_seconds"] = dict(step.stage_seconds)
-        update["stages_over"] = list(step.stages_over)
+    if step.stage_times:
+        update["stage_times"] = list(step.stage_times)
     return fact.model_copy(update=update)
 
 

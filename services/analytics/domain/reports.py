@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from services.analytics.domain.cube import OVER_LAST_BUCKET, Measures
+from services.analytics.domain.cube import OVER_LAST_BUCKET, STAGE_TIME_BUCKETS, Measures
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,9 +233,16 @@ class StageRow(BaseModel):
     stage: str
     label: str
     cases: int
-    p50_hours: float | None
-    p90_hours: float | None
-    over_budget: int
+    """Closed cases that spent time in the stage (a case reassigned during it counts once
+    for each department that held it)."""
+    p50_hours: float
+    """Half the cases took at most this long: the upper bound of a histogram bucket."""
+    p90_hours: float
+    p50_above: bool = False
+    """True: longer than the histogram's last bound, which p50_hours then is."""
+    p90_above: bool = False
+    over_budget: int | None
+    """None for feedback, which has no budget."""
     over_budget_share: float | None
 
 
@@ -260,6 +267,7 @@ class StageReport(BaseModel):
 
 
 STAGE_ORDER = ("triage", "investigate", "propose", "approve", "execute", "feedback")
+UNBUDGETED_STAGE = "feedback"
 
 
 def stage_rows(
@@ -275,19 +283,34 @@ def stage_rows(
         cases = sum(n for _, n in buckets)
         if not cases:
             continue
-        p50, p90 = (_percentile(buckets, cases, q) for q in (0.5, 0.9))
+        (p50, p50_above), (p90, p90_above) = (_bound(buckets, cases, q) for q in (0.5, 0.9))
+        budgeted = stage != UNBUDGETED_STAGE
         rows.append(
             StageRow(
                 stage=stage,
                 label=labels.get(stage, stage),
                 cases=cases,
-                p50_hours=round(p50 / 60, 2) if p50 is not None else None,
-                p90_hours=round(p90 / 60, 2) if p90 is not None else None,
-                over_budget=over.get(stage, 0),
-                over_budget_share=round(over.get(stage, 0) / cases, 4),
+                p50_hours=round(p50 / 60, 2),
+                p90_hours=round(p90 / 60, 2),
+                p50_above=p50_above,
+                p90_above=p90_above,
+                over_budget=over.get(stage, 0) if budgeted else None,
+                over_budget_share=round(over.get(stage, 0) / cases, 4) if budgeted else None,
             )
         )
     return rows
+
+
+def _bound(buckets: list[tuple[int, int]], total: int, q: float) -> tuple[int, bool]:
+    """The bucket bound the q-quantile falls under, and whether it is past the last one."""
+    seen = 0
+    for bound, count in buckets:
+        seen += count
+        if seen >= q * total:
+            if bound == OVER_LAST_BUCKET:
+                return STAGE_TIME_BUCKETS[-1], True
+            return bound, False
+    return STAGE_TIME_BUCKETS[-1], True
 
 
 def _stage_rank(stage: str) -> tuple[int, str]:

@@ -36,14 +36,26 @@ class DueMilestone:
     milestone: Milestone
     due_at: datetime
     notify: str
-    """Who is told: owner, department_head or general_manager."""
+    """Who is told: agent, owner, department_head or general_manager."""
     stage: str | None = None
-    """For a stage over its budget: which stage (each fires once per case)."""
+    """For a stage over its budget: which stage (once per stage and round of the loop)."""
+    round: int = 1
+    department: str | None = None
+    """Whose department is told, when it is not (yet) the case's own."""
 
     @property
     def key(self) -> str:
         """How the case records that it fired."""
-        return f"{self.milestone.value}:{self.stage}" if self.stage else self.milestone.value
+        if self.stage is None:
+            return self.milestone.value
+        suffix = f":{self.round}" if self.round > 1 else ""
+        return f"{self.milestone.value}:{self.stage}{suffix}"
+
+
+WARNING_LADDER = (Milestone.EARLY_WARNING, Milestone.WARNING, Milestone.FINAL_WARNING)
+"""Reminders a later rung makes pointless: after downtime, or on a case scheduled before an
+upgrade added a rung, only the latest that came is sent."""
+_LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
 
 
 def _pauses(case: Case) -> list[Pause]:
@@ -51,30 +63,43 @@ def _pauses(case: Case) -> list[Pause]:
 
 
 def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
-    if case.resolved_at is not None:
-        schedule = [
-            DueMilestone(Milestone.FOLLOW_UP_CALL, case.resolved_at + FOLLOW_UP_AFTER, "owner")
-        ]
-        return [m for m in schedule if m.key not in case.sla_fired]
+    schedule: list[DueMilestone] = []
+    if case.resolved_at is not None:  # the 3-day call, even once the case is closed
+        due = case.resolved_at + FOLLOW_UP_AFTER
+        schedule.append(DueMilestone(Milestone.FOLLOW_UP_CALL, due, "owner"))
     if case.status is CaseStatus.CLOSED:
-        return []
-    d = deadlines(case.registered_at, policy, _pauses(case), now=now)
-    schedule = [
-        DueMilestone(Milestone.EARLY_WARNING, d.early_warn_at, "owner"),
-        DueMilestone(Milestone.WARNING, d.warn_at, "owner"),
-        DueMilestone(Milestone.FINAL_WARNING, d.final_warn_at, "department_head"),
-        DueMilestone(Milestone.BREACH, d.due_at, "department_head"),
-        DueMilestone(Milestone.GM_ESCALATION, d.gm_escalation_at, "general_manager"),
-    ]
-    if case.first_contact_at is None:
-        schedule.append(DueMilestone(Milestone.FIRST_CONTACT_OVERDUE, d.first_contact_due, "owner"))
-    if case.owner is None:
-        schedule.append(DueMilestone(Milestone.OWNER_OVERDUE, d.owner_due, "department_head"))
-    account = stage_account(case, policy, now)
+        return _unfired(case, schedule)
+    if case.resolved_at is None:  # the loop's own clocks end when it is resolved
+        d = deadlines(case.registered_at, policy, _pauses(case), now=now)
+        schedule += [
+            DueMilestone(Milestone.EARLY_WARNING, d.early_warn_at, "owner"),
+            DueMilestone(Milestone.WARNING, d.warn_at, "owner"),
+            DueMilestone(Milestone.FINAL_WARNING, d.final_warn_at, "department_head"),
+            DueMilestone(Milestone.BREACH, d.due_at, "department_head"),
+            DueMilestone(Milestone.GM_ESCALATION, d.gm_escalation_at, "general_manager"),
+        ]
+        if case.first_contact_at is None:
+            schedule.append(
+                DueMilestone(Milestone.FIRST_CONTACT_OVERDUE, d.first_contact_due, "owner")
+            )
+        if case.owner is None:
+            schedule.append(DueMilestone(Milestone.OWNER_OVERDUE, d.owner_due, "department_head"))
+    account = stage_account(case, policy, now)  # a reopened case's stages have budgets too
     if account.current is not None and account.current_due is not None:
-        notify = account.accountable or "owner"
-        stage = account.current.value
-        schedule.append(DueMilestone(Milestone.STAGE_OVERDUE, account.current_due, notify, stage))
+        schedule.append(
+            DueMilestone(
+                Milestone.STAGE_OVERDUE,
+                account.current_due,
+                account.accountable.value if account.accountable else "owner",
+                account.current.value,
+                account.round,
+                account.department,
+            )
+        )
+    return _unfired(case, schedule)
+
+
+def _unfired(case: Case, schedule: list[DueMilestone]) -> list[DueMilestone]:
     return sorted((m for m in schedule if m.key not in case.sla_fired), key=lambda m: m.due_at)
 
 
@@ -83,6 +108,16 @@ def due_milestones(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMile
     if case.status is CaseStatus.ON_HOLD:
         return []
     return [m for m in _schedule(case, policy, now) if m.due_at <= now]
+
+
+def superseded(due: list[DueMilestone]) -> set[str]:
+    """Keys of warnings due together with a later rung of the ladder: recorded as fired,
+    not sent (nobody needs "half the time is gone" beside "the time is up")."""
+    rungs = [_LADDER.index(m.milestone) for m in due if m.milestone in _LADDER]
+    latest = max(rungs, default=-1)
+    return {
+        m.key for m in due if m.milestone in WARNING_LADDER and _LADDER.index(m.milestone) < latest
+    }
 
 
 def next_deadline(case: Case, policy: SlaPolicy, now: datetime) -> datetime | None:

@@ -54,12 +54,11 @@ class StageCharge:
 class StageClock:
     stage: Stage
     spent: timedelta
+    """Over every round of the loop (a reopened case goes round again)."""
     budget: timedelta | None
     current: bool
-
-    @property
-    def over(self) -> bool:
-        return self.budget is not None and self.spent > self.budget
+    over: bool
+    """Some round used up the stage's budget."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +70,15 @@ class StageAccount:
     current: Stage | None
     accountable: Accountable | None
     """Who is to act in the current stage."""
+    department: str | None
+    """The department of whoever is to act (None: the front desk, before assignment)."""
+    round: int
+    """1, then one more each time a dissatisfied customer reopens the case."""
     current_due: datetime | None
-    """When the current stage runs out of budget, if nothing moves (None: no budget,
-    on hold, or the loop is over)."""
+    """When the current stage runs out of budget in this round, if nothing moves (None: no
+    budget, on hold, or the loop is over)."""
+    last_holders: dict[Stage, str | None]
+    """Per stage, the department that held it last: an overrun is theirs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,62 +88,92 @@ class _Segment:
     accountable: Accountable
     start: datetime
     end: datetime
+    round: int
 
 
-def _accountable(stage: Stage, awaiting_second_approval: bool) -> Accountable:
-    if stage is Stage.TRIAGE:
-        return Accountable.DEPARTMENT_HEAD  # the head names the owner
-    if stage is Stage.APPROVE:
-        if awaiting_second_approval:
-            return Accountable.GENERAL_MANAGER
+_MANAGERS = frozenset({"general_manager", "admin"})
+
+
+def _accountable(status: CaseStatus, first_approver: str | None) -> Accountable:
+    """Who must act next: the front desk triages, the head assigns, the approver who has
+    not approved yet decides, the owner does the rest."""
+    if status is S.REGISTERED:
+        return Accountable.AGENT
+    if status is S.TRIAGED:
+        return Accountable.DEPARTMENT_HEAD
+    if status is S.PENDING_APPROVAL:
+        if first_approver is not None and first_approver not in _MANAGERS:
+            return Accountable.GENERAL_MANAGER  # the head approved; the GM must too
         return Accountable.DEPARTMENT_HEAD
     return Accountable.OWNER
 
 
 def _segments(case: Case, now: datetime) -> list[_Segment]:
-    """The case's life cut at every timeline entry, each piece with its stage and holder."""
-    status, start, department, second = S.REGISTERED, case.registered_at, None, False
+    """The case's life cut at every step, each piece with its stage, holder and round."""
+    target = case.target_department.value if case.target_department else None
     # Entries written before departments were recorded fall back to the case's department.
     fallback = case.department.value if case.department else None
+    status, start, department, round_ = S.REGISTERED, case.registered_at, None, 1
+    first_approver: str | None = None
     segments: list[_Segment] = []
+
+    def cut(end: datetime) -> None:
+        stage = STAGE_OF.get(status)
+        if stage is not None and end >= start:
+            holder = department if status is not S.TRIAGED else department or target
+            who = _accountable(status, first_approver)
+            segments.append(_Segment(stage, holder, who, start, end, round_))
+
     for entry in case.timeline:
         if entry.role == "system":
             continue  # SLA milestones record the clock; they never move the case
-        stage = STAGE_OF.get(status)
-        if stage is not None and entry.at > start:
-            accountable = _accountable(stage, second)
-            segments.append(_Segment(stage, department, accountable, start, entry.at))
-        if entry.to_status not in (S.PENDING_APPROVAL, S.ON_HOLD):
-            second = False  # a first approval waits for the GM until the remedy moves on
-        elif entry.step == Step.APPROVE.value:
-            second = True
+        if entry.at > start:
+            cut(entry.at)
+        if entry.step == Step.APPROVE.value and entry.to_status is S.PENDING_APPROVAL:
+            first_approver = entry.role
+        elif entry.to_status not in (S.PENDING_APPROVAL, S.ON_HOLD):
+            first_approver = None
+        if entry.step == Step.RECORD_FEEDBACK.value and entry.to_status is S.INVESTIGATING:
+            round_ += 1  # reopened: every stage starts a new budget
         status, start = entry.to_status, max(start, entry.at)
         unowned = status in (S.REGISTERED, S.TRIAGED)
         department = entry.department or (None if unowned else fallback)
-    stage = STAGE_OF.get(status)
-    if stage is not None and now >= start:  # even a stage entered this instant is running
-        segments.append(_Segment(stage, department, _accountable(stage, second), start, now))
+    cut(now)  # the running stage, even when entered this instant
     return segments
 
 
 def stage_account(case: Case, policy: SlaPolicy, now: datetime) -> StageAccount:
     """Time per stage on the policy's calendar, holds excluded; budgets are the policy's
-    shares of the closed loop."""
+    shares of the closed loop, per round."""
     segments = _segments(case, now)
-    spent: dict[Stage, timedelta] = {}
-    charged: dict[tuple[Stage, str | None, Accountable], timedelta] = {}
-    for segment in segments:
-        took = policy.elapsed(segment.start, segment.end)
-        spent[segment.stage] = spent.get(segment.stage, timedelta(0)) + took
-        key = (segment.stage, segment.department, segment.accountable)
-        charged[key] = charged.get(key, timedelta(0)) + took
-    current = STAGE_OF.get(case.status) if case.closed_at is None else None
     budgets = {
         Stage(stage): timedelta(hours=policy.resolve_hours * share / 100)
         for stage, share in policy.stage_shares
     }
+    spent: dict[Stage, timedelta] = {}
+    per_round: dict[tuple[Stage, int], timedelta] = {}
+    charged: dict[tuple[Stage, str | None, Accountable], timedelta] = {}
+    holders: dict[Stage, str | None] = {}
+    for segment in segments:
+        took = policy.elapsed(segment.start, segment.end)
+        spent[segment.stage] = spent.get(segment.stage, timedelta(0)) + took
+        key = (segment.stage, segment.round)
+        per_round[key] = per_round.get(key, timedelta(0)) + took
+        charge = (segment.stage, segment.department, segment.accountable)
+        charged[charge] = charged.get(charge, timedelta(0)) + took
+        holders[segment.stage] = segment.department
+    last = segments[-1] if segments else None
+    running = last if last and last.end == now and last.stage is STAGE_OF.get(case.status) else None
+    current = running.stage if running else None
     clocks = [
-        StageClock(stage, spent.get(stage, timedelta(0)), budgets.get(stage), stage is current)
+        StageClock(
+            stage,
+            spent.get(stage, timedelta(0)),
+            budgets.get(stage),
+            stage is current,
+            stage in budgets
+            and any(t >= budgets[stage] for (s, _), t in per_round.items() if s is stage),
+        )
         for stage in Stage
         if stage in spent or stage is current or stage in budgets
     ]
@@ -146,26 +181,29 @@ def stage_account(case: Case, policy: SlaPolicy, now: datetime) -> StageAccount:
         clocks=clocks,
         charges=[StageCharge(s, d, a, t) for (s, d, a), t in charged.items() if t],
         current=current,
-        accountable=segments[-1].accountable if current and segments else None,
-        current_due=_current_due(case, policy, segments, current, budgets),
+        accountable=running.accountable if running else None,
+        department=running.department if running else None,
+        round=segments[-1].round if segments else 1,
+        current_due=_current_due(policy, segments, running, budgets),
+        last_holders=holders,
     )
 
 
 def _current_due(
-    case: Case,
     policy: SlaPolicy,
     segments: list[_Segment],
-    current: Stage | None,
+    running: _Segment | None,
     budgets: Mapping[Stage, timedelta],
 ) -> datetime | None:
-    """The moment the current stage's budget is used up, counted from its running piece."""
-    if current is None or current not in budgets or case.resolved_at is not None:
+    """The moment the running stage's budget for this round is used up."""
+    if running is None or running.stage not in budgets:
         return None
-    if not segments or segments[-1].stage is not current:
-        return None
-    running = segments[-1]
     before = sum(
-        (policy.elapsed(s.start, s.end) for s in segments[:-1] if s.stage is current),
+        (
+            policy.elapsed(s.start, s.end)
+            for s in segments[:-1]
+            if s.stage is running.stage and s.round == running.round
+        ),
         start=timedelta(0),
     )
-    return policy.add(running.start, max(budgets[current] - before, timedelta(0)))
+    return policy.add(running.start, max(budgets[running.stage] - before, timedelta(0)))
