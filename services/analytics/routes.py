@@ -238,7 +238,8 @@ async def get_series(
 
 @router.get(
     "/reports/stages",
-    summary="Where the closed loop's time goes: each stage's p50/p90 and how often over budget",
+    summary="Where the closed loop's time goes: each stage's p50/p90 and how often over budget,"
+    " per department that spent it (date and department filters; not split by channel or cause)",
     response_model=StageReport,
 )
 async def get_stages(

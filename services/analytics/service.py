@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import pickle
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -286,11 +287,12 @@ class AnalyticsService:
         self, filters: Filters, stage_labels: dict[str, str], department_labels: dict[str, str]
     ) -> StageReport:
         ranges = decompose(filters.start, filters.end)
+        by_department = dataclasses.replace(filters, channel=None, cause=None)  # not split by them
         times = await self._store.sum_cells(
-            ranges, dimension="stage_time", group_by=("department", "value"), filters=filters
+            ranges, dimension="stage_time", group_by=("department", "value"), filters=by_department
         )
         over = await self._store.sum_cells(
-            ranges, dimension="stage_over", group_by=("department", "value"), filters=filters
+            ranges, dimension="stage_over", group_by=("department", "value"), filters=by_department
         )
         histograms: dict[tuple[str, str], dict[int, int]] = {}
         for (department, value), measures in times.items():

@@ -300,11 +300,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "dash.over_budget": ("超出预算", "Over budget"),
     "dash.hours_unit": ("小时", "h"),
     "dash.stages_note": (
-        "已结案投诉在各环节的用时（暂停不计，按时限日历），计入当时承担该环节的部门；"
-        "≤ 表示所在区间的上限。红色：过半案件超出该环节预算。",
+        "已结案投诉在各环节的用时（暂停不计，按时限日历），计入当时承担该环节的部门，"
+        "不按渠道和原因筛选；≤ 表示所在区间的上限。红色：过半案件超出该环节预算。",
         "Time closed complaints spent in each stage (holds excluded, on the SLA calendar),"
-        " charged to the department that held it; ≤ is the upper bound of its interval."
-        " Red: over budget in more than half of the cases.",
+        " charged to the department that held it, not filtered by channel or cause;"
+        " ≤ is the upper bound of its interval. Red: over budget in more than half of the cases.",
     ),
     "dash.start": ("开始日期", "From"),
     "dash.end": ("结束日期", "To"),

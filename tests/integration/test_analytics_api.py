@@ -107,6 +107,8 @@ async def test_stage_times_are_each_departments_own_and_a_head_sees_theirs(
     assert {d["department"] for d in everyone["departments"]} == {
         "unassigned", "sales", "after_sales"
     }  # fmt: skip
+    hotline = (await http("quality", "GET", "/reports/stages?lang=en&channel=hotline")).json()
+    assert hotline["stages"] == everyone["stages"]  # not split by channel (or cause)
     mine = (await http("head", "GET", "/reports/stages")).json()  # an after-sales head
     assert [d["department"] for d in mine["departments"]] == ["after_sales"]
     assert {r["stage"]: r["p90_hours"] for r in mine["stages"]} == {"investigate": 2, "approve": 8}

@@ -47,6 +47,8 @@ of histograms in every cell combination would otherwise outgrow the rest of the 
 stage's p90 reads "within 16 h"."""
 UNASSIGNED = "unassigned"
 UNKNOWN = "unknown"
+ANY = "*"
+"""The channel and cause of cells that are not split by them."""
 
 
 class Cell(NamedTuple):
@@ -189,21 +191,32 @@ def contributions(fact: ComplaintFact | None, zone: ZoneInfo) -> dict[Cell, Meas
         values.append(("close_time", f"{close_time_bucket(hours):05d}", Measures(n=1)))
     day = local_day(fact.registered_at, zone)
     department = fact.department or UNASSIGNED
-    # stage time counts for the department that spent it, not the case's last department
-    charged: list[tuple[str, str, str, Measures]] = []
-    if fact.closed_at is not None:
-        for time in fact.stage_times:
-            holder = time.department or UNASSIGNED
-            value = stage_time_value(time.stage, time.seconds / 60)
-            charged.append((holder, "stage_time", value, Measures(n=1)))
-            if time.over:
-                charged.append((holder, "stage_over", time.stage, Measures(n=1)))
     cells: dict[Cell, Measures] = {}
     for grain in GRAINS:
         period = period_start(day, grain)
-        for holder, dimension, value, m in [(department, *v) for v in values] + charged:
-            cell = Cell(grain, period, holder, fact.channel, fact.cause, dimension, value)
+        for dimension, value, m in values:
+            cell = Cell(grain, period, department, fact.channel, fact.cause, dimension, value)
             cells[cell] = cells.get(cell, ZERO) + m
+        for cell, m in _stage_cells(fact, grain, period):
+            cells[cell] = cells.get(cell, ZERO) + m
+    return cells
+
+
+def _stage_cells(fact: ComplaintFact, grain: str, period: str) -> list[tuple[Cell, Measures]]:
+    """Stage time counts for the department that spent it, not the case's last department.
+    Not split by channel or cause (``ANY``): six histograms per complaint in every cell
+    combination would outgrow the rest of the cube, and where the hours go is a question
+    about departments."""
+    if fact.closed_at is None:
+        return []
+    cells = []
+    for time in fact.stage_times:
+        holder = time.department or UNASSIGNED
+        value = stage_time_value(time.stage, time.seconds / 60)
+        cells.append((Cell(grain, period, holder, ANY, ANY, "stage_time", value), Measures(n=1)))
+        if time.over:
+            over = Cell(grain, period, holder, ANY, ANY, "stage_over", time.stage)
+            cells.append((over, Measures(n=1)))
     return cells
 
 
