@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from services.resolution.domain.case import COMMANDS, Actor, Case, CommandBase, StepRefusedError
 from services.resolution.domain.sla import Pause, SlaPolicy, deadlines, time_left
-from services.resolution.domain.stages import stage_account
+from services.resolution.domain.stages import STAGE_OF, stage_account
 from services.resolution.domain.workflow import (
     CaseStatus,
     IllegalStepError,
@@ -89,12 +89,13 @@ class CaseView(Case):
 
 def stage_times(case: Case, now: datetime, policy: SlaPolicy) -> list[StageTime]:
     account = stage_account(case, policy, now)
+    held_in = STAGE_OF.get(case.held_from) if case.held_from else None  # the stage on hold
     return [
         StageTime(
             stage=clock.stage.value,
             seconds_spent=int(clock.spent.total_seconds()),
             budget_seconds=int(clock.budget.total_seconds()) if clock.budget else None,
-            current=clock.current,
+            current=clock.current or clock.stage is held_in,
             over=clock.over,
             charged=[
                 StageCharge(

@@ -275,6 +275,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "case.stage_budget": ("预算", "Budget"),
     "case.stage_charged": ("计入", "Charged to"),
     "case.stage_now": ("当前", "Now"),
+    "case.stage_paused": ("暂停中", "On hold"),
     "case.not_assigned": ("未分派", "Not assigned"),
     "case.paused": ("暂停", "On hold"),
     "case.not_charged": ("不计入时限", "Not counted"),

@@ -34,7 +34,7 @@ from services.resolution.domain.case import (
 from services.resolution.domain.milestones import due_milestones
 from services.resolution.domain.sla import BusinessCalendar, SlaPolicy
 from services.resolution.domain.stages import stage_account
-from services.resolution.routes import paused_times
+from services.resolution.routes import paused_times, stage_times
 from shared.contracts.intake import ComplaintRegistered
 from shared.settings import stage_shares
 from shared.vocab import CaseStage as Stage
@@ -229,6 +229,8 @@ def test_time_on_hold_is_charged_to_nobody_and_moves_the_stage_due_time() -> Non
     assert stage_account(held, POLICY, T0 + 20 * H).current_due == T0 + 28.8 * H
     on_hold = at_hours(*steps, (5, Step.PUT_ON_HOLD, PutOnHold(reason="等配件"), OWNER))
     assert stage_account(on_hold, POLICY, T0 + 9 * H).current_due is None
+    shown = {v.stage: v.current for v in stage_times(on_hold, T0 + 9 * H, POLICY)}
+    assert shown["investigate"] and not shown["triage"]  # the page marks the stage on hold
     assert spent(on_hold, 9)[Stage.INVESTIGATE] == 3 * H
 
 
