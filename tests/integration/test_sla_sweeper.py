@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -54,17 +55,24 @@ def clock() -> ManualClock:
     return ManualClock(T0)
 
 
-@pytest.fixture
-async def resolution(
-    make_settings: Callable[..., Settings], clock: ManualClock
-) -> AsyncIterator[ServiceRuntime]:
-    runtime = bootstrap(make_settings(stage_budgets=""), clock=clock)
+@asynccontextmanager
+async def one_case(settings: Settings, clock: ManualClock) -> AsyncIterator[ServiceRuntime]:
+    """Resolution on a temp store with one complaint registered at T0."""
+    runtime = bootstrap(settings, clock=clock)
     await runtime.store.open()
     await service_of(runtime).on_complaint_registered(complaint_registered("c-1", at=T0))
     try:
         yield runtime
     finally:
         await runtime.store.close()
+
+
+@pytest.fixture
+async def resolution(
+    make_settings: Callable[..., Settings], clock: ManualClock
+) -> AsyncIterator[ServiceRuntime]:
+    async with one_case(make_settings(stage_budgets=""), clock) as runtime:
+        yield runtime
 
 
 def service_of(runtime: ServiceRuntime) -> ResolutionService:
@@ -208,13 +216,8 @@ async def staged(
     make_settings: Callable[..., Settings], clock: ManualClock
 ) -> AsyncIterator[ServiceRuntime]:
     """Resolution with the default stage budgets (investigate 16.8 h, approve 4.8 h of 48 h)."""
-    runtime = bootstrap(make_settings(), clock=clock)
-    await runtime.store.open()
-    await service_of(runtime).on_complaint_registered(complaint_registered("c-1", at=T0))
-    try:
+    async with one_case(make_settings(), clock) as runtime:
         yield runtime
-    finally:
-        await runtime.store.close()
 
 
 async def stage_alerts(runtime: ServiceRuntime) -> list[tuple[str | None, str]]:

@@ -65,6 +65,15 @@ FINDINGS = RecordFindings(
     findings="刹车盘磨损", causes=[Cause.PRODUCT_QUALITY], primary_cause=Cause.PRODUCT_QUALITY
 )
 REMEDY = ProposeRemedy(types=["repair"], amount=Decimal(9000), message_to_customer="免费更换")
+SUBMITTED_AT_6H: tuple[tuple[float, Step, CommandBase, Actor], ...] = (
+    (1, Step.TRIAGE, Triage(valid=True), AGENT),
+    (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+    (3, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+    (4, Step.RECORD_FINDINGS, FINDINGS, OWNER),
+    (5, Step.PROPOSE_REMEDY, REMEDY, OWNER),
+    (6, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
+)
+"""A ¥9,000 remedy submitted for approval six hours after registration."""
 SMALL_REMEDY = ProposeRemedy(types=["repair"], amount=Decimal(500), message_to_customer="免费更换")
 
 
@@ -102,12 +111,7 @@ def test_time_is_charged_to_the_stage_that_held_the_case() -> None:
 
 def test_the_wait_for_a_second_approval_is_the_general_managers() -> None:
     case = at_hours(
-        (1, Step.TRIAGE, Triage(valid=True), AGENT),
-        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
-        (3, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
-        (4, Step.RECORD_FINDINGS, FINDINGS, OWNER),
-        (5, Step.PROPOSE_REMEDY, REMEDY, OWNER),
-        (6, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
+        *SUBMITTED_AT_6H,
         (8, Step.APPROVE, Approve(), HEAD),  # ¥9,000: the GM must approve too
         (20, Step.APPROVE, Approve(), GM),
     )
@@ -121,12 +125,7 @@ def test_the_wait_for_a_second_approval_is_the_general_managers() -> None:
 
 def test_when_the_gm_approves_first_the_wait_is_the_heads() -> None:
     case = at_hours(
-        (1, Step.TRIAGE, Triage(valid=True), AGENT),
-        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
-        (3, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
-        (4, Step.RECORD_FINDINGS, FINDINGS, OWNER),
-        (5, Step.PROPOSE_REMEDY, REMEDY, OWNER),
-        (6, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
+        *SUBMITTED_AT_6H,
         (7, Step.APPROVE, Approve(), GM),
     )
     account = stage_account(case, POLICY, T0 + 9 * H)
