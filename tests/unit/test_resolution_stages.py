@@ -102,7 +102,7 @@ def test_time_is_charged_to_the_stage_that_held_the_case() -> None:
     assert approve.current and approve.over  # 17 h against 4.8 h
     investigate = next(c for c in account.clocks if c.stage is Stage.INVESTIGATE)
     assert not investigate.over and investigate.budget == timedelta(hours=16.8)
-    charges = {(c.stage, c.department, c.accountable): c.spent for c in account.charges}
+    charges = {(c.stage, c.department, c.accountable.value): c.spent for c in account.charges}
     assert charges[(Stage.APPROVE, "after_sales", "department_head")] == 17 * H
     assert charges[(Stage.INVESTIGATE, "after_sales", "owner")] == 9 * H
     assert charges[(Stage.TRIAGE, None, "agent")] == H  # the front desk judges validity
@@ -116,7 +116,8 @@ def test_the_wait_for_a_second_approval_is_the_general_managers() -> None:
         (20, Step.APPROVE, Approve(), GM),
     )
     charges = {
-        (c.stage, c.accountable): c.spent for c in stage_account(case, POLICY, T0 + 21 * H).charges
+        (c.stage, c.accountable.value): c.spent
+        for c in stage_account(case, POLICY, T0 + 21 * H).charges
     }
     assert charges[(Stage.APPROVE, "department_head")] == 2 * H
     assert charges[(Stage.APPROVE, "general_manager")] == 12 * H
@@ -130,7 +131,7 @@ def test_when_the_gm_approves_first_the_wait_is_the_heads() -> None:
     )
     account = stage_account(case, POLICY, T0 + 9 * H)
     assert account.accountable == "department_head"
-    charges = {(c.stage, c.accountable): c.spent for c in account.charges}
+    charges = {(c.stage, c.accountable.value): c.spent for c in account.charges}
     assert (Stage.APPROVE, "general_manager") not in charges
     assert charges[(Stage.APPROVE, "department_head")] == 3 * H  # 6–7 h and 7–9 h
 
@@ -141,7 +142,7 @@ def test_the_head_of_the_named_department_is_charged_for_assigning() -> None:
     case = decide(case, Step.TRIAGE, Triage(valid=True), actor=AGENT, now=T0 + H)
     account = stage_account(case, POLICY, T0 + 3 * H)
     assert (account.accountable, account.department) == ("department_head", "sales")
-    charges = {(c.department, c.accountable): c.spent for c in account.charges}
+    charges = {(c.department, c.accountable.value): c.spent for c in account.charges}
     assert charges == {(None, "agent"): H, ("sales", "department_head"): 2 * H}
 
 
