@@ -250,7 +250,8 @@ async def get_stages(
     )
     if format == "csv":
         header = ["department", *StageRow.model_fields]
-        rows: list[list[object]] = [["all", *r.model_dump().values()] for r in report.stages]
+        whole = filters.department or "all"  # a head's overall rows are their department's
+        rows: list[list[object]] = [[whole, *r.model_dump().values()] for r in report.stages]
         rows += [
             [d.department, *r.model_dump().values()] for d in report.departments for r in d.stages
         ]

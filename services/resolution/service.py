@@ -170,7 +170,7 @@ class ResolutionService:
                     if case is None:
                         continue
                     milestones = due_milestones(case, self._policy, now)
-                    silent = superseded(milestones)
+                    silent = superseded(milestones, case.sla_fired)
                     updated = self._scheduled(_fire(case, milestones, silent, now), now)
                     if updated == case:
                         continue
@@ -191,11 +191,12 @@ class ResolutionService:
         that adds a milestone, or a change of the SLA settings, the stored one may be late
         or missing, and a case nobody looks at would never be warned. Returns how many
         moved."""
-        self._rescheduled = True
         now = self._clock.now()
         moved = 0
         open_statuses = [s for s in CaseStatus if s is not CaseStatus.CLOSED]
-        for case in await self._store.list_cases(statuses=open_statuses, limit=1_000_000):
+        cases = await self._store.list_cases(statuses=open_statuses, limit=1_000_000)
+        self._rescheduled = True  # read them all: a failure is tried again next sweep
+        for case in cases:
             updated = self._scheduled(case, now)
             if updated.next_deadline_at == case.next_deadline_at:
                 continue
@@ -210,7 +211,10 @@ class ResolutionService:
         return moved
 
     def _scheduled(self, case: Case, now: datetime) -> Case:
-        upcoming = next_deadline(case, self._policy, now)
+        """The case with its next SLA deadline; none while on hold (nothing can fall due
+        then, and resuming schedules it again)."""
+        held = case.status is CaseStatus.ON_HOLD
+        upcoming = None if held else next_deadline(case, self._policy, now)
         return case.model_copy(
             update={"next_deadline_at": upcoming.astimezone(UTC) if upcoming else None}
         )

@@ -21,6 +21,7 @@ from services.resolution.bootstrap import bootstrap
 from services.resolution.domain.case import (
     Actor,
     Assign,
+    CaseStatus,
     ProposeRemedy,
     PutOnHold,
     RecordContact,
@@ -201,7 +202,13 @@ async def test_the_three_day_call_falls_due_after_resolution(
 ) -> None:
     service = service_of(resolution)
     case = await service.get_case("c-1")
-    resolved = case.model_copy(update={"resolved_at": T0 + 20 * H, "version": case.version + 1})
+    resolved = case.model_copy(
+        update={
+            "resolved_at": T0 + 20 * H,
+            "status": CaseStatus.RESOLVED,
+            "version": case.version + 1,
+        }
+    )
     async with resolution.store.unit_of_work() as uow:  # type: ignore[attr-defined]
         await uow.save_case(service._scheduled(resolved, T0 + 20 * H))
     clock.set(T0 + 20 * H + timedelta(days=3) - timedelta(seconds=1))
@@ -285,3 +292,38 @@ async def test_a_case_scheduled_by_older_code_is_rescheduled_at_start(
         assert await service_of(upgraded).reschedule_open_cases() == 0  # nothing left to move
     finally:
         await upgraded.store.close()
+
+
+async def test_a_case_on_hold_is_left_alone_by_the_sweeper(
+    staged: ServiceRuntime, clock: ManualClock
+) -> None:
+    service = service_of(staged)
+    await owned(service, clock)
+    clock.set(T0 + 24 * H + timedelta(minutes=1))  # the 50 % reminder came, not yet swept
+    await service.take_step("c-1", Step.PUT_ON_HOLD, PutOnHold(reason="等客户回复"), actor=OWNER)
+    held = await service.get_case("c-1")
+    assert held.next_deadline_at is None
+    for _ in range(5):
+        clock.advance(timedelta(seconds=30))
+        assert await service.sweep() == 0
+    assert (await service.get_case("c-1")).version == held.version  # nobody's step turns 409
+    await service.take_step("c-1", Step.RESUME, Resume(), actor=OWNER)
+    assert await service.sweep() == 2  # the 50 % reminder and investigation's budget (17.3 h)
+
+
+async def test_before_assignment_the_named_department_hears_of_a_late_triage(
+    staged: ServiceRuntime, clock: ManualClock
+) -> None:
+    service = service_of(staged)
+    await service.on_complaint_registered(
+        complaint_registered("c-2", at=T0, department=Department.SALES)
+    )
+    clock.set(T0 + 4.8 * H)  # triage's 10 % of 48 h, and nobody has triaged it
+    await service.sweep()
+    events = [EventEnvelope.from_bytes(m.value) for m in await staged.store.pending_outbox(500)]
+    late = [
+        e.payload_as(CaseSlaMilestone)
+        for e in events
+        if e.type == "case.stage_overdue" and e.complaint_id == "c-2"
+    ]
+    assert [(a.stage, a.notify, a.department) for a in late] == [("triage", "agent", "sales")]

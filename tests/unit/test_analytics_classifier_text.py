@@ -116,5 +116,6 @@ def test_a_blanked_english_cue_still_counts_as_a_word_of_the_window() -> None:
 
 
 def test_a_space_between_chinese_phrases_ends_the_clause() -> None:
-    assert verdicts("刹车没有 异响") == {("异响", False)}
+    assert verdicts("大灯不亮 异响") == {("异响", False)}
+    assert verdicts("刹车没有 异响") == {("异响", True)}  # a negator reaches across it
     assert verdicts("There is no noise") == {("noise", True)}  # English spaces are words

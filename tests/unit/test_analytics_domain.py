@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -233,6 +234,9 @@ def test_a_closed_case_counts_each_departments_stage_time_and_overruns() -> None
         ("sales", "stage_time", "approve:000240"): 1,  # within 4 h
         ("after_sales", "stage_time", "approve:000720"): 1,  # within 12 h
         ("after_sales", "stage_over", "approve"): 1,
+        ("*", "stage_time", "triage:000060"): 1,  # the case's whole time, for everyone
+        ("*", "stage_time", "approve:000720"): 1,  # 3 h + 9 h: within 12 h
+        ("*", "stage_over", "approve"): 1,
     }
     assert stage_time_value("execute", 10_000 * 60) == "execute:099999"  # past the last bound
     open_case = fact.model_copy(update={"closed_at": None})
@@ -244,19 +248,29 @@ def test_stage_report_in_loop_order_with_percentiles_and_overruns() -> None:
         ("sales", "approve"): {240: 3, 720: 1},
         ("sales", "triage"): {60: 4},
         ("after_sales", "approve"): {1440: 4},
+        ("*", "approve"): {240: 3, 720: 1, 1440: 4},
+        ("*", "triage"): {60: 4},
     }
-    over = {("sales", "approve"): 1, ("after_sales", "approve"): 4}
-    report = stage_report(
-        Filters(start=date(2026, 3, 1), end=date(2026, 3, 31)),
-        histograms,
-        over,
-        {"approve": "审批"},
-        {},
-    )
+    over = {("sales", "approve"): 1, ("after_sales", "approve"): 4, ("*", "approve"): 5}
+    march = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))
+    report = stage_report(march, histograms, over, {"approve": "审批"}, {})
     assert [(r.stage, r.cases) for r in report.stages] == [("triage", 4), ("approve", 8)]
+    approve = report.stages[1]
+    assert (approve.label, approve.p50_hours, approve.p90_hours) == ("审批", 12.0, 24.0)
+    assert (approve.over_budget, approve.over_budget_share) == (5, 0.625)
+    assert [d.department for d in report.departments] == ["after_sales", "sales"]
+    sales = report.departments[1]
+    assert [(r.stage, r.p50_hours, r.over_budget) for r in sales.stages] == [
+        ("triage", 1.0, 0),
+        ("approve", 4.0, 1),
+    ]
+    narrowed = dataclasses.replace(march, department="sales")
+    only_sales = {k: v for k, v in histograms.items() if k[0] == "sales"}
+    mine = stage_report(narrowed, only_sales, {("sales", "approve"): 1}, {"approve": "审批"}, {})
+    assert mine.stages == sales.stages  # a head's overall figures are their department's
     slow = stage_report(
-        Filters(start=date(2026, 3, 1), end=date(2026, 3, 31)),
-        {("sales", "investigate"): {600: 1, 99_999: 9}, ("sales", "feedback"): {60: 2}},
+        march,
+        {("*", "investigate"): {600: 1, 99_999: 9}, ("*", "feedback"): {60: 2}},
         {},
         {},
         {},
@@ -265,14 +279,6 @@ def test_stage_report_in_loop_order_with_percentiles_and_overruns() -> None:
     assert (investigate.p90_hours, investigate.p90_above) == (120.0, True)  # "> 120 h"
     assert (investigate.p50_hours, investigate.p50_above) == (120.0, True)
     assert (feedback.over_budget, feedback.over_budget_share) == (None, None)  # no budget
-    approve = report.stages[1]
-    assert (approve.label, approve.p50_hours, approve.p90_hours) == ("审批", 12.0, 24.0)
-    assert (approve.over_budget, approve.over_budget_share) == (5, 0.625)
-    sales = {d.department: d for d in report.departments}["sales"]
-    assert [(r.stage, r.p50_hours, r.over_budget) for r in sales.stages] == [
-        ("triage", 1.0, 0),
-        ("approve", 4.0, 1),
-    ]
 
 
 def test_pareto_marks_the_vital_few() -> None:

@@ -112,6 +112,8 @@ def test_only_the_latest_warning_of_those_due_together_is_sent() -> None:
     with_breach = [*due, DueMilestone(Milestone.BREACH, T0, "department_head")]
     assert superseded(with_breach) == {"early_warning", "warning"}
     assert superseded(due[2:]) == set()
+    # a rung recorded earlier (by code without the 50 % reminder) makes it pointless too
+    assert superseded(due[:1], fired=["warning"]) == {"early_warning"}
 
 
 def test_a_stage_alert_is_keyed_by_its_round() -> None:

@@ -35,6 +35,7 @@ from services.resolution.domain.milestones import due_milestones
 from services.resolution.domain.sla import BusinessCalendar, SlaPolicy
 from services.resolution.domain.stages import stage_account
 from services.resolution.routes import paused_times, stage_times
+from services.resolution.service import _stage_times as closing_stage_times
 from shared.contracts.intake import ComplaintRegistered
 from shared.settings import stage_shares
 from shared.vocab import CaseStage as Stage
@@ -266,3 +267,62 @@ def test_a_hold_says_what_it_waits_for_and_each_kind_is_credited_back() -> None:
     paused = {p.waiting_for: p.seconds for p in paused_times(case, T0 + 12 * H, POLICY)}
     assert paused == {"parts": 5 * 3600, "customer": 3 * 3600}
     assert spent(case, 12)[Stage.INVESTIGATE] == 2 * H  # 2–3 h and 8–9 h
+
+
+def test_an_admins_first_approval_still_waits_for_the_gm_even_across_a_hold() -> None:
+    admin = Actor(user="ada", role="admin")
+    case = at_hours(
+        *SUBMITTED_AT_6H,
+        (7, Step.APPROVE, Approve(), admin),
+        (
+            8,
+            Step.PUT_ON_HOLD,
+            PutOnHold(reason="等厂家技术报告", waiting_for=HoldReason.MANUFACTURER),
+            HEAD,
+        ),
+        (9, Step.RESUME, Resume(), HEAD),
+    )
+    account = stage_account(case, POLICY, T0 + 10 * H)
+    assert account.accountable == "general_manager"  # above ¥5,000 only a GM completes it
+    charges = {(c.stage, c.accountable.value): c.spent for c in account.charges}
+    assert charges[(Stage.APPROVE, "general_manager")] == 2 * H  # 7–8 h and 9–10 h
+
+
+def test_an_overrun_is_charged_to_the_department_that_held_the_stage_last() -> None:
+    case = at_hours(
+        (1, Step.TRIAGE, Triage(valid=True), AGENT),
+        (2, Step.ASSIGN, Assign(department=Department.SALES, owner="sam"), SALES_HEAD),
+        (3, Step.START_INVESTIGATION, StartInvestigation(), SALES_OWNER),
+        (12, Step.REASSIGN, Reassign(department=Department.AFTER_SALES, owner="olga"), GM),
+    )
+    times = {(t.stage, t.department): t for t in closing_stage_times(case, POLICY, T0 + 24 * H)}
+    assert times[("investigate", "sales")].seconds == 10 * 3600
+    assert times[("investigate", "after_sales")].seconds == 12 * 3600
+    assert times[("investigate", "after_sales")].over  # 22 h against 16.8 h: theirs to finish
+    assert not times[("investigate", "sales")].over
+    assert not times[("triage", None)].over
+
+
+def test_the_three_day_call_follows_the_latest_resolution() -> None:
+    steps = (
+        (1, Step.TRIAGE, Triage(valid=True), AGENT),
+        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+        (3, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+        (4, Step.RECORD_FINDINGS, FINDINGS, OWNER),
+        (5, Step.PROPOSE_REMEDY, SMALL_REMEDY, OWNER),
+        (6, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
+        (7, Step.APPROVE, Approve(), HEAD),
+        (8, Step.START_EXECUTION, StartExecution(), OWNER),
+        (9, Step.RESOLVE, Resolve(customer_notified=True), OWNER),
+        (10, Step.REQUEST_FEEDBACK, RequestFeedback(), OWNER),
+    )
+    reopened = at_hours(*steps, (11, Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=1), AGENT))
+    later = T0 + 9 * H + timedelta(days=3)
+    assert not [
+        m for m in due_milestones(reopened, POLICY, later) if m.milestone.value == "follow_up_call"
+    ]
+    again = reopened
+    for hours, step, command, actor in steps[3:9]:
+        again = decide(again, step, command, actor=actor, now=T0 + (hours + 20) * H)
+    due = due_milestones(again, POLICY, T0 + 29 * H + timedelta(days=3))
+    assert [m.key for m in due if m.milestone.value == "follow_up_call"] == ["follow_up_call:2"]

@@ -48,7 +48,8 @@ stage's p90 reads "within 16 h"."""
 UNASSIGNED = "unassigned"
 UNKNOWN = "unknown"
 ANY = "*"
-"""The channel and cause of cells that are not split by them."""
+"""The channel and cause of cells that are not split by them; as a department, every
+department together (a case's whole time in a stage, however many held it)."""
 
 
 class Cell(NamedTuple):
@@ -210,13 +211,18 @@ def _stage_cells(fact: ComplaintFact, grain: str, period: str) -> list[tuple[Cel
     if fact.closed_at is None:
         return []
     cells = []
+    whole: dict[str, tuple[int, bool]] = {}  # the case's own total per stage, for "everyone"
     for time in fact.stage_times:
-        holder = time.department or UNASSIGNED
-        value = stage_time_value(time.stage, time.seconds / 60)
+        seconds, over = whole.get(time.stage, (0, False))
+        whole[time.stage] = (seconds + time.seconds, over or time.over)
+    parts = [(t.department or UNASSIGNED, t.stage, t.seconds, t.over) for t in fact.stage_times]
+    totals = [(ANY, stage, seconds, over) for stage, (seconds, over) in whole.items()]
+    for holder, stage, seconds, over in parts + totals:
+        value = stage_time_value(stage, seconds / 60)
         cells.append((Cell(grain, period, holder, ANY, ANY, "stage_time", value), Measures(n=1)))
-        if time.over:
-            over = Cell(grain, period, holder, ANY, ANY, "stage_over", time.stage)
-            cells.append((over, Measures(n=1)))
+        if over:
+            overrun = Cell(grain, period, holder, ANY, ANY, "stage_over", stage)
+            cells.append((overrun, Measures(n=1)))
     return cells
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from services.analytics.domain.cube import OVER_LAST_BUCKET, STAGE_TIME_BUCKETS, Measures
+from services.analytics.domain.cube import ANY, OVER_LAST_BUCKET, STAGE_TIME_BUCKETS, Measures
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +233,8 @@ class StageRow(BaseModel):
     stage: str
     label: str
     cases: int
-    """Closed cases that spent time in the stage (a case reassigned during it counts once
-    for each department that held it)."""
+    """Closed cases that spent time in the stage (per department: the cases it held in
+    that stage, for its own part of the time)."""
     p50_hours: float
     """Half the cases took at most this long: the upper bound of a histogram bucket."""
     p90_hours: float
@@ -256,7 +256,7 @@ class DepartmentStages(BaseModel):
 
 class StageReport(BaseModel):
     """Time in each stage of closed complaints registered in the range: where the 48 hours
-    go, overall and per department (the case's department)."""
+    go, overall (each case's whole time in the stage) and per department that spent it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -324,28 +324,27 @@ def stage_report(
     stage_labels: Mapping[str, str],
     department_labels: Mapping[str, str],
 ) -> StageReport:
-    """``histograms`` and ``over`` are keyed by (department, stage)."""
-    overall: dict[str, dict[int, int]] = {}
-    overall_over: dict[str, int] = {}
-    for (_, stage), histogram in histograms.items():
-        into = overall.setdefault(stage, {})
-        for bound, n in histogram.items():
-            into[bound] = into.get(bound, 0) + n
-    for (_, stage), n in over.items():
-        overall_over[stage] = overall_over.get(stage, 0) + n
-    departments = []
-    for department in sorted({d for d, _ in histograms}):
-        rows = stage_rows(
+    """``histograms`` and ``over`` are keyed by (department, stage); department ``ANY``
+    holds each case's whole time in a stage, the overall figures. Narrowed to one
+    department, the overall figures are that department's."""
+    departments = sorted({d for d, _ in histograms if d != ANY})
+    overall = filters.department or ANY
+
+    def rows(department: str) -> list[StageRow]:
+        return stage_rows(
             {s: h for (d, s), h in histograms.items() if d == department},
             {s: n for (d, s), n in over.items() if d == department},
             stage_labels,
         )
-        if rows:
-            label = department_labels.get(department, department)
-            departments.append(DepartmentStages(department=department, label=label, stages=rows))
+
+    by_department = [
+        DepartmentStages(department=d, label=department_labels.get(d, d), stages=stages)
+        for d in departments
+        if (stages := rows(d))
+    ]
     return StageReport(
         start=filters.start,
         end=filters.end,
-        stages=stage_rows(overall, overall_over, stage_labels),
-        departments=departments,
+        stages=rows(overall),
+        departments=by_department,
     )

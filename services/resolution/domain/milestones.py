@@ -6,6 +6,7 @@ a sweep repeated after a restart, or by a second instance, changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -45,17 +46,17 @@ class DueMilestone:
 
     @property
     def key(self) -> str:
-        """How the case records that it fired."""
-        if self.stage is None:
-            return self.milestone.value
+        """How the case records that it fired (a later round of the loop: once more)."""
+        stage = f":{self.stage}" if self.stage else ""
         suffix = f":{self.round}" if self.round > 1 else ""
-        return f"{self.milestone.value}:{self.stage}{suffix}"
+        return f"{self.milestone.value}{stage}{suffix}"
 
 
 WARNING_LADDER = (Milestone.EARLY_WARNING, Milestone.WARNING, Milestone.FINAL_WARNING)
 """Reminders a later rung makes pointless: after downtime, or on a case scheduled before an
 upgrade added a rung, only the latest that came is sent."""
 _LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
+_AFTER_RESOLUTION = (CaseStatus.RESOLVED, CaseStatus.AWAITING_FEEDBACK, CaseStatus.CLOSED)
 
 
 def _pauses(case: Case) -> list[Pause]:
@@ -64,9 +65,11 @@ def _pauses(case: Case) -> list[Pause]:
 
 def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
     schedule: list[DueMilestone] = []
-    if case.resolved_at is not None:  # the 3-day call, even once the case is closed
+    if case.resolved_at is not None and case.status in _AFTER_RESOLUTION:
+        # the 3-day call after the latest resolution, even once the case is closed
         due = case.resolved_at + FOLLOW_UP_AFTER
-        schedule.append(DueMilestone(Milestone.FOLLOW_UP_CALL, due, "owner"))
+        call = DueMilestone(Milestone.FOLLOW_UP_CALL, due, "owner", round=case.reopened + 1)
+        schedule.append(call)
     if case.status is CaseStatus.CLOSED:
         return _unfired(case, schedule)
     if case.resolved_at is None:  # the loop's own clocks end when it is resolved
@@ -110,11 +113,12 @@ def due_milestones(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMile
     return [m for m in _schedule(case, policy, now) if m.due_at <= now]
 
 
-def superseded(due: list[DueMilestone]) -> set[str]:
-    """Keys of warnings due together with a later rung of the ladder: recorded as fired,
-    not sent (nobody needs "half the time is gone" beside "the time is up")."""
-    rungs = [_LADDER.index(m.milestone) for m in due if m.milestone in _LADDER]
-    latest = max(rungs, default=-1)
+def superseded(due: list[DueMilestone], fired: Iterable[str] = ()) -> set[str]:
+    """Keys of warnings below a later rung of the ladder that is due now or has fired
+    already: recorded as fired, not sent (nobody needs "half the time is gone" beside
+    "the time is up")."""
+    reached = [m.milestone for m in due] + [m for m in _LADDER if m.value in set(fired)]
+    latest = max((_LADDER.index(m) for m in reached if m in _LADDER), default=-1)
     return {
         m.key for m in due if m.milestone in WARNING_LADDER and _LADDER.index(m.milestone) < latest
     }

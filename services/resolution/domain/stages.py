@@ -91,9 +91,6 @@ class _Segment:
     round: int
 
 
-_MANAGERS = frozenset({"general_manager", "admin"})
-
-
 def _accountable(status: CaseStatus, first_approver: str | None) -> Accountable:
     """Who must act next: the front desk triages, the head assigns, the approver who has
     not approved yet decides, the owner does the rest."""
@@ -102,8 +99,8 @@ def _accountable(status: CaseStatus, first_approver: str | None) -> Accountable:
     if status is S.TRIAGED:
         return Accountable.DEPARTMENT_HEAD
     if status is S.PENDING_APPROVAL:
-        if first_approver is not None and first_approver not in _MANAGERS:
-            return Accountable.GENERAL_MANAGER  # the head approved; the GM must too
+        if first_approver is not None and first_approver != "general_manager":
+            return Accountable.GENERAL_MANAGER  # a head (or an admin) approved; the GM must too
         return Accountable.DEPARTMENT_HEAD
     return Accountable.OWNER
 

@@ -23,10 +23,11 @@ from services.analytics.domain.classifier.text import CueHit, CueMatcher, normal
 from shared.vocab import Cause
 
 CAUSES: tuple[str, ...] = tuple(c.value for c in Cause)
-FEATURES_SCHEMA = 3
+FEATURES_SCHEMA = 4
 """Bumped whenever features change shape or meaning (2: demanded cues, per-label matching;
-3: a cue's own negator, or a 不 that ends inside a word like 不足, negates nothing after it):
-a stored model of another schema cannot read today's features and must be retrained."""
+3: a cue's own negator negates nothing after it; 4: nor does a 不 that ends inside a word
+like 不足, and a space between Chinese phrases ends a clause): a stored model of another
+schema cannot read today's features and must be retrained."""
 THRESHOLD = 0.5
 _RULE_SCALE = 1.5
 _EXPLAIN_TERMS = 4

@@ -27,9 +27,13 @@ rattling), and words whose 不 ends inside them ("电量不足4S店不予质保"
 what is insufficient is the charge, not the refusal or the stall)."""
 _EN_NEGATORS = ("not", "no", "never", "without", "nothing", "n't", "none", "nor")
 _CONTRASTS = r"\bbut\b|\bhowever\b|但是|但|可是|不过|却"
-_CJK_SPACE = r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff]|$)"
+_CJK_SPACE = (
+    r"(?<=[\u4e00-\u9fff])(?<![不没无未])(?<!没有)(?<!不是)(?<!并非)(?<!从未) "
+    r"(?=[\u4e00-\u9fff]|$)"
+)
 """Chinese puts no spaces between words: one between two Chinese characters parts two
-phrases, as a comma would ("大灯不透亮 启停异常")."""
+phrases, as a comma would ("大灯不透亮 启停异常"), unless it follows a negator, which
+still reaches across it ("刹车没有 异响")."""
 _CLAUSE_BREAK = re.compile(rf"[，。！？；,.!?;:：、\n]|{_CJK_SPACE}|{_CONTRASTS}")
 _DEMAND_CLAUSE_BREAK = re.compile(rf"[，。！？；,.!?;\n]|{_CJK_SPACE}|{_CONTRASTS}")
 """A demand runs on over lists and headings: "诉求：退车、退款、赔偿" demands all three."""
