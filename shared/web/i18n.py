@@ -270,6 +270,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "step.sla_follow_up_call": ("3日回访到期", "3-day follow-up call due"),
     "step.sla_stage_overdue": ("环节超出时限预算", "Stage over its time budget"),
     "case.stages": ("各环节用时", "Time by stage"),
+    "queue.stage_over": ("超出环节预算", "over its budget"),
     "case.stage": ("环节", "Stage"),
     "case.stage_spent": ("已用", "Spent"),
     "case.stage_budget": ("预算", "Budget"),

@@ -1,0 +1,107 @@
+"""The case pages over HTTP, in process (no browser): a stage over its budget shows in the
+queue, and the case page shows time by stage and what a hold waits for."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from services.resolution.bootstrap import bootstrap
+from services.resolution.domain.case import (
+    Actor,
+    Assign,
+    ProposeRemedy,
+    PutOnHold,
+    RecordFindings,
+    StartInvestigation,
+    Step,
+    SubmitForApproval,
+    Triage,
+)
+from shared.auth import Principal, Role
+from shared.clock import ManualClock
+from shared.runtime import ServiceRuntime
+from shared.vocab import Cause, Department, HoldReason
+from shared.web.pages import TOKEN_COOKIE
+from tests.support.events import complaint_registered
+
+T0 = datetime(2026, 8, 3, 1, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+HEAD = Principal(user="hu", role=Role.DEPARTMENT_HEAD, department=Department.AFTER_SALES)
+
+
+@pytest.fixture
+async def resolution(make_settings: Any) -> AsyncIterator[tuple[ServiceRuntime, ManualClock]]:
+    clock = ManualClock(T0)
+    runtime = bootstrap(make_settings(), clock=clock)
+    await runtime.store.open()
+    service = runtime.app.state.service
+    head = Actor(user="hu", role="department_head", department="after_sales")
+    owner = Actor(user="olga", role="owner", department="after_sales")
+    for complaint_id in ("c-1", "c-2"):
+        await service.on_complaint_registered(complaint_registered(complaint_id, at=T0))
+        steps = [
+            (Step.TRIAGE, Triage(valid=True), head),
+            (Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), head),
+            (Step.START_INVESTIGATION, StartInvestigation(), owner),
+            (
+                Step.RECORD_FINDINGS,
+                RecordFindings(
+                    findings="刹车盘磨损",
+                    causes=[Cause.PRODUCT_QUALITY],
+                    primary_cause=Cause.PRODUCT_QUALITY,
+                ),
+                owner,
+            ),
+            (
+                Step.PROPOSE_REMEDY,
+                ProposeRemedy(types=["repair"], amount=Decimal(300), message_to_customer="更换"),
+                owner,
+            ),
+            (Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), owner),
+        ]
+        for step, command, actor in steps:
+            await service.take_step(complaint_id, step, command, actor=actor)
+    hold = PutOnHold(reason="等配件到店", waiting_for=HoldReason.PARTS)
+    await service.take_step("c-2", Step.PUT_ON_HOLD, hold, actor=head)
+    clock.set(T0 + 6 * H)  # the approval has waited longer than its 4.8 h
+    try:
+        yield runtime, clock
+    finally:
+        await runtime.store.close()
+
+
+async def page(runtime: ServiceRuntime, path: str) -> str:
+    token = runtime.tokens.issue(HEAD)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app),
+        base_url="http://resolution",
+        cookies={TOKEN_COOKIE: token},
+    ) as client:
+        response = await client.get(path)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+async def test_the_queue_flags_a_stage_over_its_budget(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    html = await page(runtime, "/ui/cases")
+    assert html.count('data-stage-over="approve"') == 1  # c-1; c-2 went on hold at once
+    assert "审批 · 超出环节预算" in html
+
+
+async def test_the_case_page_shows_time_by_stage_and_what_a_hold_waits_for(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    html = await page(runtime, "/ui/cases/c-2?lang=en")
+    assert 'data-stage="approve"' in html and "On hold" in html
+    assert 'data-paused="parts"' in html and "Waiting for parts" in html
+    assert "Not counted" in html
