@@ -30,7 +30,15 @@ from services.analytics.store import SqliteAnalyticsStore
 from shared.clock import ManualClock
 from shared.contracts.resolution import StageTime
 from shared.logging import configure_logging
-from shared.vocab import Cause, Channel, Department, Touchpoint, Urgency, VehicleSystem
+from shared.vocab import (
+    DEFAULT_STAGE_SHARES,
+    Cause,
+    Channel,
+    Department,
+    Touchpoint,
+    Urgency,
+    VehicleSystem,
+)
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAYS = 730
@@ -43,8 +51,8 @@ STAGE_MEANS = {
     "approve": 3 * 3600, "execute": 10 * 3600, "feedback": 20 * 3600,
 }  # fmt: skip
 """Mean seconds per stage of the synthetic closed loops."""
-BUDGETS = {"triage": 17280, "investigate": 60480, "propose": 17280, "approve": 17280,
-           "execute": 60480, "feedback": 10**9}  # fmt: skip
+BUDGETS = {stage: 48 * 3600 * share / 100 for stage, share in DEFAULT_STAGE_SHARES}
+"""Seconds per budgeted stage of a 48-hour loop; feedback has none."""
 
 
 def synthetic_fact(i: int, rng: random.Random) -> ComplaintFact:
@@ -82,7 +90,9 @@ def synthetic_fact(i: int, rng: random.Random) -> ComplaintFact:
         remedy_types=rng.choice([["repair"], ["explanation"], ["apology", "goodwill"]]),
         upheld=rng.random() > 0.05,
         stage_times=[
-            StageTime(stage=s, department=department, seconds=t, over=t > BUDGETS[s])
+            StageTime(
+                stage=s, department=department, seconds=t, over=t > BUDGETS.get(s, float("inf"))
+            )
             for s, t in stages.items()
         ]
         if closed

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.vocab import CaseStage
+from shared.vocab import DEFAULT_STAGE_SHARES, CaseStage
 
 ServiceName = Literal["intake", "resolution", "analytics"]
 SERVICE_NAMES: tuple[ServiceName, ...] = ("intake", "resolution", "analytics")
@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     )
     owner_hours: float = Field(default=4, gt=0, description="An owner is named within this.")
     stage_budgets: str = Field(
-        default="triage=10,investigate=35,propose=10,approve=10,execute=35",
+        default=",".join(f"{stage}={share:g}" for stage, share in DEFAULT_STAGE_SHARES),
         description="Percent of the closed loop each stage may take (triage, investigate,"
         " propose, approve, execute); a stage over its budget notifies whoever holds it.",
     )

@@ -147,6 +147,17 @@ class CaseStage(StrEnum):
     FEEDBACK = "feedback"
 
 
+DEFAULT_STAGE_SHARES: tuple[tuple[str, float], ...] = (
+    ("triage", 10),
+    ("investigate", 35),
+    ("propose", 10),
+    ("approve", 10),
+    ("execute", 35),
+)
+"""Percent of the closed loop each stage may take (of 48 h: 4.8 h to triage and assign,
+16.8 h to investigate, …); feedback comes after the loop and has the 3-day call instead."""
+
+
 class HoldReason(StrEnum):
     """What a case on hold waits for; the SLA clock is credited back for each (DESIGN §6)."""
 

@@ -3,6 +3,7 @@ holds charged to nobody; the running stage's budget end; the setting's grammar."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -66,6 +67,30 @@ FINDINGS = RecordFindings(
     findings="刹车盘磨损", causes=[Cause.PRODUCT_QUALITY], primary_cause=Cause.PRODUCT_QUALITY
 )
 REMEDY = ProposeRemedy(types=["repair"], amount=Decimal(9000), message_to_customer="免费更换")
+SMALL_REMEDY = ProposeRemedy(types=["repair"], amount=Decimal(500), message_to_customer="免费更换")
+LOOP: tuple[tuple[Step, CommandBase, Actor], ...] = (
+    (Step.TRIAGE, Triage(valid=True), AGENT),
+    (Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+    (Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+    (Step.RECORD_FINDINGS, FINDINGS, OWNER),
+    (Step.PROPOSE_REMEDY, SMALL_REMEDY, OWNER),
+    (Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
+    (Step.APPROVE, Approve(), HEAD),
+    (Step.START_EXECUTION, StartExecution(), OWNER),
+    (Step.RESOLVE, Resolve(customer_notified=True), OWNER),
+    (Step.REQUEST_FEEDBACK, RequestFeedback(), OWNER),
+)
+"""A small remedy's loop from triage to the request for feedback."""
+REOPEN = (Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=1), AGENT)
+
+
+def timed(
+    hours: Iterable[float], steps: Iterable[tuple[Step, CommandBase, Actor]]
+) -> tuple[tuple[float, Step, CommandBase, Actor], ...]:
+    """Steps taken at the given hours after registration."""
+    return tuple((h, *step) for h, step in zip(hours, steps, strict=True))
+
+
 SUBMITTED_AT_6H: tuple[tuple[float, Step, CommandBase, Actor], ...] = (
     (1, Step.TRIAGE, Triage(valid=True), AGENT),
     (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
@@ -75,7 +100,6 @@ SUBMITTED_AT_6H: tuple[tuple[float, Step, CommandBase, Actor], ...] = (
     (6, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
 )
 """A ¥9,000 remedy submitted for approval six hours after registration."""
-SMALL_REMEDY = ProposeRemedy(types=["repair"], amount=Decimal(500), message_to_customer="免费更换")
 
 
 def spent(case: Case, now_hours: float) -> dict[Stage, timedelta]:
@@ -148,19 +172,7 @@ def test_the_head_of_the_named_department_is_charged_for_assigning() -> None:
 
 
 def test_a_reopened_case_goes_round_again_with_fresh_budgets() -> None:
-    case = at_hours(
-        (1, Step.TRIAGE, Triage(valid=True), AGENT),
-        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
-        (3, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
-        (15, Step.RECORD_FINDINGS, FINDINGS, OWNER),
-        (15.5, Step.PROPOSE_REMEDY, SMALL_REMEDY, OWNER),
-        (16, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
-        (17, Step.APPROVE, Approve(), HEAD),
-        (18, Step.START_EXECUTION, StartExecution(), OWNER),
-        (20, Step.RESOLVE, Resolve(customer_notified=True), OWNER),
-        (21, Step.REQUEST_FEEDBACK, RequestFeedback(), OWNER),
-        (22, Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=1), AGENT),
-    )
+    case = at_hours(*timed((1, 2, 3, 15, 15.5, 16, 17, 18, 20, 21, 22), (*LOOP, REOPEN)))
     account = stage_account(case, POLICY, T0 + 30 * H)
     assert (account.current, account.round) == (Stage.INVESTIGATE, 2)
     investigate = next(c for c in account.clocks if c.stage is Stage.INVESTIGATE)
@@ -304,25 +316,13 @@ def test_an_overrun_is_charged_to_the_department_that_held_the_stage_last() -> N
 
 
 def test_the_three_day_call_follows_the_latest_resolution() -> None:
-    steps = (
-        (1, Step.TRIAGE, Triage(valid=True), AGENT),
-        (2, Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
-        (3, Step.START_INVESTIGATION, StartInvestigation(), OWNER),
-        (4, Step.RECORD_FINDINGS, FINDINGS, OWNER),
-        (5, Step.PROPOSE_REMEDY, SMALL_REMEDY, OWNER),
-        (6, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER),
-        (7, Step.APPROVE, Approve(), HEAD),
-        (8, Step.START_EXECUTION, StartExecution(), OWNER),
-        (9, Step.RESOLVE, Resolve(customer_notified=True), OWNER),
-        (10, Step.REQUEST_FEEDBACK, RequestFeedback(), OWNER),
-    )
-    reopened = at_hours(*steps, (11, Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=1), AGENT))
+    reopened = at_hours(*timed(range(1, 12), (*LOOP, REOPEN)))
     later = T0 + 9 * H + timedelta(days=3)
     assert not [
         m for m in due_milestones(reopened, POLICY, later) if m.milestone.value == "follow_up_call"
     ]
-    again = reopened
-    for hours, step, command, actor in steps[3:9]:
+    again = reopened  # findings to resolution once more, 20 hours later
+    for hours, (step, command, actor) in zip(range(4, 10), LOOP[3:9], strict=True):
         again = decide(again, step, command, actor=actor, now=T0 + (hours + 20) * H)
     due = due_milestones(again, POLICY, T0 + 29 * H + timedelta(days=3))
     assert [m.key for m in due if m.milestone.value == "follow_up_call"] == ["follow_up_call:2"]

@@ -303,14 +303,8 @@ def stage_rows(
 
 def _bound(buckets: list[tuple[int, int]], total: int, q: float) -> tuple[int, bool]:
     """The bucket bound the q-quantile falls under, and whether it is past the last one."""
-    seen = 0
-    for bound, count in buckets:
-        seen += count
-        if seen >= q * total:
-            if bound == OVER_LAST_BUCKET:
-                return STAGE_TIME_BUCKETS[-1], True
-            return bound, False
-    return STAGE_TIME_BUCKETS[-1], True
+    bound = _percentile(buckets, total, q)
+    return (STAGE_TIME_BUCKETS[-1], True) if bound is None else (int(bound), False)
 
 
 def _stage_rank(stage: str) -> tuple[int, str]:

@@ -117,7 +117,8 @@ def superseded(due: list[DueMilestone], fired: Iterable[str] = ()) -> set[str]:
     """Keys of warnings below a later rung of the ladder that is due now or has fired
     already: recorded as fired, not sent (nobody needs "half the time is gone" beside
     "the time is up")."""
-    reached = [m.milestone for m in due] + [m for m in _LADDER if m.value in set(fired)]
+    done = set(fired)
+    reached = [m.milestone for m in due] + [m for m in _LADDER if m.value in done]
     latest = max((_LADDER.index(m) for m in reached if m in _LADDER), default=-1)
     return {
         m.key for m in due if m.milestone in WARNING_LADDER and _LADDER.index(m.milestone) < latest

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from shared.vocab import DEFAULT_STAGE_SHARES
+
 
 @dataclass(frozen=True)
 class BusinessCalendar:
@@ -58,17 +60,6 @@ class BusinessCalendar:
                     total += hi - lo
             cursor = datetime.combine(day + timedelta(days=1), time(0), self.zone)
         return total
-
-
-DEFAULT_STAGE_SHARES: tuple[tuple[str, float], ...] = (
-    ("triage", 10),
-    ("investigate", 35),
-    ("propose", 10),
-    ("approve", 10),
-    ("execute", 35),
-)
-"""Percent of the closed loop each stage may take (of 48 h: 4.8 h to triage and assign,
-16.8 h to investigate, …); feedback comes after the loop and has the 3-day call instead."""
 
 
 @dataclass(frozen=True)
