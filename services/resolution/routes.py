@@ -10,7 +10,9 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Requ
 from pydantic import BaseModel
 
 from services.resolution.domain.case import COMMANDS, Actor, Case, CommandBase, StepRefusedError
-from services.resolution.domain.sla import Pause, SlaPolicy, deadlines, time_left
+from services.resolution.domain.loop import current_round
+from services.resolution.domain.milestones import Milestone, milestone_key
+from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import STAGE_OF, stage_account
 from services.resolution.domain.workflow import (
     CaseStatus,
@@ -48,11 +50,16 @@ Service = Annotated[ResolutionService, Depends(get_service)]
 
 
 class SlaState(BaseModel):
+    """The closed loop's clock in the current round (a reopened case runs a new one)."""
+
     due_at: datetime
     seconds_left: int
     paused: bool
     warned: bool
     breached: bool
+    round: int = 1
+    breached_before: bool = False
+    """An earlier round of the loop was breached (that flag stays set)."""
 
 
 class StageCharge(BaseModel):
@@ -120,9 +127,11 @@ def paused_times(case: Case, now: datetime, policy: SlaPolicy) -> list[PausedTim
 
 
 def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
-    pauses = [Pause(started=h.started, ended=h.ended) for h in case.holds]
-    stop = case.resolved_at or case.closed_at or now
-    due = deadlines(case.registered_at, policy, pauses, now=stop)
+    loop = current_round(case)
+    due = loop.deadlines(policy, now)
+    stop = loop.stop(now)
+    fired = set(case.sla_fired)
+    earlier_breaches = {milestone_key(Milestone.BREACH, round_=r) for r in range(1, loop.number)}
     return CaseView(
         stages=stage_times(case, now, policy),
         paused=paused_times(case, now, policy),
@@ -130,10 +139,14 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
         allowed_steps=allowed_steps(case.status),
         sla=SlaState(
             due_at=due.due_at,
-            seconds_left=int(time_left(case.registered_at, policy, pauses, stop).total_seconds()),
+            seconds_left=int(loop.time_left(policy, now).total_seconds()),
             paused=case.status is CaseStatus.ON_HOLD,
-            warned="warning" in case.sla_fired or stop >= due.warn_at,
-            breached="breach" in case.sla_fired or stop > due.due_at,
+            warned=milestone_key(Milestone.WARNING, round_=loop.number) in fired
+            or stop >= due.warn_at,
+            breached=milestone_key(Milestone.BREACH, round_=loop.number) in fired
+            or stop > due.due_at,
+            round=loop.number,
+            breached_before=bool(earlier_breaches & fired),
         ),
     )
 

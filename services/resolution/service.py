@@ -24,6 +24,7 @@ from services.resolution.domain.case import (
     decide,
     open_case,
 )
+from services.resolution.domain.loop import current_round
 from services.resolution.domain.messages import customer_message
 from services.resolution.domain.milestones import (
     DueMilestone,
@@ -211,12 +212,17 @@ class ResolutionService:
         return moved
 
     def _scheduled(self, case: Case, now: datetime) -> Case:
-        """The case with its next SLA deadline; none while on hold (nothing can fall due
-        then, and resuming schedules it again)."""
+        """The case with its next SLA deadline (none while on hold: nothing can fall due
+        then, and resuming schedules it again) and the due time of its current round, by
+        which queues are sorted."""
         held = case.status is CaseStatus.ON_HOLD
         upcoming = None if held else next_deadline(case, self._policy, now)
+        due = current_round(case).deadlines(self._policy, now).due_at
         return case.model_copy(
-            update={"next_deadline_at": upcoming.astimezone(UTC) if upcoming else None}
+            update={
+                "next_deadline_at": upcoming.astimezone(UTC) if upcoming else None,
+                "due_at": due,
+            }
         )
 
     async def list_cases(
@@ -372,7 +378,7 @@ def _fire(case: Case, milestones: list[DueMilestone], silent: set[str], now: dat
         if due.key in silent:
             continue
         if due.milestone is Milestone.BREACH:
-            level = max(level, 1)
+            level = max(level, 1 if due.round == 1 else 2)  # a reopened case: the GM
         elif due.milestone is Milestone.GM_ESCALATION:
             level = max(level, 2)
         entries.append(
@@ -386,6 +392,8 @@ def _fire(case: Case, milestones: list[DueMilestone], silent: set[str], now: dat
                 note=f"{due.stage + ' ' if due.stage else ''}due {due.due_at.isoformat()};"
                 f" {due.notify} notified",
                 department=case.department.value if case.department else None,
+                stage=due.stage,
+                round=due.round,
             )
         )
     return case.model_copy(
@@ -435,6 +443,7 @@ def _milestone_events(
                 ticket_no=case.ticket_no,
                 milestone=due.milestone.value,
                 stage=due.stage,
+                round=due.round,
                 due_at=due.due_at,
                 notify=due.notify,
                 owner=case.owner,

@@ -114,6 +114,9 @@ class CaseSlaMilestone(BaseModel):
     stage: str | None = None
     """For ``stage_overdue``: the stage (triage, investigate, propose, approve, execute)
     that used up its budget; ``notify`` is who holds it (an approval: the approvers)."""
+    round: int = 1
+    """The round of the closed loop: 2 and more after the customer reopened the case, whose
+    new round has a clock of its own."""
     owner: str | None = None
     department: str | None = None
     escalation_level: int = 0

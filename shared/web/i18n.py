@@ -179,6 +179,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "sla.ok": ("正常", "On time"),
     "sla.warning": ("预警", "Warning"),
     "sla.breached": ("超时", "Breached"),
+    "sla.round": ("第{n}轮", "round {n}"),
+    "sla.breached_before": ("上一轮曾超时", "an earlier round breached"),
     "time.days": ("天", "d"),
     "time.hours": ("小时", "h"),
     "time.minutes": ("分", "min"),

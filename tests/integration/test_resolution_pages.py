@@ -14,10 +14,15 @@ import pytest
 from services.resolution.bootstrap import bootstrap
 from services.resolution.domain.case import (
     Actor,
+    Approve,
     Assign,
     ProposeRemedy,
     PutOnHold,
+    RecordFeedback,
     RecordFindings,
+    RequestFeedback,
+    Resolve,
+    StartExecution,
     StartInvestigation,
     Step,
     SubmitForApproval,
@@ -105,3 +110,28 @@ async def test_the_case_page_shows_time_by_stage_and_what_a_hold_waits_for(
     assert 'data-stage="approve"' in html and "On hold" in html
     assert 'data-paused="parts"' in html and "Waiting for parts" in html
     assert "Not counted" in html
+
+
+async def test_a_reopened_case_shows_the_clock_of_its_new_round(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, clock = resolution
+    service = runtime.app.state.service
+    head = Actor(user="hu", role="department_head", department="after_sales")
+    owner = Actor(user="olga", role="owner", department="after_sales")
+    await service.take_step("c-1", Step.APPROVE, Approve(), actor=head)
+    for step, command in (
+        (Step.START_EXECUTION, StartExecution()),
+        (Step.RESOLVE, Resolve(customer_notified=True)),
+        (Step.REQUEST_FEEDBACK, RequestFeedback()),
+    ):
+        await service.take_step("c-1", step, command, actor=owner)
+    clock.set(T0 + 50 * H)  # past the first round's 48 h: it was resolved in time
+    feedback = RecordFeedback(satisfaction=2)
+    await service.take_step("c-1", Step.RECORD_FEEDBACK, feedback, actor=owner)
+    clock.set(T0 + 60 * H)
+    html = await page(runtime, "/ui/cases/c-1")
+    assert 'data-round="2"' in html and "第2轮" in html
+    assert 'data-sla="ok"' in html  # 38 h left of the new round, not "overdue"
+    english = await page(runtime, "/ui/cases/c-1?lang=en")
+    assert "1d 14h left" in english and "round 2" in english

@@ -20,13 +20,18 @@ import pytest
 from services.resolution.bootstrap import bootstrap
 from services.resolution.domain.case import (
     Actor,
+    Approve,
     Assign,
     CaseStatus,
     ProposeRemedy,
     PutOnHold,
     RecordContact,
+    RecordFeedback,
     RecordFindings,
+    RequestFeedback,
+    Resolve,
     Resume,
+    StartExecution,
     StartInvestigation,
     Step,
     SubmitForApproval,
@@ -252,6 +257,7 @@ async def test_a_stage_over_its_budget_notifies_its_holder_once(
     case = await service.get_case("c-1")
     assert "stage_overdue:investigate" in case.sla_fired
     assert case.timeline[-1].step == "sla_stage_overdue"
+    assert (case.timeline[-1].stage, case.timeline[-1].round) == ("investigate", 1)
 
 
 async def test_an_approval_over_budget_is_the_heads_and_a_hold_moves_it(
@@ -327,3 +333,49 @@ async def test_before_assignment_the_named_department_hears_of_a_late_triage(
         if e.type == "case.stage_overdue" and e.complaint_id == "c-2"
     ]
     assert [(a.stage, a.notify, a.department) for a in late] == [("triage", "agent", "sales")]
+
+
+async def resolved_then_reopened(service: ResolutionService, clock: ManualClock) -> None:
+    """Resolved in time at 10 h; the customer rates it 1 of 5 at 12 h and reopens it."""
+    await owned(service, clock)
+    steps = (
+        (Step.START_INVESTIGATION, StartInvestigation()),
+        (Step.RECORD_FINDINGS, FINDINGS),
+        (Step.PROPOSE_REMEDY, REMEDY),
+        (Step.SUBMIT_FOR_APPROVAL, SubmitForApproval()),
+    )
+    for step, command in steps:
+        await service.take_step("c-1", step, command, actor=OWNER)
+    await service.take_step("c-1", Step.APPROVE, Approve(), actor=HEAD)
+    await service.take_step("c-1", Step.START_EXECUTION, StartExecution(), actor=OWNER)
+    clock.set(T0 + 10 * H)
+    await service.take_step("c-1", Step.RESOLVE, Resolve(customer_notified=True), actor=OWNER)
+    await service.take_step("c-1", Step.REQUEST_FEEDBACK, RequestFeedback(), actor=OWNER)
+    clock.set(T0 + 12 * H)
+    await service.take_step(
+        "c-1", Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=1), actor=OWNER
+    )
+
+
+async def test_a_reopened_case_runs_a_new_48_hours_and_its_breach_goes_to_the_gm(
+    resolution: ServiceRuntime, clock: ManualClock
+) -> None:
+    service = service_of(resolution)
+    await resolved_then_reopened(service, clock)
+    reopened = await service.get_case("c-1")
+    assert (reopened.status, reopened.due_at) == (CaseStatus.INVESTIGATING, T0 + 60 * H)
+    assert reopened.next_deadline_at == T0 + 36 * H  # half of the new round
+    clock.set(T0 + 48 * H)  # the first round's breach time: it was resolved, nothing for it
+    assert await service.sweep() == 1  # the new round's 75 % (its 50 %: superseded)
+    clock.set(T0 + 60 * H)
+    assert await service.sweep() == 1  # the new round's breach (its 90 %: superseded)
+    assert await milestones(resolution) == ["sla_warning", "sla_breached"]
+    events = [EventEnvelope.from_bytes(m.value) for m in await resolution.store.pending_outbox(500)]
+    breach = next(e.payload_as(CaseSlaMilestone) for e in events if e.type == "case.sla_breached")
+    assert (breach.round, breach.notify, breach.due_at) == (2, "general_manager", T0 + 60 * H)
+    case = await service.get_case("c-1")
+    assert case.escalation_level == 2
+    assert {"breach:2", "warning:2"} <= set(case.sla_fired)
+    assert "breach" not in case.sla_fired
+    breach_entry = next(e for e in case.timeline if e.step == "sla_breach")
+    assert (breach_entry.round, breach_entry.stage) == (2, None)

@@ -52,6 +52,10 @@ class TimelineEntry(BaseModel):
     note: str = ""
     department: str | None = None
     """The department holding the case after the step: stage time is charged to it."""
+    stage: str | None = None
+    """For an SLA milestone of a stage: the stage that ran over its budget."""
+    round: int | None = None
+    """For an SLA milestone: the round of the loop it belongs to (2 after a reopening)."""
 
 
 class Remedy(BaseModel):
@@ -104,6 +108,8 @@ class Case(BaseModel):
     opened_at: datetime
     registered_at: datetime
     due_at: datetime
+    """When the current round of the closed loop is due, as of the last write (holds so
+    far credited; a reopened case's new round runs from the reopening)."""
     follow_ups: int = 0
     version: int = 1
     department: Department | None = None

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from services.resolution.domain.case import Case, CaseStatus
-from services.resolution.domain.sla import Pause, SlaPolicy, deadlines
+from services.resolution.domain.loop import current_round
+from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import stage_account
 
 
@@ -47,9 +48,14 @@ class DueMilestone:
     @property
     def key(self) -> str:
         """How the case records that it fired (a later round of the loop: once more)."""
-        stage = f":{self.stage}" if self.stage else ""
-        suffix = f":{self.round}" if self.round > 1 else ""
-        return f"{self.milestone.value}{stage}{suffix}"
+        return milestone_key(self.milestone, self.stage, self.round)
+
+
+def milestone_key(milestone: Milestone, stage: str | None = None, round_: int = 1) -> str:
+    """How a case records that a milestone fired: once per stage and round of the loop."""
+    stage_part = f":{stage}" if stage else ""
+    suffix = f":{round_}" if round_ > 1 else ""
+    return f"{milestone.value}{stage_part}{suffix}"
 
 
 WARNING_LADDER = (Milestone.EARLY_WARNING, Milestone.WARNING, Milestone.FINAL_WARNING)
@@ -57,10 +63,6 @@ WARNING_LADDER = (Milestone.EARLY_WARNING, Milestone.WARNING, Milestone.FINAL_WA
 upgrade added a rung, only the latest that came is sent."""
 _LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
 _AFTER_RESOLUTION = (CaseStatus.RESOLVED, CaseStatus.AWAITING_FEEDBACK, CaseStatus.CLOSED)
-
-
-def _pauses(case: Case) -> list[Pause]:
-    return [Pause(started=h.started, ended=h.ended) for h in case.holds]
 
 
 def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
@@ -72,20 +74,31 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
         schedule.append(call)
     if case.status is CaseStatus.CLOSED:
         return _unfired(case, schedule)
-    if case.resolved_at is None:  # the loop's own clocks end when it is resolved
-        d = deadlines(case.registered_at, policy, _pauses(case), now=now)
+    loop = current_round(case)
+    if loop.stopped_at is None:  # the loop's own clocks end when the round is resolved
+        d = loop.deadlines(policy, now)
+        again = loop.number > 1  # a reopened case that breaches again goes to the GM
         schedule += [
-            DueMilestone(Milestone.EARLY_WARNING, d.early_warn_at, "owner"),
-            DueMilestone(Milestone.WARNING, d.warn_at, "owner"),
-            DueMilestone(Milestone.FINAL_WARNING, d.final_warn_at, "department_head"),
-            DueMilestone(Milestone.BREACH, d.due_at, "department_head"),
-            DueMilestone(Milestone.GM_ESCALATION, d.gm_escalation_at, "general_manager"),
+            DueMilestone(Milestone.EARLY_WARNING, d.early_warn_at, "owner", round=loop.number),
+            DueMilestone(Milestone.WARNING, d.warn_at, "owner", round=loop.number),
+            DueMilestone(
+                Milestone.FINAL_WARNING, d.final_warn_at, "department_head", round=loop.number
+            ),
+            DueMilestone(
+                Milestone.BREACH,
+                d.due_at,
+                "general_manager" if again else "department_head",
+                round=loop.number,
+            ),
+            DueMilestone(
+                Milestone.GM_ESCALATION, d.gm_escalation_at, "general_manager", round=loop.number
+            ),
         ]
-        if case.first_contact_at is None:
+        if loop.number == 1 and case.first_contact_at is None:
             schedule.append(
                 DueMilestone(Milestone.FIRST_CONTACT_OVERDUE, d.first_contact_due, "owner")
             )
-        if case.owner is None:
+        if loop.number == 1 and case.owner is None:
             schedule.append(DueMilestone(Milestone.OWNER_OVERDUE, d.owner_due, "department_head"))
     account = stage_account(case, policy, now)  # a reopened case's stages have budgets too
     if account.current is not None and account.current_due is not None:
@@ -114,14 +127,20 @@ def due_milestones(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMile
 
 
 def superseded(due: list[DueMilestone], fired: Iterable[str] = ()) -> set[str]:
-    """Keys of warnings below a later rung of the ladder that is due now or has fired
-    already: recorded as fired, not sent (nobody needs "half the time is gone" beside
-    "the time is up")."""
+    """Keys of warnings below a later rung of the ladder, of the same round, that is due
+    now or has fired already: recorded as fired, not sent (nobody needs "half the time is
+    gone" beside "the time is up")."""
     done = set(fired)
-    reached = [m.milestone for m in due] + [m for m in _LADDER if m.value in done]
-    latest = max((_LADDER.index(m) for m in reached if m in _LADDER), default=-1)
+
+    def latest(round_: int) -> int:
+        reached = [m.milestone for m in due if m.round == round_ and m.milestone in _LADDER]
+        reached += [m for m in _LADDER if milestone_key(m, round_=round_) in done]
+        return max((_LADDER.index(m) for m in reached), default=-1)
+
     return {
-        m.key for m in due if m.milestone in WARNING_LADDER and _LADDER.index(m.milestone) < latest
+        m.key
+        for m in due
+        if m.milestone in WARNING_LADDER and _LADDER.index(m.milestone) < latest(m.round)
     }
 
 
