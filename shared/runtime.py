@@ -73,6 +73,7 @@ class ServiceRuntime:
         handlers: Handlers | None = None,
         app_state: dict[str, Any] | None = None,
         periodic: Sequence[Periodic] = (),
+        prepare: Sequence[Callable[[], Awaitable[object]]] = (),
         description: str = "",
     ) -> None:
         self.name = name
@@ -94,6 +95,8 @@ class ServiceRuntime:
         self.app = self._create_app(routers, app_state or {}, description)
         self._started = False
         self._periodic = list(periodic)
+        self._prepare = list(prepare)
+        """Run once the store is open and before any event is consumed (migrations)."""
         self._tasks: list[asyncio.Task[None]] = []
 
     # -- lifecycle -------------------------------------------------------------
@@ -107,6 +110,8 @@ class ServiceRuntime:
         timeout = self.settings.startup_timeout
         await asyncio.wait_for(self.store.open(), timeout + 5)
         try:
+            for step in self._prepare:
+                await step()
             if fresh_broker and self.settings.embedded_replay_hours:
                 cutoff = self.clock.now() - timedelta(hours=self.settings.embedded_replay_hours)
                 requeued = await self.store.requeue_since(cutoff)

@@ -34,6 +34,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         handlers=handlers(service),
         app_state={"service": service},
         description="Why customers complain, where it gets worse, and what prevention achieved.",
+        prepare=[service.prepare_cube],  # a cube of older code or another zone is recomputed
         periodic=[
             # the first run trains the first model when there is none
             Periodic("classifier-retrain", settings.retrain_check_seconds, service.retrain_if_due),

@@ -19,6 +19,7 @@ from services.analytics.domain.cube import (
     DIMENSIONS,
     Measures,
     contributions,
+    cube_layout,
     difference,
     period_start,
 )
@@ -153,6 +154,20 @@ class AnalyticsService:
 
     async def reset(self) -> None:
         await self._store.reset_read_models(SERVICE)
+
+    async def prepare_cube(self) -> int | None:
+        """Recompute the cube from the stored facts when it was computed by other code (a new
+        dimension) or in another time zone; before consuming. Returns the facts read, or
+        None when the cube was current."""
+        layout = cube_layout(self._zone)
+        stored = await self._store.cube_layout()
+        if stored == layout:
+            return None
+        read = await self._store.recompute_cube(
+            lambda fact: contributions(fact, self._zone), layout
+        )
+        log.info("cube recomputed from facts", facts=read, was=stored, now=layout)
+        return read
 
     # -- classifier -----------------------------------------------------------------
 

@@ -6,16 +6,16 @@ inbox and outbox of one event are written in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 import aiosqlite
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 
-from services.analytics.domain.cube import MEASURES, Cell, Measures
+from services.analytics.domain.cube import MEASURES, Cell, Measures, merge
 from services.analytics.domain.facts import ComplaintFact
 from services.analytics.domain.prevention import PreventionAction
 from services.analytics.domain.reports import Filters, PeriodRange
@@ -28,6 +28,12 @@ from shared.storage.mongo import MongoStore, MongoTx
 from shared.storage.sqlite import SqliteStore
 
 GROUP_COLUMNS = ("period", "department", "channel", "cause", "value")
+
+
+CellsOf = Callable[[ComplaintFact], Mapping[Cell, Measures]]
+"""What one complaint adds to the cube (the domain's ``contributions`` in a time zone)."""
+_RECOMPUTE_BATCH = 10_000
+"""Facts read, and their cells merged, per round trip while recomputing the cube."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +120,16 @@ class AnalyticsStore(OpenableStore, Protocol):
 
     async def reset_read_models(self, consumer: str) -> None:
         """Forget facts, cube, counters and the consumer's inbox (before a rebuild)."""
+        ...
+
+    async def cube_layout(self) -> str | None:
+        """What the stored cube was computed with (None: not recorded, an older store)."""
+        ...
+
+    async def recompute_cube(self, cells_of: CellsOf, layout: str) -> int:
+        """Replace the cube by the sum of every stored fact's cells, then record ``layout``;
+        returns how many facts were read. Run before consuming: events folded meanwhile
+        would be counted twice or lost."""
         ...
 
 
@@ -243,6 +259,7 @@ class SqliteAnalyticsStore(SqliteStore):
         " PRIMARY KEY (week, dimension, value))",
         "CREATE TABLE IF NOT EXISTS actions (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
         " doc TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     )
 
     @asynccontextmanager
@@ -378,6 +395,34 @@ class SqliteAnalyticsStore(SqliteStore):
                 await conn.execute(f"DELETE FROM {table}")
             await conn.execute("DELETE FROM inbox WHERE consumer = ?", (consumer,))
 
+    async def cube_layout(self) -> str | None:
+        cursor = await self.conn.execute("SELECT value FROM meta WHERE name = 'cube_layout'")
+        row = await cursor.fetchone()
+        return str(row["value"]) if row else None
+
+    async def recompute_cube(self, cells_of: CellsOf, layout: str) -> int:
+        read, after = 0, ""
+        async with self.transaction() as conn:  # all or nothing: reports never see half
+            await conn.execute("DELETE FROM cube")
+            while True:
+                cursor = await conn.execute(
+                    "SELECT complaint_id, doc FROM facts WHERE complaint_id > ?"
+                    " ORDER BY complaint_id LIMIT ?",
+                    (after, _RECOMPUTE_BATCH),
+                )
+                rows = list(await cursor.fetchall())
+                if not rows:
+                    break
+                cells = merge(cells_of(ComplaintFact.model_validate_json(r["doc"])) for r in rows)
+                await _SqliteUnitOfWork(conn).add_to_cube(cells)
+                read, after = read + len(rows), rows[-1]["complaint_id"]
+            await conn.execute(
+                "INSERT INTO meta (name, value) VALUES ('cube_layout', ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (layout,),
+            )
+        return read
+
 
 def _stored_model(row: Any) -> StoredModel:
     import json
@@ -401,6 +446,17 @@ def _cell_id(cell: Cell) -> str:
     return "\x1f".join(cell)
 
 
+def _cube_upsert(cell: Cell, measures: Measures) -> UpdateOne:
+    return UpdateOne(
+        {"_id": _cell_id(cell)},
+        {
+            "$setOnInsert": cell._asdict(),
+            "$inc": dict(zip(MEASURES, measures.values(), strict=True)),
+        },
+        upsert=True,
+    )
+
+
 class _MongoUnitOfWork:
     def __init__(self, tx: MongoTx) -> None:
         self._tx = tx
@@ -421,15 +477,9 @@ class _MongoUnitOfWork:
         )
 
     async def add_to_cube(self, delta: Mapping[Cell, Measures]) -> None:
-        for cell, measures in delta.items():
-            await self._tx.db.cube.update_one(
-                {"_id": _cell_id(cell)},
-                {
-                    "$setOnInsert": cell._asdict(),
-                    "$inc": dict(zip(MEASURES, measures.values(), strict=True)),
-                },
-                upsert=True,
-                session=self._tx.session,
+        if delta:
+            await self._tx.db.cube.bulk_write(
+                [_cube_upsert(cell, m) for cell, m in delta.items()], session=self._tx.session
             )
 
     async def add_counters(self, increments: Mapping[str, int]) -> None:
@@ -603,6 +653,31 @@ class MongoAnalyticsStore(MongoStore):
         for name in ("facts", "cube", "counters"):
             await self.db[name].delete_many({})
         await self.db.inbox.delete_many({"_id": {"$regex": f"^{consumer}:"}})
+
+    async def cube_layout(self) -> str | None:
+        doc = await self.db.meta.find_one({"_id": "cube_layout"})
+        return str(doc["value"]) if doc else None
+
+    async def recompute_cube(self, cells_of: CellsOf, layout: str) -> int:
+        """Not one transaction (a whole cube outgrows one): the layout is recorded last, so
+        an interrupted run is simply done again at the next start."""
+        await self.db.meta.delete_one({"_id": "cube_layout"})
+        await self.db.cube.delete_many({})
+        read, batch = 0, []
+        async for doc in self.db.facts.find({}).sort("_id", ASCENDING):
+            batch.append(ComplaintFact.model_validate(doc["fact"]))
+            if len(batch) == _RECOMPUTE_BATCH:
+                await self._add_cells(merge(cells_of(fact) for fact in batch))
+                read, batch = read + len(batch), []
+        if batch:
+            await self._add_cells(merge(cells_of(fact) for fact in batch))
+            read += len(batch)
+        await self.db.meta.replace_one({"_id": "cube_layout"}, {"value": layout}, upsert=True)
+        return read
+
+    async def _add_cells(self, cells: Mapping[Cell, Measures]) -> None:
+        if cells:
+            await self.db.cube.bulk_write([_cube_upsert(cell, m) for cell, m in cells.items()])
 
 
 def create_analytics_store(settings: Settings) -> AnalyticsStore:

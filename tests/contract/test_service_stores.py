@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from services.analytics.domain.cube import Cell, Measures
+from services.analytics.domain.facts import ComplaintFact
 from services.analytics.domain.reports import Filters, PeriodRange
 from services.analytics.store import MongoAnalyticsStore, SqliteAnalyticsStore, StoredModel
 from services.resolution.domain.case import Case, CaseStatus
@@ -25,6 +26,7 @@ from shared.errors import ConflictError
 from tests.support.events import complaint_registered
 
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+ONE = Measures(n=1)
 
 
 async def _open(store: Any) -> Any:
@@ -234,6 +236,47 @@ async def test_analytics_cube_sums_cells_by_range_group_and_filter(
         filters=everything,
     )
     assert both[()].n == 10 and both[()].cost == 50.5
+
+
+async def test_analytics_recomputes_the_cube_from_its_facts(
+    analytics: SqliteAnalyticsStore | MongoAnalyticsStore,
+) -> None:
+    facts = [
+        ComplaintFact(
+            complaint_id=f"c-{i}",
+            registered=i != 2,  # an unregistered fact counts nowhere
+            registered_at=T0,
+            channel="hotline",
+            department="sales" if i % 2 else "parts",
+        )
+        for i in range(5)
+    ]
+
+    def cells_of(fact: ComplaintFact) -> dict[Cell, Measures]:
+        if not fact.registered:
+            return {}
+        return {Cell("day", "2026-04-01", fact.department or "", "hotline", "x", "all", ""): ONE}
+
+    stale = Cell("day", "2026-04-01", "sales", "hotline", "x", "all", "")
+    async with analytics.unit_of_work() as uow:
+        for fact in facts:
+            await uow.save_fact(fact)
+        await uow.add_to_cube({stale: Measures(n=40)})  # what older code had counted
+    assert await analytics.cube_layout() is None
+    assert await analytics.recompute_cube(cells_of, "2|Asia/Shanghai") == 5
+    assert await analytics.cube_layout() == "2|Asia/Shanghai"
+    april = [PeriodRange("day", "2026-04-01", "2026-04-30")]
+    everything = Filters(start=date(2026, 4, 1), end=date(2026, 4, 30))
+    by_department = await analytics.sum_cells(
+        april, dimension="all", group_by=("department",), filters=everything
+    )
+    assert {k[0]: m.n for k, m in by_department.items()} == {"sales": 2, "parts": 2}
+    assert await analytics.recompute_cube(cells_of, "3|UTC") == 5  # again: the same sums
+    assert await analytics.cube_layout() == "3|UTC"
+    again = await analytics.sum_cells(
+        april, dimension="all", group_by=("department",), filters=everything
+    )
+    assert again == by_department
 
 
 async def test_analytics_keeps_model_versions_with_one_active(

@@ -9,6 +9,7 @@ they were registered in (a cohort): "of March's complaints, how many breached".
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,6 +18,9 @@ from zoneinfo import ZoneInfo
 
 from services.analytics.domain.facts import ComplaintFact
 
+CUBE_SCHEMA = 2
+"""Bumped whenever cells change shape or meaning (2: time by stage and stages over budget):
+a cube stored by other code is recomputed from the facts when the service starts."""
 GRAINS = ("day", "week", "month")
 DIMENSIONS = (
     "all",
@@ -132,6 +136,7 @@ class Measures:
 
 
 ZERO = Measures()
+ONE = Measures(n=1)
 
 
 def period_start(day: date, grain: str) -> str:
@@ -157,10 +162,9 @@ def stage_time_bucket(minutes: float) -> int:
 
 
 def _bucket(amount: float, bounds: tuple[int, ...]) -> int:
-    for bound in bounds:
-        if amount <= bound:
-            return bound
-    return OVER_LAST_BUCKET
+    """The first bound at or above ``amount`` (bounds ascend)."""
+    at = bisect_left(bounds, amount)
+    return bounds[at] if at < len(bounds) else OVER_LAST_BUCKET
 
 
 def stage_time_value(stage: str, minutes: float) -> str:
@@ -189,41 +193,51 @@ def contributions(fact: ComplaintFact | None, zone: ZoneInfo) -> dict[Cell, Meas
         values.append(("outcome", fact.outcome, measures))
     if fact.closed_at is not None:
         hours = max(0.0, (fact.closed_at - fact.registered_at).total_seconds() / 3600)
-        values.append(("close_time", f"{close_time_bucket(hours):05d}", Measures(n=1)))
+        values.append(("close_time", f"{close_time_bucket(hours):05d}", ONE))
     day = local_day(fact.registered_at, zone)
     department = fact.department or UNASSIGNED
+    stage_values = _stage_values(fact)
     cells: dict[Cell, Measures] = {}
     for grain in GRAINS:
         period = period_start(day, grain)
         for dimension, value, m in values:
-            cell = Cell(grain, period, department, fact.channel, fact.cause, dimension, value)
-            cells[cell] = cells.get(cell, ZERO) + m
-        for cell, m in _stage_cells(fact, grain, period):
-            cells[cell] = cells.get(cell, ZERO) + m
+            _add(
+                cells,
+                Cell(grain, period, department, fact.channel, fact.cause, dimension, value),
+                m,
+            )
+        for holder, dimension, value in stage_values:
+            _add(cells, Cell(grain, period, holder, ANY, ANY, dimension, value), ONE)
     return cells
 
 
-def _stage_cells(fact: ComplaintFact, grain: str, period: str) -> list[tuple[Cell, Measures]]:
-    """Stage time counts for the department that spent it, not the case's last department.
+def _add(cells: dict[Cell, Measures], cell: Cell, measures: Measures) -> None:
+    """Add in place; most cells are new, and a new one needs no addition."""
+    earlier = cells.get(cell)
+    cells[cell] = measures if earlier is None else earlier + measures
+
+
+def _stage_values(fact: ComplaintFact) -> list[tuple[str, str, str]]:
+    """(department, dimension, value) of each stage cell, in every grain.
+
+    Stage time counts for the department that spent it, not the case's last department.
     Not split by channel or cause (``ANY``): six histograms per complaint in every cell
     combination would outgrow the rest of the cube, and where the hours go is a question
     about departments."""
     if fact.closed_at is None:
         return []
-    cells = []
     whole: dict[str, tuple[int, bool]] = {}  # the case's own total per stage, for "everyone"
     for time in fact.stage_times:
         seconds, over = whole.get(time.stage, (0, False))
         whole[time.stage] = (seconds + time.seconds, over or time.over)
     parts = [(t.department or UNASSIGNED, t.stage, t.seconds, t.over) for t in fact.stage_times]
     totals = [(ANY, stage, seconds, over) for stage, (seconds, over) in whole.items()]
+    values = []
     for holder, stage, seconds, over in parts + totals:
-        value = stage_time_value(stage, seconds / 60)
-        cells.append((Cell(grain, period, holder, ANY, ANY, "stage_time", value), Measures(n=1)))
+        values.append((holder, "stage_time", stage_time_value(stage, seconds / 60)))
         if over:
-            overrun = Cell(grain, period, holder, ANY, ANY, "stage_over", stage)
-            cells.append((overrun, Measures(n=1)))
-    return cells
+            values.append((holder, "stage_over", stage))
+    return values
 
 
 def _measures(fact: ComplaintFact) -> Measures:
@@ -241,6 +255,12 @@ def _measures(fact: ComplaintFact) -> Measures:
     )
 
 
+def cube_layout(zone: ZoneInfo) -> str:
+    """What a stored cube was computed with: its schema and the time zone that decides which
+    day a complaint falls on (another zone moves complaints between periods)."""
+    return f"{CUBE_SCHEMA}|{zone.key}"
+
+
 def difference(old: Mapping[Cell, Measures], new: Mapping[Cell, Measures]) -> dict[Cell, Measures]:
     """What to add to the cube to move a complaint from ``old`` to ``new`` cells."""
     delta: dict[Cell, Measures] = {}
@@ -256,5 +276,5 @@ def merge(deltas: Iterable[Mapping[Cell, Measures]]) -> dict[Cell, Measures]:
     total: dict[Cell, Measures] = {}
     for delta in deltas:
         for cell, change in delta.items():
-            total[cell] = total.get(cell, ZERO) + change
+            _add(total, cell, change)
     return {cell: m for cell, m in total.items() if not m.is_zero}
