@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Requ
 from pydantic import BaseModel
 
 from services.resolution.domain.case import COMMANDS, Actor, Case, CommandBase, StepRefusedError
-from services.resolution.domain.loop import current_round
+from services.resolution.domain.loop import loop_rounds
 from services.resolution.domain.milestones import Milestone, milestone_key
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import STAGE_OF, stage_account
@@ -127,11 +127,14 @@ def paused_times(case: Case, now: datetime, policy: SlaPolicy) -> list[PausedTim
 
 
 def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
-    loop = current_round(case)
+    *earlier, loop = loop_rounds(case)
     due = loop.deadlines(policy, now)
     stop = loop.stop(now)
     fired = set(case.sla_fired)
-    earlier_breaches = {milestone_key(Milestone.BREACH, round_=r) for r in range(1, loop.number)}
+    breached_before = any(
+        r.breached(policy, now) or milestone_key(Milestone.BREACH, round_=r.number) in fired
+        for r in earlier
+    )
     return CaseView(
         stages=stage_times(case, now, policy),
         paused=paused_times(case, now, policy),
@@ -144,9 +147,9 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
             warned=milestone_key(Milestone.WARNING, round_=loop.number) in fired
             or stop >= due.warn_at,
             breached=milestone_key(Milestone.BREACH, round_=loop.number) in fired
-            or stop > due.due_at,
+            or loop.breached(policy, now),
             round=loop.number,
-            breached_before=bool(earlier_breaches & fired),
+            breached_before=breached_before,
         ),
     )
 

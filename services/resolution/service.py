@@ -199,7 +199,10 @@ class ResolutionService:
         self._rescheduled = True  # read them all: a failure is tried again next sweep
         for case in cases:
             updated = self._scheduled(case, now)
-            if updated.next_deadline_at == case.next_deadline_at:
+            held = case.status is CaseStatus.ON_HOLD  # its due time moves until it resumes
+            if updated.next_deadline_at == case.next_deadline_at and (
+                held or updated.due_at == case.due_at
+            ):
                 continue
             try:
                 async with self._store.unit_of_work() as uow:
@@ -221,7 +224,7 @@ class ResolutionService:
         return case.model_copy(
             update={
                 "next_deadline_at": upcoming.astimezone(UTC) if upcoming else None,
-                "due_at": due,
+                "due_at": due.astimezone(UTC),  # stored as text: one offset sorts right
             }
         )
 

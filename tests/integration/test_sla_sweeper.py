@@ -379,3 +379,22 @@ async def test_a_reopened_case_runs_a_new_48_hours_and_its_breach_goes_to_the_gm
     assert "breach" not in case.sla_fired
     breach_entry = next(e for e in case.timeline if e.step == "sla_breach")
     assert (breach_entry.round, breach_entry.stage) == (2, None)
+
+
+async def test_a_case_reopened_under_older_code_gets_its_new_rounds_due_time_at_start(
+    make_settings: Callable[..., Settings], resolution: ServiceRuntime, clock: ManualClock
+) -> None:
+    service = service_of(resolution)
+    await resolved_then_reopened(service, clock)
+    case = await service.get_case("c-1")
+    async with resolution.store.unit_of_work() as uow:  # type: ignore[attr-defined]
+        legacy = {"due_at": T0 + 48 * H, "version": case.version + 1}  # registration + 48 h
+        await uow.save_case(case.model_copy(update=legacy))
+    upgraded = bootstrap(make_settings(stage_budgets=""), clock=clock)
+    await upgraded.store.open()
+    try:
+        clock.set(T0 + 20 * H)
+        assert await service_of(upgraded).sweep() == 0
+        assert (await service_of(upgraded).get_case("c-1")).due_at == T0 + 60 * H
+    finally:
+        await upgraded.store.close()

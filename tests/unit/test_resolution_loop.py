@@ -94,3 +94,25 @@ def test_the_case_view_shows_the_current_rounds_clock() -> None:
     )
     assert sla.seconds_left == int(timedelta(hours=10).total_seconds())
     assert sla.warned  # 75 % of the new round has passed
+
+
+def test_a_hold_after_resolution_does_not_move_the_finished_rounds_clock() -> None:
+    waiting = (Step.PUT_ON_HOLD, PutOnHold(reason="等客户评价"), OWNER)
+    case = at_hours(*RESOLVED_AT_9H, (11, *waiting), (30, *RESUME))
+    sla = view(case, T0 + 40 * H, POLICY).sla
+    assert (sla.due_at, sla.seconds_left) == (T0 + 48 * H, 39 * 3600)  # as at 9 h
+
+
+def test_an_earlier_round_resolved_late_shows_as_breached_before_though_no_sweep_saw_it() -> None:
+    late = timed([*range(1, 9), 50, 51], LOOP)  # resolved at 50 h, 2 h after its due time
+    case = at_hours(*late, (52, *REOPEN))
+    assert view(case, T0 + 53 * H, POLICY).sla.breached_before
+
+
+def test_a_round_resolved_after_its_due_time_still_records_its_breach() -> None:
+    late = timed([*range(1, 9), 50, 51], LOOP)
+    case = at_hours(*late)
+    due = due_milestones(case, POLICY, T0 + 52 * H)
+    assert [(m.key, m.due_at) for m in due if not m.stage] == [("breach", T0 + 48 * H)]
+    swept = case.model_copy(update={"sla_fired": ["breach"]})
+    assert next_deadline(swept, POLICY, T0 + 52 * H) == T0 + 50 * H + 72 * H  # the 3-day call

@@ -16,7 +16,7 @@ from services.resolution.domain.case import Case
 from services.resolution.domain.sla import Deadlines, Pause, SlaPolicy, deadlines, time_left
 from services.resolution.domain.workflow import CaseStatus, Step
 
-_AFTER_RESOLUTION = (CaseStatus.RESOLVED, CaseStatus.AWAITING_FEEDBACK, CaseStatus.CLOSED)
+AFTER_RESOLUTION = (CaseStatus.RESOLVED, CaseStatus.AWAITING_FEEDBACK, CaseStatus.CLOSED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,37 +32,65 @@ class LoopRound:
     """Holds within this round: credited back to its clock."""
 
     def deadlines(self, policy: SlaPolicy, now: datetime) -> Deadlines:
-        """This round's due times; once stopped, an open hold no longer pushes them."""
-        return deadlines(self.started, policy, self.pauses, now=self.stop(now))
+        """This round's due times; a stopped clock is not pushed by holds after it stopped
+        (waiting for the customer's rating is not loop time)."""
+        stop = self.stop(now)
+        return deadlines(self.started, policy, self._pauses_until(stop), now=stop)
 
     def stop(self, now: datetime) -> datetime:
         return self.stopped_at or now
 
     def time_left(self, policy: SlaPolicy, now: datetime) -> timedelta:
         """Negative once breached."""
-        return time_left(self.started, policy, self.pauses, self.stop(now))
+        stop = self.stop(now)
+        return time_left(self.started, policy, self._pauses_until(stop), stop)
+
+    def breached(self, policy: SlaPolicy, now: datetime) -> bool:
+        """Its clock ran past the due time (whether or not the sweeper saw it)."""
+        return self.stop(now) > self.deadlines(policy, now).due_at
+
+    def _pauses_until(self, stop: datetime) -> list[Pause]:
+        return [
+            Pause(started=p.started, ended=min(p.ended or stop, stop))
+            for p in self.pauses
+            if p.started < stop
+        ]
+
+
+def loop_rounds(case: Case) -> list[LoopRound]:
+    """Every round of the case's loop, read off its timeline (in order, so a step taken in
+    the same instant as the reopening belongs to the new round)."""
+    starts: list[datetime] = [case.registered_at]
+    stopped: list[datetime | None] = [None]
+    for entry in case.timeline:
+        if entry.step == Step.RECORD_FEEDBACK.value and entry.to_status is CaseStatus.INVESTIGATING:
+            starts.append(max(starts[-1], entry.at))
+            stopped.append(None)
+        elif entry.step == Step.RESOLVE.value and entry.to_status is CaseStatus.RESOLVED:
+            stopped[-1] = entry.at
+    started = starts[-1]
+    if stopped[-1] is None and case.resolved_at is not None and case.resolved_at >= started:
+        status = case.held_from if case.status is CaseStatus.ON_HOLD else case.status
+        if status in AFTER_RESOLUTION:  # resolved by a path the timeline does not show
+            stopped[-1] = case.resolved_at
+    if stopped[-1] is None and case.status is CaseStatus.CLOSED:  # closed unresolved (invalid)
+        stopped[-1] = case.closed_at
+    ends = [*starts[1:], None]
+    return [
+        LoopRound(
+            number=number,
+            started=start,
+            stopped_at=stop,
+            pauses=tuple(
+                Pause(started=h.started, ended=h.ended)
+                for h in case.holds
+                if h.started >= start and (end is None or h.started < end)
+            ),
+        )
+        for number, (start, stop, end) in enumerate(zip(starts, stopped, ends, strict=True), 1)
+    ]
 
 
 def current_round(case: Case) -> LoopRound:
-    """The round the case is in now, read off its timeline (in order, so a step taken in
-    the same instant as the reopening still belongs to the new round)."""
-    started, stopped = case.registered_at, None
-    for entry in case.timeline:
-        if entry.step == Step.RECORD_FEEDBACK.value and entry.to_status is CaseStatus.INVESTIGATING:
-            started, stopped = max(started, entry.at), None
-        elif entry.step == Step.RESOLVE.value and entry.to_status is CaseStatus.RESOLVED:
-            stopped = entry.at
-    if stopped is None and case.resolved_at is not None and case.resolved_at >= started:
-        status = case.held_from if case.status is CaseStatus.ON_HOLD else case.status
-        if status in _AFTER_RESOLUTION:  # resolved by a path the timeline does not show
-            stopped = case.resolved_at
-    if stopped is None and case.status is CaseStatus.CLOSED:  # closed unresolved (invalid)
-        stopped = case.closed_at
-    return LoopRound(
-        number=case.reopened + 1,
-        started=started,
-        stopped_at=stopped,
-        pauses=tuple(
-            Pause(started=h.started, ended=h.ended) for h in case.holds if h.started >= started
-        ),
-    )
+    """The round the case is in now."""
+    return loop_rounds(case)[-1]

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from services.resolution.domain.case import Case, CaseStatus
-from services.resolution.domain.loop import current_round
+from services.resolution.domain.loop import AFTER_RESOLUTION, LoopRound, loop_rounds
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import stage_account
 
@@ -62,34 +62,35 @@ WARNING_LADDER = (Milestone.EARLY_WARNING, Milestone.WARNING, Milestone.FINAL_WA
 """Reminders a later rung makes pointless: after downtime, or on a case scheduled before an
 upgrade added a rung, only the latest that came is sent."""
 _LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
-_AFTER_RESOLUTION = (CaseStatus.RESOLVED, CaseStatus.AWAITING_FEEDBACK, CaseStatus.CLOSED)
 
 
 def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
     schedule: list[DueMilestone] = []
-    if case.resolved_at is not None and case.status in _AFTER_RESOLUTION:
+    if case.resolved_at is not None and case.status in AFTER_RESOLUTION:
         # the 3-day call after the latest resolution, even once the case is closed
         due = case.resolved_at + FOLLOW_UP_AFTER
         call = DueMilestone(Milestone.FOLLOW_UP_CALL, due, "owner", round=case.reopened + 1)
         schedule.append(call)
+    rounds = loop_rounds(case)
+    schedule += [  # resolved after the due time before a sweep saw it: the breach is recorded
+        DueMilestone(
+            Milestone.BREACH, r.deadlines(policy, now).due_at, _breach_notify(r), round=r.number
+        )
+        for r in rounds
+        if r.stopped_at is not None and r.breached(policy, now)
+    ]
     if case.status is CaseStatus.CLOSED:
         return _unfired(case, schedule)
-    loop = current_round(case)
+    loop = rounds[-1]
     if loop.stopped_at is None:  # the loop's own clocks end when the round is resolved
         d = loop.deadlines(policy, now)
-        again = loop.number > 1  # a reopened case that breaches again goes to the GM
         schedule += [
             DueMilestone(Milestone.EARLY_WARNING, d.early_warn_at, "owner", round=loop.number),
             DueMilestone(Milestone.WARNING, d.warn_at, "owner", round=loop.number),
             DueMilestone(
                 Milestone.FINAL_WARNING, d.final_warn_at, "department_head", round=loop.number
             ),
-            DueMilestone(
-                Milestone.BREACH,
-                d.due_at,
-                "general_manager" if again else "department_head",
-                round=loop.number,
-            ),
+            DueMilestone(Milestone.BREACH, d.due_at, _breach_notify(loop), round=loop.number),
             DueMilestone(
                 Milestone.GM_ESCALATION, d.gm_escalation_at, "general_manager", round=loop.number
             ),
@@ -113,6 +114,11 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
             )
         )
     return _unfired(case, schedule)
+
+
+def _breach_notify(loop: LoopRound) -> str:
+    """The head; a reopened case that breaches again goes to the general manager."""
+    return "general_manager" if loop.number > 1 else "department_head"
 
 
 def _unfired(case: Case, schedule: list[DueMilestone]) -> list[DueMilestone]:
