@@ -58,6 +58,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--complaints", type=int, default=200_000)
     args = parser.parse_args()
+    if args.complaints < 1:
+        parser.error("--complaints must be at least 1")
     asyncio.run(run(args.complaints))
 
 

@@ -27,6 +27,7 @@ from shared.bus.kafka import create_broker, ensure_topics
 from shared.bus.outbox import OutboxRelay
 from shared.clock import Clock
 from shared.contracts.topics import ALL_TOPICS
+from shared.errors import StartupError
 from shared.metrics import ServiceMetrics
 from shared.secrets import token_secret
 from shared.settings import ServiceName, Settings
@@ -111,7 +112,11 @@ class ServiceRuntime:
         await asyncio.wait_for(self.store.open(), timeout + 5)
         try:
             for step in self._prepare:
-                await step()
+                try:
+                    await step()
+                except Exception as exc:
+                    name = getattr(step, "__name__", "prepare")
+                    raise StartupError(f"{self.name}: {name} failed: {exc}") from exc
             if fresh_broker and self.settings.embedded_replay_hours:
                 cutoff = self.clock.now() - timedelta(hours=self.settings.embedded_replay_hours)
                 requeued = await self.store.requeue_since(cutoff)

@@ -6,10 +6,12 @@ inbox and outbox of one event are written in one transaction.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any, Protocol
 
 import aiosqlite
@@ -394,6 +396,8 @@ class SqliteAnalyticsStore(SqliteStore):
             for table in ("facts", "cube", "counters"):
                 await conn.execute(f"DELETE FROM {table}")
             await conn.execute("DELETE FROM inbox WHERE consumer = ?", (consumer,))
+            # a rebuild folds in its own process's time zone: the next start recomputes
+            await conn.execute("DELETE FROM meta WHERE name = 'cube_layout'")
 
     async def cube_layout(self) -> str | None:
         cursor = await self.conn.execute("SELECT value FROM meta WHERE name = 'cube_layout'")
@@ -401,27 +405,33 @@ class SqliteAnalyticsStore(SqliteStore):
         return str(row["value"]) if row else None
 
     async def recompute_cube(self, cells_of: CellsOf, layout: str) -> int:
-        read, after = 0, ""
+        read, after = 0, 0
         async with self.transaction() as conn:  # all or nothing: reports never see half
             await conn.execute("DELETE FROM cube")
             while True:
                 cursor = await conn.execute(
-                    "SELECT complaint_id, doc FROM facts WHERE complaint_id > ?"
-                    " ORDER BY complaint_id LIMIT ?",
+                    "SELECT rowid, doc FROM facts WHERE rowid > ? ORDER BY rowid LIMIT ?",
                     (after, _RECOMPUTE_BATCH),
                 )
                 rows = list(await cursor.fetchall())
                 if not rows:
                     break
-                cells = merge(cells_of(ComplaintFact.model_validate_json(r["doc"])) for r in rows)
+                docs = [r["doc"] for r in rows]
+                cells = await asyncio.to_thread(_cells_of_docs, cells_of, docs)
                 await _SqliteUnitOfWork(conn).add_to_cube(cells)
-                read, after = read + len(rows), rows[-1]["complaint_id"]
+                read, after = read + len(rows), rows[-1]["rowid"]
             await conn.execute(
                 "INSERT INTO meta (name, value) VALUES ('cube_layout', ?)"
                 " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 (layout,),
             )
         return read
+
+
+def _cells_of_docs(cells_of: CellsOf, docs: Sequence[str]) -> dict[Cell, Measures]:
+    """Parsing and adding up is CPU work: done off the event loop, which other services of
+    the same process share while they start."""
+    return merge(cells_of(ComplaintFact.model_validate_json(doc)) for doc in docs)
 
 
 def _stored_model(row: Any) -> StoredModel:
@@ -653,31 +663,46 @@ class MongoAnalyticsStore(MongoStore):
         for name in ("facts", "cube", "counters"):
             await self.db[name].delete_many({})
         await self.db.inbox.delete_many({"_id": {"$regex": f"^{consumer}:"}})
+        await self.db.meta.delete_one({"_id": "cube_layout"})  # see the SQLite adapter
 
     async def cube_layout(self) -> str | None:
         doc = await self.db.meta.find_one({"_id": "cube_layout"})
         return str(doc["value"]) if doc else None
 
     async def recompute_cube(self, cells_of: CellsOf, layout: str) -> int:
-        """Not one transaction (a whole cube outgrows one): the layout is recorded last, so
-        an interrupted run is simply done again at the next start."""
+        """Built aside in ``cube_next`` and renamed over the cube (a whole cube outgrows one
+        transaction), so reports never see half of it; the layout is recorded last, so an
+        interrupted run is done again at the next start. One analytics writer at a time:
+        instances of other code must be stopped first."""
         await self.db.meta.delete_one({"_id": "cube_layout"})
-        await self.db.cube.delete_many({})
+        shadow = self.db.cube_next
+        await shadow.drop()
+        await shadow.create_index(
+            [("grain", ASCENDING), ("dimension", ASCENDING), ("period", ASCENDING)]
+        )
         read, batch = 0, []
         async for doc in self.db.facts.find({}).sort("_id", ASCENDING):
-            batch.append(ComplaintFact.model_validate(doc["fact"]))
+            batch.append(doc["fact"])
             if len(batch) == _RECOMPUTE_BATCH:
-                await self._add_cells(merge(cells_of(fact) for fact in batch))
+                await _add_cells(shadow, await asyncio.to_thread(_cells_of_facts, cells_of, batch))
                 read, batch = read + len(batch), []
         if batch:
-            await self._add_cells(merge(cells_of(fact) for fact in batch))
+            await _add_cells(shadow, await asyncio.to_thread(_cells_of_facts, cells_of, batch))
             read += len(batch)
+        await shadow.rename("cube", dropTarget=True)
         await self.db.meta.replace_one({"_id": "cube_layout"}, {"value": layout}, upsert=True)
         return read
 
-    async def _add_cells(self, cells: Mapping[Cell, Measures]) -> None:
-        if cells:
-            await self.db.cube.bulk_write([_cube_upsert(cell, m) for cell, m in cells.items()])
+
+async def _add_cells(collection: Any, cells: Mapping[Cell, Measures]) -> None:
+    """In chunks: one bulk of a whole batch's upserts would hold hundreds of MB."""
+    items = iter(cells.items())
+    while chunk := [_cube_upsert(cell, m) for cell, m in islice(items, 10_000)]:
+        await collection.bulk_write(chunk)
+
+
+def _cells_of_facts(cells_of: CellsOf, docs: Sequence[Mapping[str, Any]]) -> dict[Cell, Measures]:
+    return merge(cells_of(ComplaintFact.model_validate(doc)) for doc in docs)
 
 
 def create_analytics_store(settings: Settings) -> AnalyticsStore:

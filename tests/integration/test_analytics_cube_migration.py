@@ -8,11 +8,14 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.analytics.bootstrap import bootstrap
 from services.analytics.domain.cube import cube_layout
 from shared.broker.embedded import EmbeddedBroker
 from shared.clock import ManualClock
 from shared.contracts.resolution import StageTime
+from shared.errors import StartupError
 from shared.settings import Settings
 from tests.support.analytics_events import registered, step
 
@@ -104,3 +107,19 @@ async def test_another_time_zone_moves_complaints_to_their_days_in_it(
     assert layout(utc) == cube_layout(utc.zone) != cube_layout(shanghai.zone)
     days = {row[1] for row in cube(utc) if row[0] == "day"}
     assert days == {"2026-03-10", "2026-03-09", "2026-03-08"}
+
+
+async def test_a_recompute_that_fails_stops_the_start_with_one_clear_error(
+    kafka: EmbeddedBroker, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings()
+    await seed(settings)
+    with sqlite3.connect(settings.sqlite_path("analytics")) as db:
+        db.execute("INSERT INTO facts (complaint_id, doc) VALUES ('broken', '{not json')")
+        db.execute("DELETE FROM meta")
+    reference = cube(settings)
+    runtime = bootstrap(settings, clock=ManualClock(NOW))
+    with pytest.raises(StartupError, match="analytics: prepare_cube failed"):
+        await runtime.start(kafka.bootstrap)
+    assert cube(settings) == reference  # rolled back: the old cube is still whole
+    assert layout(settings) is None
