@@ -187,32 +187,35 @@ class ResolutionService:
             self._on_commit()
         return fired
 
-    async def reschedule_open_cases(self) -> int:
-        """Recompute each open case's next SLA deadline, once per start: after an upgrade
-        that adds a milestone, or a change of the SLA settings, the stored one may be late
-        or missing, and a case nobody looks at would never be warned. Returns how many
-        moved."""
+    async def reschedule_open_cases(self, page: int = 500) -> int:
+        """Recompute each open case's next SLA deadline and due time, once per start: after
+        an upgrade that adds a milestone, or a change of the SLA settings, the stored ones
+        may be late or missing, and a case nobody looks at would never be warned. Reads the
+        open cases a page at a time; returns how many moved."""
         now = self._clock.now()
-        moved = 0
-        open_statuses = [s for s in CaseStatus if s is not CaseStatus.CLOSED]
-        cases = await self._store.list_cases(statuses=open_statuses, limit=1_000_000)
-        self._rescheduled = True  # read them all: a failure is tried again next sweep
-        for case in cases:
-            updated = self._scheduled(case, now)
-            held = case.status is CaseStatus.ON_HOLD  # its due time moves until it resumes
-            if updated.next_deadline_at == case.next_deadline_at and (
-                held or updated.due_at == case.due_at
-            ):
-                continue
-            try:
-                async with self._store.unit_of_work() as uow:
-                    await uow.save_case(updated.model_copy(update={"version": case.version + 1}))
-            except (ConflictError, TransientStoreError):
-                continue  # moved by a step meanwhile, which rescheduled it
-            moved += 1
+        moved, after = 0, None
+        while cases := await self._store.open_cases(after=after, limit=page):
+            after = cases[-1].complaint_id
+            for case in cases:
+                moved += await self._reschedule(case, now)
+        self._rescheduled = True  # every page read: a failure is tried again next sweep
         if moved:
             log.info("SLA deadlines rescheduled", cases=moved)
         return moved
+
+    async def _reschedule(self, case: Case, now: datetime) -> int:
+        updated = self._scheduled(case, now)
+        held = case.status is CaseStatus.ON_HOLD  # its due time moves until it resumes
+        if updated.next_deadline_at == case.next_deadline_at and (
+            held or updated.due_at == case.due_at
+        ):
+            return 0
+        try:
+            async with self._store.unit_of_work() as uow:
+                await uow.save_case(updated.model_copy(update={"version": case.version + 1}))
+        except (ConflictError, TransientStoreError):
+            return 0  # moved by a step meanwhile, which rescheduled it
+        return 1
 
     def _scheduled(self, case: Case, now: datetime) -> Case:
         """The case with its next SLA deadline (none while on hold: nothing can fall due

@@ -46,6 +46,11 @@ class ResolutionStore(OpenableStore, Protocol):
 
     async def count_cases(self) -> int: ...
 
+    async def open_cases(self, *, after: str | None = None, limit: int = 500) -> list[Case]:
+        """Cases not closed, in complaint id order after ``after``: a page of a batch job
+        over every open case (keyset paging: a page is not shifted by cases that change)."""
+        ...
+
     async def due_cases(self, now: datetime, limit: int = 100) -> list[Case]:
         """Cases whose next SLA deadline has come (an indexed query)."""
         ...
@@ -196,6 +201,14 @@ class SqliteResolutionStore(SqliteStore):
         row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def open_cases(self, *, after: str | None = None, limit: int = 500) -> list[Case]:
+        clause, params = ("AND complaint_id > ?", [after]) if after is not None else ("", [])
+        cursor = await self.conn.execute(
+            f"{_CASES} WHERE status != ? {clause} ORDER BY complaint_id LIMIT ?",
+            (CaseStatus.CLOSED.value, *params, limit),
+        )
+        return [_sqlite_case(row) for row in await cursor.fetchall()]
+
     async def list_cases(
         self,
         *,
@@ -319,6 +332,13 @@ class MongoResolutionStore(MongoStore):
 
     async def count_cases(self) -> int:
         return await self.db.cases.count_documents({})
+
+    async def open_cases(self, *, after: str | None = None, limit: int = 500) -> list[Case]:
+        selector: dict[str, object] = {"status": {"$ne": CaseStatus.CLOSED.value}}
+        if after is not None:
+            selector["_id"] = {"$gt": after}
+        cursor = self.db.cases.find(selector).sort("_id", 1).limit(limit)
+        return await _mongo_cases(self.db, [doc async for doc in cursor])
 
     async def list_cases(
         self,

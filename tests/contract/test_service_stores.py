@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,18 @@ async def test_cases_round_trip_and_save_checks_the_version(resolution: Resoluti
         async with resolution.unit_of_work() as uow:
             await uow.save_case(stored.model_copy(update={"follow_ups": 5, "version": 2}))
     assert await resolution.get_case("c-1") == newer
+
+
+async def test_open_cases_come_a_page_at_a_time_in_id_order(resolution: ResolutionStore) -> None:
+    async with resolution.unit_of_work() as uow:
+        for i in (5, 1, 4, 2, 3, 6):
+            status = CaseStatus.CLOSED if i in (2, 6) else CaseStatus.INVESTIGATING
+            await uow.add_case(case(f"c-{i}", status=status, due_at=T0 - i * timedelta(hours=1)))
+    pages, after = [], None
+    while page := await resolution.open_cases(after=after, limit=2):
+        pages.append([c.complaint_id for c in page])
+        after = page[-1].complaint_id
+    assert pages == [["c-1", "c-3"], ["c-4", "c-5"]]
 
 
 async def test_a_heads_queue_holds_the_department_and_the_cases_waiting_for_it(

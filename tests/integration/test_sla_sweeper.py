@@ -398,3 +398,19 @@ async def test_a_case_reopened_under_older_code_gets_its_new_rounds_due_time_at_
         assert (await service_of(upgraded).get_case("c-1")).due_at == T0 + 60 * H
     finally:
         await upgraded.store.close()
+
+
+async def test_rescheduling_at_start_reaches_every_open_case_page_by_page(
+    resolution: ServiceRuntime, clock: ManualClock
+) -> None:
+    service = service_of(resolution)
+    for i in range(2, 7):
+        await service.on_complaint_registered(complaint_registered(f"c-{i}", at=T0))
+    async with resolution.store.unit_of_work() as uow:  # type: ignore[attr-defined]
+        for i in range(1, 7):
+            case = await service.get_case(f"c-{i}")
+            stale = {"next_deadline_at": None, "version": case.version + 1}
+            await uow.save_case(case.model_copy(update=stale))
+    assert await service.reschedule_open_cases(page=2) == 6
+    for i in range(1, 7):
+        assert (await service.get_case(f"c-{i}")).next_deadline_at is not None
