@@ -337,6 +337,7 @@ def _step_events(
         owner=case.owner,
         note=entry.note,
         language="en" if case.language == "en" else "zh",
+        loop_hours=policy.resolve_hours,
     )
     if message is not None:
         purpose, text = message

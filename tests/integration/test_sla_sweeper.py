@@ -364,6 +364,9 @@ async def test_a_reopened_case_runs_a_new_48_hours_and_its_breach_goes_to_the_gm
     await resolved_then_reopened(service, clock)
     reopened = await service.get_case("c-1")
     assert (reopened.status, reopened.due_at) == (CaseStatus.INVESTIGATING, T0 + 60 * H)
+    sent = [EventEnvelope.from_bytes(m.value) for m in await resolution.store.pending_outbox(500)]
+    told = [e.payload["text"] for e in sent if e.type == "notification.requested"]
+    assert "reopened and escalated" in told[-1] and "within 48 hours" in told[-1]  # en
     assert reopened.next_deadline_at == T0 + 36 * H  # half of the new round
     clock.set(T0 + 48 * H)  # the first round's breach time: it was resolved, nothing for it
     assert await service.sweep() == 1  # the new round's 75 % (its 50 %: superseded)

@@ -28,6 +28,13 @@ _CLOSED = (
     "感谢您的反馈，投诉单{ticket}已结案。我们会在三天内回访。",
     "Thank you for your feedback; complaint {ticket} is closed. We will call you within 3 days.",
 )
+_REOPENED = (
+    "很抱歉处理结果未能让您满意。投诉单{ticket}已重新打开并升级处理，我们将在{hours}小时内给您新的答复。",
+    "We are sorry the outcome did not satisfy you. Complaint {ticket} is reopened and escalated;"
+    " you will have a new answer within {hours} hours.",
+)
+"""A dissatisfied customer is told at once that the case goes on, and by when (a new round
+of the closed loop): nobody should feel forgotten after saying no."""
 _INVALID = (
     "关于投诉单{ticket}：{note}",
     "About complaint {ticket}: {note}",
@@ -42,14 +49,18 @@ def customer_message(
     owner: str | None,
     note: str,
     language: Language,
+    loop_hours: float = 48,
 ) -> tuple[Purpose, str] | None:
     """(purpose, text) to send the customer after ``step``, or None when nothing is due."""
     index = 0 if language == "zh" else 1
-    values = {"ticket": ticket, "owner": owner or "", "note": note}
+    hours = f"{loop_hours:g}"
+    values = {"ticket": ticket, "owner": owner or "", "note": note, "hours": hours}
     if step is Step.TRIAGE and to_status is CaseStatus.CLOSED:
         return "progress", _INVALID[index].format(**values)
     if to_status is CaseStatus.CLOSED:
         return "progress", _CLOSED[index].format(**values)
+    if step is Step.RECORD_FEEDBACK and to_status is CaseStatus.INVESTIGATING:
+        return "progress", _REOPENED[index].format(**values)
     if step is Step.RESOLVE:
         return "feedback_request", _PROGRESS[step][index].format(**values)
     if step in _PROGRESS:

@@ -1,0 +1,32 @@
+"""What the customer is told: a dissatisfied customer hears at once that the case is
+reopened and by when, in their language; steps without news send nothing."""
+
+from __future__ import annotations
+
+from services.resolution.domain.messages import customer_message
+from services.resolution.domain.workflow import CaseStatus, Step
+from shared.vocab import Language
+
+
+def told(
+    step: Step, to: CaseStatus, language: Language = "zh", hours: float = 48
+) -> tuple[str, str] | None:
+    return customer_message(
+        step, to, ticket="TS-1", owner="olga", note="", language=language, loop_hours=hours
+    )
+
+
+def test_a_reopened_case_tells_the_customer_when_the_new_answer_comes() -> None:
+    assert told(Step.RECORD_FEEDBACK, CaseStatus.INVESTIGATING) == (
+        "progress",
+        "很抱歉处理结果未能让您满意。投诉单TS-1已重新打开并升级处理，我们将在48小时内给您新的答复。",
+    )
+    english = told(Step.RECORD_FEEDBACK, CaseStatus.INVESTIGATING, "en", 24)
+    assert english is not None and english[0] == "progress"
+    assert "reopened" in english[1] and "within 24 hours" in english[1]
+
+
+def test_a_satisfied_customer_is_thanked_and_internal_steps_send_nothing() -> None:
+    closed = told(Step.RECORD_FEEDBACK, CaseStatus.CLOSED)
+    assert isinstance(closed, tuple) and "已结案" in closed[1]
+    assert told(Step.START_INVESTIGATION, CaseStatus.INVESTIGATING) is None
