@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         default=2, gt=0, description="The customer is contacted within this many hours."
     )
     owner_hours: float = Field(default=4, gt=0, description="An owner is named within this.")
+    customer_update_hours: float = Field(
+        default=24,
+        ge=0,
+        description="An open case's customer hears from us at least this often (a message or"
+        " a recorded contact); the owner is reminded otherwise. 0: not watched.",
+    )
     stage_budgets: str = Field(
         default=",".join(f"{stage}={share:g}" for stage, share in DEFAULT_STAGE_SHARES),
         description="Percent of the closed loop each stage may take (triage, investigate,"

@@ -58,6 +58,7 @@ def sla_policy(settings: Settings) -> SlaPolicy:
         resolve_hours=settings.sla_hours,
         first_contact_hours=settings.first_contact_hours,
         owner_hours=settings.owner_hours,
+        customer_update_hours=settings.customer_update_hours,
         calendar=calendar,
         stage_shares=stage_shares(settings.stage_budgets),
     )

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Requ
 from pydantic import BaseModel
 
 from services.resolution.domain.case import COMMANDS, Actor, Case, CommandBase, StepRefusedError
-from services.resolution.domain.loop import loop_rounds
-from services.resolution.domain.milestones import Milestone, milestone_key
+from services.resolution.domain.loop import LoopRound, loop_rounds
+from services.resolution.domain.milestones import Milestone, customer_update, milestone_key
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import STAGE_OF, stage_account
 from services.resolution.domain.workflow import (
@@ -60,6 +60,8 @@ class SlaState(BaseModel):
     round: int = 1
     breached_before: bool = False
     """An earlier round of the loop was breached (that flag stays set)."""
+    customer_update_due: datetime | None = None
+    """When the customer is next owed news (None: resolved, closed, or not watched)."""
 
 
 class StageCharge(BaseModel):
@@ -150,8 +152,16 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
             or loop.breached(policy, now),
             round=loop.number,
             breached_before=breached_before,
+            customer_update_due=_customer_update_due(case, loop, policy),
         ),
     )
+
+
+def _customer_update_due(case: Case, loop: LoopRound, policy: SlaPolicy) -> datetime | None:
+    if loop.stopped_at is not None or case.status is CaseStatus.CLOSED:
+        return None
+    update = customer_update(case, policy)
+    return update.due_at if update else None
 
 
 def _now(request: Request) -> datetime:

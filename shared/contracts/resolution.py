@@ -97,6 +97,7 @@ SLA_EVENTS: Final[dict[str, str]] = {
     "gm_escalation": "case.escalated_to_general_manager",
     "follow_up_call": "case.follow_up_call_due",
     "stage_overdue": "case.stage_overdue",
+    "customer_update": "case.customer_update_due",
 }
 
 

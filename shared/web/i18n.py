@@ -271,6 +271,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "step.sla_gm_escalation": ("升级至总经理", "Escalated to the general manager"),
     "step.sla_follow_up_call": ("3日回访到期", "3-day follow-up call due"),
     "step.sla_stage_overdue": ("环节超出时限预算", "Stage over its time budget"),
+    "step.sla_customer_update": ("该向客户通报进展了", "Customer update due"),
+    "field.customer_update_due": ("下次向客户通报", "Next customer update"),
     "case.stages": ("各环节用时", "Time by stage"),
     "queue.stage_over": ("超出环节预算", "over its budget"),
     "case.stage": ("环节", "Stage"),

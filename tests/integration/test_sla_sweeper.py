@@ -4,8 +4,9 @@ clock stops; each milestone fires exactly once — across a restart and with two
 sweeping at the same moment; a stage over its budget notifies whoever holds it, once per
 stage.
 
-The loop's own clocks are tested without stage budgets (``COMPLAINTS_STAGE_BUDGETS=""``)
-so each count is of one kind of milestone; the stage tests switch them on."""
+The loop's own clocks are tested without stage budgets (``COMPLAINTS_STAGE_BUDGETS=""``) and
+customer updates (``COMPLAINTS_CUSTOMER_UPDATE_HOURS=0``) so each count is of one kind of
+milestone; the stage and customer-update tests switch them on."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ async def one_case(settings: Settings, clock: ManualClock) -> AsyncIterator[Serv
 async def resolution(
     make_settings: Callable[..., Settings], clock: ManualClock
 ) -> AsyncIterator[ServiceRuntime]:
-    async with one_case(make_settings(stage_budgets=""), clock) as runtime:
+    async with one_case(make_settings(stage_budgets="", customer_update_hours=0), clock) as runtime:
         yield runtime
 
 
@@ -171,7 +172,7 @@ async def test_a_restart_loses_no_deadline_and_repeats_none(
     assert await service_of(resolution).sweep() == 1  # 75 %; the 50 % one is superseded
     await resolution.store.close()
 
-    restarted = bootstrap(make_settings(stage_budgets=""), clock=clock)
+    restarted = bootstrap(make_settings(stage_budgets="", customer_update_hours=0), clock=clock)
     await restarted.store.open()
     try:
         assert await service_of(restarted).sweep() == 0
@@ -189,7 +190,9 @@ async def test_two_instances_sweeping_at_once_escalate_once(
     resolution: ServiceRuntime, clock: ManualClock, make_settings: Callable[..., Settings]
 ) -> None:
     await owned(service_of(resolution), clock)
-    other = bootstrap(make_settings(stage_budgets=""), clock=clock)  # same file, own connection
+    other = bootstrap(
+        make_settings(stage_budgets="", customer_update_hours=0), clock=clock
+    )  # same file, own connection
     await other.store.open()
     try:
         clock.set(T0 + 72 * H)
@@ -288,7 +291,7 @@ async def test_a_case_scheduled_by_older_code_is_rescheduled_at_start(
     async with resolution.store.unit_of_work() as uow:  # type: ignore[attr-defined]
         stale = {"next_deadline_at": None, "version": case.version + 1}
         await uow.save_case(case.model_copy(update=stale))  # as if nothing were left to watch
-    upgraded = bootstrap(make_settings(stage_budgets=""), clock=clock)
+    upgraded = bootstrap(make_settings(stage_budgets="", customer_update_hours=0), clock=clock)
     await upgraded.store.open()
     try:
         clock.set(T0 + 24 * H)
@@ -393,7 +396,7 @@ async def test_a_case_reopened_under_older_code_gets_its_new_rounds_due_time_at_
     async with resolution.store.unit_of_work() as uow:  # type: ignore[attr-defined]
         legacy = {"due_at": T0 + 48 * H, "version": case.version + 1}  # registration + 48 h
         await uow.save_case(case.model_copy(update=legacy))
-    upgraded = bootstrap(make_settings(stage_budgets=""), clock=clock)
+    upgraded = bootstrap(make_settings(stage_budgets="", customer_update_hours=0), clock=clock)
     await upgraded.store.open()
     try:
         clock.set(T0 + 20 * H)
@@ -417,3 +420,36 @@ async def test_rescheduling_at_start_reaches_every_open_case_page_by_page(
     assert await service.reschedule_open_cases(page=2) == 6
     for i in range(1, 7):
         assert (await service.get_case(f"c-{i}")).next_deadline_at is not None
+
+
+async def test_a_silent_case_reminds_its_owner_to_update_the_customer_once_per_silence(
+    make_settings: Callable[..., Settings], clock: ManualClock
+) -> None:
+    async with one_case(make_settings(stage_budgets=""), clock) as runtime:
+        service = service_of(runtime)
+        await owned(service, clock)  # the owner called the customer at 0.5 h
+        clock.set(T0 + 24.5 * H)
+        await service.sweep()
+        clock.set(T0 + 30 * H)
+        await service.sweep()
+        events = [
+            EventEnvelope.from_bytes(m.value) for m in await runtime.store.pending_outbox(500)
+        ]
+        due = [
+            e.payload_as(CaseSlaMilestone) for e in events if e.type == "case.customer_update_due"
+        ]
+        assert [(d.notify, d.due_at) for d in due] == [("owner", T0 + 24.5 * H)]
+        await service.take_step(
+            "c-1", Step.RECORD_CONTACT, RecordContact(summary="告知配件到货时间"), actor=OWNER
+        )
+        case = await service.get_case("c-1")
+        assert "customer_update@3" in case.sla_fired  # acknowledgement, assignment, contact
+        assert case.next_deadline_at == T0 + 36 * H  # the 75 % warning; news due at 54 h
+        clock.set(T0 + 54 * H)
+        await service.sweep()
+        events = [
+            EventEnvelope.from_bytes(m.value) for m in await runtime.store.pending_outbox(500)
+        ]
+        again = [e for e in events if e.type == "case.customer_update_due"]
+        assert len(again) == 2
+        assert "customer_update@4" in (await service.get_case("c-1")).sla_fired

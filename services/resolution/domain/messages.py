@@ -41,6 +41,15 @@ _INVALID = (
 )
 
 
+def informs_customer(step: Step, to_status: CaseStatus) -> bool:
+    """Whether taking ``step`` tells the customer something: a message is sent, or the owner
+    recorded a contact with them."""
+    if step is Step.RECORD_CONTACT:
+        return True
+    told = customer_message(step, to_status, ticket="", owner=None, note="", language="zh")
+    return told is not None
+
+
 def customer_message(
     step: Step,
     to_status: CaseStatus,

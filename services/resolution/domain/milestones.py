@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from services.resolution.domain.case import Case, CaseStatus
+from services.resolution.domain.case import Case, CaseStatus, Step
 from services.resolution.domain.loop import AFTER_RESOLUTION, LoopRound, loop_rounds
+from services.resolution.domain.messages import informs_customer
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import stage_account
 
@@ -27,6 +28,7 @@ class Milestone(StrEnum):
     GM_ESCALATION = "gm_escalation"
     FOLLOW_UP_CALL = "follow_up_call"
     STAGE_OVERDUE = "stage_overdue"
+    CUSTOMER_UPDATE = "customer_update"
 
 
 FOLLOW_UP_AFTER = timedelta(days=3)
@@ -44,23 +46,34 @@ class DueMilestone:
     round: int = 1
     department: str | None = None
     """Whose department is told, when it is not (yet) the case's own."""
+    silence: int | None = None
+    """For a customer update: how many times the customer had heard from us (once per
+    silence: news resets the clock, and the next silence may fire again)."""
 
     @property
     def key(self) -> str:
         """How the case records that it fired (a later round of the loop: once more)."""
-        return milestone_key(self.milestone, self.stage, self.round)
+        return milestone_key(self.milestone, self.stage, self.round, self.silence)
 
 
-def milestone_key(milestone: Milestone, stage: str | None = None, round_: int = 1) -> str:
-    """How a case records that a milestone fired: once per stage and round of the loop."""
+def milestone_key(
+    milestone: Milestone,
+    stage: str | None = None,
+    round_: int = 1,
+    silence: int | None = None,
+) -> str:
+    """How a case records that a milestone fired: once per stage and round of the loop, and
+    a customer update once per silence."""
     stage_part = f":{stage}" if stage else ""
     suffix = f":{round_}" if round_ > 1 else ""
-    return f"{milestone.value}{stage_part}{suffix}"
+    after = f"@{silence}" if silence is not None else ""
+    return f"{milestone.value}{stage_part}{suffix}{after}"
 
 
 WARNING_LADDER = (Milestone.EARLY_WARNING, Milestone.WARNING, Milestone.FINAL_WARNING)
 """Reminders a later rung makes pointless: after downtime, or on a case scheduled before an
 upgrade added a rung, only the latest that came is sent."""
+_STEPS = {step.value: step for step in Step}
 _LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
 
 
@@ -101,6 +114,9 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
             )
         if loop.number == 1 and case.owner is None:
             schedule.append(DueMilestone(Milestone.OWNER_OVERDUE, d.owner_due, "department_head"))
+        update = customer_update(case, policy)
+        if update is not None:
+            schedule.append(update)
     account = stage_account(case, policy, now)  # a reopened case's stages have budgets too
     if account.current is not None and account.current_due is not None:
         schedule.append(
@@ -114,6 +130,23 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
             )
         )
     return _unfired(case, schedule)
+
+
+def customer_update(case: Case, policy: SlaPolicy) -> DueMilestone | None:
+    """When the customer of an open case is next owed news: the policy's hours after they
+    last heard from us (the acknowledgement at registration, a message, a recorded contact).
+    None when not watched."""
+    if policy.customer_update_hours <= 0:
+        return None
+    last, told = case.registered_at, 1  # intake acknowledged the complaint
+    for entry in case.timeline:
+        step = _STEPS.get(entry.step)  # SLA entries are no steps
+        if step is not None and informs_customer(step, entry.to_status):
+            last, told = max(last, entry.at), told + 1
+    due = policy.add(last, timedelta(hours=policy.customer_update_hours))
+    return DueMilestone(
+        Milestone.CUSTOMER_UPDATE, due, "owner" if case.owner else "agent", silence=told
+    )
 
 
 def _breach_notify(loop: LoopRound) -> str:

@@ -67,6 +67,8 @@ class SlaPolicy:
     resolve_hours: float = 48
     first_contact_hours: float = 2
     owner_hours: float = 4
+    customer_update_hours: float = 24
+    """At most this long without news for the customer of an open case (0: not watched)."""
     early_warn_at: float = 0.5
     warn_at: float = 0.75
     final_warn_at: float = 0.9
