@@ -197,7 +197,10 @@ class ResolutionService:
         while cases := await self._store.open_cases(after=after, limit=page):
             after = cases[-1].complaint_id
             for case in cases:
-                moved += await self._reschedule(case, now)
+                try:
+                    moved += await self._reschedule(case, now)
+                except Exception:  # one unreadable case must not stop every sweep
+                    log.exception("could not reschedule a case", complaint=case.complaint_id)
         self._rescheduled = True  # every page read: a failure is tried again next sweep
         if moved:
             log.info("SLA deadlines rescheduled", cases=moved)
@@ -218,11 +221,10 @@ class ResolutionService:
         return 1
 
     def _scheduled(self, case: Case, now: datetime) -> Case:
-        """The case with its next SLA deadline (none while on hold: nothing can fall due
-        then, and resuming schedules it again) and the due time of its current round, by
+        """The case with its next SLA deadline (on hold, only the customer's news can fall
+        due; resuming schedules the rest again) and the due time of its current round, by
         which queues are sorted."""
-        held = case.status is CaseStatus.ON_HOLD
-        upcoming = None if held else next_deadline(case, self._policy, now)
+        upcoming = next_deadline(case, self._policy, now)
         due = current_round(case).deadlines(self._policy, now).due_at
         return case.model_copy(
             update={

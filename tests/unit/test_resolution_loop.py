@@ -8,7 +8,7 @@ from datetime import timedelta
 from services.resolution.domain.case import PutOnHold, Resume, Step, Triage
 from services.resolution.domain.loop import current_round
 from services.resolution.domain.milestones import (
-    WARNING_LADDER,
+    LADDER,
     Milestone,
     due_milestones,
     milestone_key,
@@ -19,7 +19,6 @@ from services.resolution.routes import view
 from shared.vocab import HoldReason
 from tests.support.cases import AGENT, LOOP, OWNER, POLICY, REOPEN, T0, H, at_hours, timed
 
-LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
 RESOLVED_AT_9H = timed(range(1, 11), LOOP)
 """The first round: resolved at 9 h, feedback requested at 10 h."""
 REOPENED_AT_12H = (*RESOLVED_AT_9H, (12, *REOPEN))

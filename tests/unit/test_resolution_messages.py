@@ -30,3 +30,9 @@ def test_a_satisfied_customer_is_thanked_and_internal_steps_send_nothing() -> No
     closed = told(Step.RECORD_FEEDBACK, CaseStatus.CLOSED)
     assert isinstance(closed, tuple) and "已结案" in closed[1]
     assert told(Step.START_INVESTIGATION, CaseStatus.INVESTIGATING) is None
+
+
+def test_a_first_approval_of_two_tells_the_customer_nothing_yet() -> None:
+    assert told(Step.APPROVE, CaseStatus.PENDING_APPROVAL) is None
+    approved = told(Step.APPROVE, CaseStatus.APPROVED)
+    assert approved is not None and "已获批准" in approved[1]

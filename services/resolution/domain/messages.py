@@ -72,6 +72,8 @@ def customer_message(
         return "progress", _REOPENED[index].format(**values)
     if step is Step.RESOLVE:
         return "feedback_request", _PROGRESS[step][index].format(**values)
+    if step is Step.APPROVE and to_status is not CaseStatus.APPROVED:
+        return None  # a first approval of two: the remedy is not approved yet
     if step in _PROGRESS:
         return "progress", _PROGRESS[step][index].format(**values)
     return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from services.resolution.domain.case import Case, CaseStatus, Step
@@ -46,9 +46,9 @@ class DueMilestone:
     round: int = 1
     department: str | None = None
     """Whose department is told, when it is not (yet) the case's own."""
-    silence: int | None = None
-    """For a customer update: how many times the customer had heard from us (once per
-    silence: news resets the clock, and the next silence may fire again)."""
+    silence: str | None = None
+    """For a customer update: when the customer last heard from us (once per silence: news
+    resets the clock, and the next silence may fire again)."""
 
     @property
     def key(self) -> str:
@@ -60,7 +60,7 @@ def milestone_key(
     milestone: Milestone,
     stage: str | None = None,
     round_: int = 1,
-    silence: int | None = None,
+    silence: str | None = None,
 ) -> str:
     """How a case records that a milestone fired: once per stage and round of the loop, and
     a customer update once per silence."""
@@ -74,7 +74,7 @@ WARNING_LADDER = (Milestone.EARLY_WARNING, Milestone.WARNING, Milestone.FINAL_WA
 """Reminders a later rung makes pointless: after downtime, or on a case scheduled before an
 upgrade added a rung, only the latest that came is sent."""
 _STEPS = {step.value: step for step in Step}
-_LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
+LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
 
 
 def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
@@ -114,7 +114,7 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
             )
         if loop.number == 1 and case.owner is None:
             schedule.append(DueMilestone(Milestone.OWNER_OVERDUE, d.owner_due, "department_head"))
-        update = customer_update(case, policy)
+        update = customer_update(case, policy, loop.number)
         if update is not None:
             schedule.append(update)
     account = stage_account(case, policy, now)  # a reopened case's stages have budgets too
@@ -132,21 +132,22 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
     return _unfired(case, schedule)
 
 
-def customer_update(case: Case, policy: SlaPolicy) -> DueMilestone | None:
+def customer_update(case: Case, policy: SlaPolicy, round_: int = 1) -> DueMilestone | None:
     """When the customer of an open case is next owed news: the policy's hours after they
     last heard from us (the acknowledgement at registration, a message, a recorded contact).
-    None when not watched."""
+    Time on hold counts too: waiting for parts is when a customer most needs news. None when
+    not watched."""
     if policy.customer_update_hours <= 0:
         return None
-    last, told = case.registered_at, 1  # intake acknowledged the complaint
+    last = case.registered_at  # intake acknowledged the complaint
     for entry in case.timeline:
         step = _STEPS.get(entry.step)  # SLA entries are no steps
         if step is not None and informs_customer(step, entry.to_status):
-            last, told = max(last, entry.at), told + 1
+            last = max(last, entry.at)
     due = policy.add(last, timedelta(hours=policy.customer_update_hours))
-    return DueMilestone(
-        Milestone.CUSTOMER_UPDATE, due, "owner" if case.owner else "agent", silence=told
-    )
+    notify = "owner" if case.owner else "agent"
+    silence = last.astimezone(UTC).isoformat()  # a count would shift if the rules change
+    return DueMilestone(Milestone.CUSTOMER_UPDATE, due, notify, round=round_, silence=silence)
 
 
 def _breach_notify(loop: LoopRound) -> str:
@@ -159,10 +160,17 @@ def _unfired(case: Case, schedule: list[DueMilestone]) -> list[DueMilestone]:
 
 
 def due_milestones(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
-    """Milestones that have come and not fired yet; none while the case is on hold."""
+    """Milestones that have come and not fired yet; on hold, only the customer's news."""
+    return [m for m in _watched(case, policy, now) if m.due_at <= now]
+
+
+def _watched(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
+    """The unfired schedule; a case on hold stops every clock but the customer's news (its
+    due time does not move while held, so the sweeper is not kept busy)."""
+    schedule = _schedule(case, policy, now)
     if case.status is CaseStatus.ON_HOLD:
-        return []
-    return [m for m in _schedule(case, policy, now) if m.due_at <= now]
+        return [m for m in schedule if m.milestone is Milestone.CUSTOMER_UPDATE]
+    return schedule
 
 
 def superseded(due: list[DueMilestone], fired: Iterable[str] = ()) -> set[str]:
@@ -172,18 +180,18 @@ def superseded(due: list[DueMilestone], fired: Iterable[str] = ()) -> set[str]:
     done = set(fired)
 
     def latest(round_: int) -> int:
-        reached = [m.milestone for m in due if m.round == round_ and m.milestone in _LADDER]
-        reached += [m for m in _LADDER if milestone_key(m, round_=round_) in done]
-        return max((_LADDER.index(m) for m in reached), default=-1)
+        reached = [m.milestone for m in due if m.round == round_ and m.milestone in LADDER]
+        reached += [m for m in LADDER if milestone_key(m, round_=round_) in done]
+        return max((LADDER.index(m) for m in reached), default=-1)
 
     return {
         m.key
         for m in due
-        if m.milestone in WARNING_LADDER and _LADDER.index(m.milestone) < latest(m.round)
+        if m.milestone in WARNING_LADDER and LADDER.index(m.milestone) < latest(m.round)
     }
 
 
 def next_deadline(case: Case, policy: SlaPolicy, now: datetime) -> datetime | None:
     """When the sweeper should look at this case next (None: nothing left to watch)."""
-    upcoming = _schedule(case, policy, now)
+    upcoming = _watched(case, policy, now)
     return upcoming[0].due_at if upcoming else None
