@@ -62,6 +62,8 @@ class SlaState(BaseModel):
     """An earlier round of the loop was breached (that flag stays set)."""
     customer_update_due: datetime | None = None
     """When the customer is next owed news (None: resolved, closed, or not watched)."""
+    customer_update_overdue: bool = False
+    """That time has come and nobody has told them anything since."""
 
 
 class StageCharge(BaseModel):
@@ -133,6 +135,7 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
     due = loop.deadlines(policy, now)
     stop = loop.stop(now)
     fired = set(case.sla_fired)
+    news = _customer_update_due(case, loop, policy)
     breached_before = any(
         r.breached(policy, now) or milestone_key(Milestone.BREACH, round_=r.number) in fired
         for r in earlier
@@ -152,7 +155,8 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
             or loop.breached(policy, now),
             round=loop.number,
             breached_before=breached_before,
-            customer_update_due=_customer_update_due(case, loop, policy),
+            customer_update_due=news,
+            customer_update_overdue=news is not None and news <= now,
         ),
     )
 

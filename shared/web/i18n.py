@@ -171,6 +171,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "queue.all": ("全部", "All"),
     "queue.sort": ("排序", "Sort"),
     "queue.to_assign": ("待分派", "To assign"),
+    "queue.update_due": ("该向客户通报了", "Customer owed news"),
     "queue.about": ("涉及", "About"),
     "sla.left": ("剩余", "left"),
     "sla.overdue": ("已超时", "overdue by"),

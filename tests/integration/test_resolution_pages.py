@@ -136,3 +136,13 @@ async def test_a_reopened_case_shows_the_clock_of_its_new_round(
     assert 'data-sla="ok"' in html  # 38 h left of the new round, not "overdue"
     english = await page(runtime, "/ui/cases/c-1?lang=en")
     assert "1d 14h left" in english and "round 2" in english
+
+
+async def test_the_queue_flags_cases_whose_customer_is_owed_news(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, clock = resolution
+    assert 'data-update-due="true"' not in await page(runtime, "/ui/cases")
+    clock.set(T0 + 25 * H)  # a day since the assignment told them who handles it
+    html = await page(runtime, "/ui/cases")
+    assert html.count('data-update-due="true"') == 2 and "该向客户通报了" in html  # c-2 on hold
