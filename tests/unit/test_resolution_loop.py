@@ -72,6 +72,8 @@ def test_the_new_round_warns_and_breaches_on_its_own_clock_and_the_gm_hears_of_i
     assert due["breach:2"].due_at == T0 + 60 * H
     assert "breach" not in due  # the first round was resolved in time
     assert "follow_up_call:2" not in due  # no call until the new round is resolved
+    later = {m.key for m in due_milestones(case, POLICY, T0 + 200 * H)}
+    assert not any(key.startswith("gm_escalation") for key in later)  # the GM heard at 100 %
 
 
 def test_a_breach_of_the_first_round_does_not_silence_the_second_rounds_reminders() -> None:

@@ -104,10 +104,11 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
                 Milestone.FINAL_WARNING, d.final_warn_at, "department_head", round=loop.number
             ),
             DueMilestone(Milestone.BREACH, d.due_at, _breach_notify(loop), round=loop.number),
-            DueMilestone(
-                Milestone.GM_ESCALATION, d.gm_escalation_at, "general_manager", round=loop.number
-            ),
         ]
+        if loop.number == 1:  # a reopened round's breach already went to the GM
+            schedule.append(
+                DueMilestone(Milestone.GM_ESCALATION, d.gm_escalation_at, "general_manager")
+            )
         if loop.number == 1 and case.first_contact_at is None:
             schedule.append(
                 DueMilestone(Milestone.FIRST_CONTACT_OVERDUE, d.first_contact_due, "owner")
