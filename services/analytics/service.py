@@ -166,7 +166,8 @@ class AnalyticsService:
         read = await self._store.recompute_cube(
             lambda fact: contributions(fact, self._zone), layout
         )
-        log.info("cube recomputed from facts", facts=read, was=stored, now=layout)
+        if read or stored is not None:  # a new, empty store needs no announcement
+            log.info("cube recomputed from facts", facts=read, was=stored, now=layout)
         return read
 
     # -- classifier -----------------------------------------------------------------
