@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Requ
 from pydantic import BaseModel
 
 from services.resolution.domain.case import COMMANDS, Actor, Case, CommandBase, StepRefusedError
-from services.resolution.domain.loop import LoopRound, loop_rounds
+from services.resolution.domain.loop import loop_rounds
 from services.resolution.domain.milestones import Milestone, customer_update, milestone_key
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import STAGE_OF, stage_account
@@ -135,7 +135,8 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
     due = loop.deadlines(policy, now)
     stop = loop.stop(now)
     fired = set(case.sla_fired)
-    news = _customer_update_due(case, loop, policy)
+    update = customer_update(case, policy)
+    news = update.due_at if update else None
     breached_before = any(
         r.breached(policy, now) or milestone_key(Milestone.BREACH, round_=r.number) in fired
         for r in earlier
@@ -159,13 +160,6 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
             customer_update_overdue=news is not None and news <= now,
         ),
     )
-
-
-def _customer_update_due(case: Case, loop: LoopRound, policy: SlaPolicy) -> datetime | None:
-    if loop.stopped_at is not None or case.status is CaseStatus.CLOSED:
-        return None
-    update = customer_update(case, policy)
-    return update.due_at if update else None
 
 
 def _now(request: Request) -> datetime:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.resolution.domain.case import Case
+from services.resolution.domain.case import Case, TimelineEntry
 from services.resolution.domain.sla import Deadlines, Pause, SlaPolicy, deadlines, time_left
 from services.resolution.domain.workflow import CaseStatus, Step
 
@@ -57,13 +57,18 @@ class LoopRound:
         ]
 
 
+def reopens(entry: TimelineEntry) -> bool:
+    """The step by which a dissatisfied customer's rating sent the case back to work."""
+    return entry.step == Step.RECORD_FEEDBACK.value and entry.to_status is CaseStatus.INVESTIGATING
+
+
 def loop_rounds(case: Case) -> list[LoopRound]:
     """Every round of the case's loop, read off its timeline (in order, so a step taken in
     the same instant as the reopening belongs to the new round)."""
     starts: list[datetime] = [case.registered_at]
     stopped: list[datetime | None] = [None]
     for entry in case.timeline:
-        if entry.step == Step.RECORD_FEEDBACK.value and entry.to_status is CaseStatus.INVESTIGATING:
+        if reopens(entry):
             starts.append(max(starts[-1], entry.at))
             stopped.append(None)
         elif entry.step == Step.RESOLVE.value and entry.to_status is CaseStatus.RESOLVED:

@@ -12,7 +12,12 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from services.resolution.domain.case import Case, CaseStatus, Step
-from services.resolution.domain.loop import AFTER_RESOLUTION, LoopRound, loop_rounds
+from services.resolution.domain.loop import (
+    AFTER_RESOLUTION,
+    LoopRound,
+    current_round,
+    loop_rounds,
+)
 from services.resolution.domain.messages import informs_customer
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import stage_account
@@ -115,9 +120,9 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
             )
         if loop.number == 1 and case.owner is None:
             schedule.append(DueMilestone(Milestone.OWNER_OVERDUE, d.owner_due, "department_head"))
-        update = customer_update(case, policy, loop.number)
-        if update is not None:
-            schedule.append(update)
+    update = _customer_update(case, policy, loop)
+    if update is not None:
+        schedule.append(update)
     account = stage_account(case, policy, now)  # a reopened case's stages have budgets too
     if account.current is not None and account.current_due is not None:
         schedule.append(
@@ -133,12 +138,17 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
     return _unfired(case, schedule)
 
 
-def customer_update(case: Case, policy: SlaPolicy, round_: int = 1) -> DueMilestone | None:
+def customer_update(case: Case, policy: SlaPolicy) -> DueMilestone | None:
     """When the customer of an open case is next owed news: the policy's hours after they
     last heard from us (the acknowledgement at registration, a message, a recorded contact).
     Time on hold counts too: waiting for parts is when a customer most needs news. None when
-    not watched."""
-    if policy.customer_update_hours <= 0:
+    not watched, or once the current round is resolved or the case closed."""
+    return _customer_update(case, policy, current_round(case))
+
+
+def _customer_update(case: Case, policy: SlaPolicy, loop: LoopRound) -> DueMilestone | None:
+    watched = policy.customer_update_hours > 0 and case.status is not CaseStatus.CLOSED
+    if not watched or loop.stopped_at is not None:
         return None
     last = case.registered_at  # intake acknowledged the complaint
     for entry in case.timeline:
@@ -148,7 +158,7 @@ def customer_update(case: Case, policy: SlaPolicy, round_: int = 1) -> DueMilest
     due = policy.add(last, timedelta(hours=policy.customer_update_hours))
     notify = "owner" if case.owner else "agent"
     silence = last.astimezone(UTC).isoformat()  # a count would shift if the rules change
-    return DueMilestone(Milestone.CUSTOMER_UPDATE, due, notify, round=round_, silence=silence)
+    return DueMilestone(Milestone.CUSTOMER_UPDATE, due, notify, round=loop.number, silence=silence)
 
 
 def _breach_notify(loop: LoopRound) -> str:

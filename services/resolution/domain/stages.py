@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from services.resolution.domain.case import Case
+from services.resolution.domain.loop import reopens
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.workflow import CaseStatus, Step
 from shared.vocab import Accountable
@@ -130,7 +131,7 @@ def _segments(case: Case, now: datetime) -> list[_Segment]:
             first_approver = entry.role
         elif entry.to_status not in (S.PENDING_APPROVAL, S.ON_HOLD):
             first_approver = None
-        if entry.step == Step.RECORD_FEEDBACK.value and entry.to_status is S.INVESTIGATING:
+        if reopens(entry):
             round_ += 1  # reopened: every stage starts a new budget
         status, start = entry.to_status, max(start, entry.at)
         unowned = status in (S.REGISTERED, S.TRIAGED)
