@@ -17,7 +17,8 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -142,7 +143,9 @@ async def measure(
     return name, statistics.median(timings), p99
 
 
-async def run(count: int, runs: int, events: int) -> None:
+@asynccontextmanager
+async def temporary_analytics() -> AsyncIterator[tuple[SqliteAnalyticsStore, AnalyticsService]]:
+    """A fresh SQLite store in a temporary directory, and the service on it."""
     configure_logging("WARNING")
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteAnalyticsStore(Path(tmp) / "analytics.db")
@@ -151,63 +154,73 @@ async def run(count: int, runs: int, events: int) -> None:
             store=store, clock=ManualClock(datetime(2026, 11, 23, tzinfo=UTC)), zone=ZONE
         )
         try:
-            print(f"Loading {count:,} synthetic complaints into the cube …")
-            seconds = await load(store, count)
-            rows = await (await store.conn.execute("SELECT COUNT(*) FROM cube")).fetchone()
-            size = (Path(tmp) / "analytics.db").stat().st_size / 2**20
-            print(
-                f"loaded in {seconds:.1f} s ({count / seconds:,.0f} complaints/s);"
-                f" {rows[0] if rows else 0:,} cube rows, {size:,.0f} MiB"
-            )
-            reports: list[tuple[str, Callable[[random.Random], Awaitable[object]]]] = [
-                ("overview, ≤ 31 days", lambda r: service.overview(random_filters(r, 31))),
-                ("overview, ≤ 1 year", lambda r: service.overview(random_filters(r, 366))),
-                (
-                    "breakdown by cause, ≤ 1 year",
-                    lambda r: service.groups("cause", random_filters(r, 366)),
-                ),
-                (
-                    "breakdown by touchpoint, ≤ 1 year",
-                    lambda r: service.groups("touchpoint", random_filters(r, 366)),
-                ),
-                (
-                    "breakdown by vehicle model, ≤ 1 year",
-                    lambda r: service.groups("vehicle_model", random_filters(r, 366)),
-                ),
-                (
-                    "breakdown by outcome, ≤ 1 year",
-                    lambda r: service.groups("outcome", random_filters(r, 366)),
-                ),
-                (
-                    "breakdown by channel, ≤ 90 days",
-                    lambda r: service.groups("channel", random_filters(r, 90)),
-                ),
-                (
-                    "pareto of causes, ≤ 1 year",
-                    lambda r: service.pareto("cause", random_filters(r, 366), {}),
-                ),
-                (
-                    "weekly series by cause, ≤ 1 year",
-                    lambda r: service.series("cause", "week", random_filters(r, 366)),
-                ),
-                (
-                    "heat map department × cause, ≤ 1 year",
-                    lambda r: service.heatmap("department", "cause", random_filters(r, 366)),
-                ),
-                (
-                    "time by stage and department, ≤ 1 year",
-                    lambda r: service.stages(random_filters(r, 366), {}, {}),
-                ),
-                ("trend check (all buckets)", lambda r: service.check_trends()),
-            ]
-            print(f"\n{'report':<40} {'p50 ms':>8} {'p99 ms':>8}   ({runs} runs each)")
-            for name, query in reports:
-                _, p50, p99 = await measure(name, runs, query)
-                print(f"{name:<40} {p50:8.1f} {p99:8.1f}")
-            if events:
-                await event_path(service, events)
+            yield store, service
         finally:
             await store.close()
+
+
+async def cube_rows(store: SqliteAnalyticsStore) -> int:
+    row = await (await store.conn.execute("SELECT COUNT(*) FROM cube")).fetchone()
+    return int(row[0]) if row else 0
+
+
+async def run(count: int, runs: int, events: int) -> None:
+    async with temporary_analytics() as (store, service):
+        print(f"Loading {count:,} synthetic complaints into the cube …")
+        seconds = await load(store, count)
+        rows = await cube_rows(store)
+        size = store.path.stat().st_size / 2**20
+        print(
+            f"loaded in {seconds:.1f} s ({count / seconds:,.0f} complaints/s);"
+            f" {rows:,} cube rows, {size:,.0f} MiB"
+        )
+        reports: list[tuple[str, Callable[[random.Random], Awaitable[object]]]] = [
+            ("overview, ≤ 31 days", lambda r: service.overview(random_filters(r, 31))),
+            ("overview, ≤ 1 year", lambda r: service.overview(random_filters(r, 366))),
+            (
+                "breakdown by cause, ≤ 1 year",
+                lambda r: service.groups("cause", random_filters(r, 366)),
+            ),
+            (
+                "breakdown by touchpoint, ≤ 1 year",
+                lambda r: service.groups("touchpoint", random_filters(r, 366)),
+            ),
+            (
+                "breakdown by vehicle model, ≤ 1 year",
+                lambda r: service.groups("vehicle_model", random_filters(r, 366)),
+            ),
+            (
+                "breakdown by outcome, ≤ 1 year",
+                lambda r: service.groups("outcome", random_filters(r, 366)),
+            ),
+            (
+                "breakdown by channel, ≤ 90 days",
+                lambda r: service.groups("channel", random_filters(r, 90)),
+            ),
+            (
+                "pareto of causes, ≤ 1 year",
+                lambda r: service.pareto("cause", random_filters(r, 366), {}),
+            ),
+            (
+                "weekly series by cause, ≤ 1 year",
+                lambda r: service.series("cause", "week", random_filters(r, 366)),
+            ),
+            (
+                "heat map department × cause, ≤ 1 year",
+                lambda r: service.heatmap("department", "cause", random_filters(r, 366)),
+            ),
+            (
+                "time by stage and department, ≤ 1 year",
+                lambda r: service.stages(random_filters(r, 366), {}, {}),
+            ),
+            ("trend check (all buckets)", lambda r: service.check_trends()),
+        ]
+        print(f"\n{'report':<40} {'p50 ms':>8} {'p99 ms':>8}   ({runs} runs each)")
+        for name, query in reports:
+            _, p50, p99 = await measure(name, runs, query)
+            print(f"{name:<40} {p50:8.1f} {p99:8.1f}")
+        if events:
+            await event_path(service, events)
 
 
 async def event_path(service: AnalyticsService, count: int) -> None:

@@ -14,44 +14,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 
-from benchmarks.analytics_reports import BATCH, ZONE, synthetic_fact
-from services.analytics.service import AnalyticsService
-from services.analytics.store import SqliteAnalyticsStore
-from shared.clock import ManualClock
-from shared.logging import configure_logging
+from benchmarks.analytics_reports import BATCH, cube_rows, synthetic_fact, temporary_analytics
 
 
 async def run(count: int) -> None:
-    configure_logging("WARNING")
-    with tempfile.TemporaryDirectory() as tmp:
-        store = SqliteAnalyticsStore(Path(tmp) / "analytics.db")
-        await store.open()
-        service = AnalyticsService(
-            store=store, clock=ManualClock(datetime(2026, 11, 23, tzinfo=UTC)), zone=ZONE
+    async with temporary_analytics() as (store, service):
+        rng = random.Random(42)
+        print(f"Storing {count:,} synthetic complaint facts …", flush=True)
+        for first in range(0, count, BATCH):
+            async with store.unit_of_work() as uow:
+                for i in range(first, min(count, first + BATCH)):
+                    await uow.save_fact(synthetic_fact(i, rng))
+        started = time.perf_counter()
+        read = await service.prepare_cube()
+        seconds = time.perf_counter() - started
+        print(
+            f"cube recomputed from {read or 0:,} facts in {seconds:.1f} s"
+            f" ({count / seconds:,.0f} facts/s; {await cube_rows(store):,} cube rows);"
+            f" 1,000,000 facts ≈ {1_000_000 / (count / seconds) / 60:.1f} min"
         )
-        try:
-            rng = random.Random(42)
-            print(f"Storing {count:,} synthetic complaint facts …", flush=True)
-            for first in range(0, count, BATCH):
-                async with store.unit_of_work() as uow:
-                    for i in range(first, min(count, first + BATCH)):
-                        await uow.save_fact(synthetic_fact(i, rng))
-            started = time.perf_counter()
-            read = await service.prepare_cube()
-            seconds = time.perf_counter() - started
-            rows = await (await store.conn.execute("SELECT COUNT(*) FROM cube")).fetchone()
-            print(
-                f"cube recomputed from {read or 0:,} facts in {seconds:.1f} s"
-                f" ({count / seconds:,.0f} facts/s; {rows[0] if rows else 0:,} cube rows);"
-                f" 1,000,000 facts ≈ {1_000_000 / (count / seconds) / 60:.1f} min"
-            )
-        finally:
-            await store.close()
 
 
 def main() -> None:

@@ -417,7 +417,8 @@ class SqliteAnalyticsStore(SqliteStore):
                 if not rows:
                     break
                 docs = [r["doc"] for r in rows]
-                cells = await asyncio.to_thread(_cells_of_docs, cells_of, docs)
+                parse = ComplaintFact.model_validate_json
+                cells = await asyncio.to_thread(_cells_of_docs, cells_of, parse, docs)
                 await _SqliteUnitOfWork(conn).add_to_cube(cells)
                 read, after = read + len(rows), rows[-1]["rowid"]
             await conn.execute(
@@ -428,10 +429,12 @@ class SqliteAnalyticsStore(SqliteStore):
         return read
 
 
-def _cells_of_docs(cells_of: CellsOf, docs: Sequence[str]) -> dict[Cell, Measures]:
-    """Parsing and adding up is CPU work: done off the event loop, which other services of
-    the same process share while they start."""
-    return merge(cells_of(ComplaintFact.model_validate_json(doc)) for doc in docs)
+def _cells_of_docs(
+    cells_of: CellsOf, parse: Callable[[Any], ComplaintFact], docs: Sequence[Any]
+) -> dict[Cell, Measures]:
+    """Stored facts (parsed by ``parse``) added up into cells; CPU work, done off the event
+    loop, which other services of the same process share while they start."""
+    return merge(cells_of(parse(doc)) for doc in docs)
 
 
 def _stored_model(row: Any) -> StoredModel:
@@ -450,6 +453,9 @@ def _stored_model(row: Any) -> StoredModel:
 
 
 # -- MongoDB -------------------------------------------------------------------------
+
+
+_CUBE_INDEX = [("grain", ASCENDING), ("dimension", ASCENDING), ("period", ASCENDING)]
 
 
 def _cell_id(cell: Cell) -> str:
@@ -539,9 +545,7 @@ async def _serialize_model_writes(tx: MongoTx) -> None:
 
 class MongoAnalyticsStore(MongoStore):
     async def create_indexes(self) -> None:
-        await self.db.cube.create_index(
-            [("grain", ASCENDING), ("dimension", ASCENDING), ("period", ASCENDING)]
-        )
+        await self.db.cube.create_index(_CUBE_INDEX)
         await self.db.facts.create_index("confirmed")
         await self.db.models.create_index("active")
         await self.db.alerts.create_index([("raised_at", DESCENDING)])
@@ -677,18 +681,19 @@ class MongoAnalyticsStore(MongoStore):
         await self.db.meta.delete_one({"_id": "cube_layout"})
         shadow = self.db.cube_next
         await shadow.drop()
-        await shadow.create_index(
-            [("grain", ASCENDING), ("dimension", ASCENDING), ("period", ASCENDING)]
-        )
+        await shadow.create_index(_CUBE_INDEX)
         read, batch = 0, []
+
+        async def fold(docs: list[Any]) -> int:
+            parse = ComplaintFact.model_validate
+            await _add_cells(shadow, await asyncio.to_thread(_cells_of_docs, cells_of, parse, docs))
+            return len(docs)
+
         async for doc in self.db.facts.find({}).sort("_id", ASCENDING):
             batch.append(doc["fact"])
             if len(batch) == _RECOMPUTE_BATCH:
-                await _add_cells(shadow, await asyncio.to_thread(_cells_of_facts, cells_of, batch))
-                read, batch = read + len(batch), []
-        if batch:
-            await _add_cells(shadow, await asyncio.to_thread(_cells_of_facts, cells_of, batch))
-            read += len(batch)
+                read, batch = read + await fold(batch), []
+        read += await fold(batch) if batch else 0
         await shadow.rename("cube", dropTarget=True)
         await self.db.meta.replace_one({"_id": "cube_layout"}, {"value": layout}, upsert=True)
         return read
@@ -699,10 +704,6 @@ async def _add_cells(collection: Any, cells: Mapping[Cell, Measures]) -> None:
     items = iter(cells.items())
     while chunk := [_cube_upsert(cell, m) for cell, m in islice(items, 10_000)]:
         await collection.bulk_write(chunk)
-
-
-def _cells_of_facts(cells_of: CellsOf, docs: Sequence[Mapping[str, Any]]) -> dict[Cell, Measures]:
-    return merge(cells_of(ComplaintFact.model_validate(doc)) for doc in docs)
 
 
 def create_analytics_store(settings: Settings) -> AnalyticsStore:
