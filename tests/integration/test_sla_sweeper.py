@@ -23,6 +23,7 @@ from services.resolution.domain.case import (
     Actor,
     Approve,
     Assign,
+    Case,
     CaseStatus,
     ProposeRemedy,
     PutOnHold,
@@ -74,12 +75,36 @@ async def one_case(settings: Settings, clock: ManualClock) -> AsyncIterator[Serv
         await runtime.store.close()
 
 
+LOOP_ONLY = {"stage_budgets": "", "customer_update_hours": 0}
+"""Settings that leave only the loop's own clocks (see the module's docstring)."""
+
+
 @pytest.fixture
 async def resolution(
     make_settings: Callable[..., Settings], clock: ManualClock
 ) -> AsyncIterator[ServiceRuntime]:
-    async with one_case(make_settings(stage_budgets="", customer_update_hours=0), clock) as runtime:
+    async with one_case(make_settings(**LOOP_ONLY), clock) as runtime:
         yield runtime
+
+
+@asynccontextmanager
+async def another_instance(
+    make_settings: Callable[..., Settings], clock: ManualClock
+) -> AsyncIterator[ServiceRuntime]:
+    """Resolution on the same data, with its own connection: a second instance, or the
+    same service after a restart or an upgrade."""
+    runtime = bootstrap(make_settings(**LOOP_ONLY), clock=clock)
+    await runtime.store.open()
+    try:
+        yield runtime
+    finally:
+        await runtime.store.close()
+
+
+async def overwrite(runtime: ServiceRuntime, case: Case, **changes: object) -> None:
+    """Store the case with ``changes``, as older code would have left it (not rescheduled)."""
+    async with runtime.store.unit_of_work() as uow:  # type: ignore[attr-defined]
+        await uow.save_case(case.model_copy(update={**changes, "version": case.version + 1}))
 
 
 def service_of(runtime: ServiceRuntime) -> ResolutionService:
@@ -172,37 +197,27 @@ async def test_a_restart_loses_no_deadline_and_repeats_none(
     assert await service_of(resolution).sweep() == 1  # 75 %; the 50 % one is superseded
     await resolution.store.close()
 
-    restarted = bootstrap(make_settings(stage_budgets="", customer_update_hours=0), clock=clock)
-    await restarted.store.open()
-    try:
+    async with another_instance(make_settings, clock) as restarted:
         assert await service_of(restarted).sweep() == 0
         clock.set(T0 + 48 * H)
         assert await service_of(restarted).sweep() == 1  # 90 % superseded by the breach
         assert await milestones(restarted) == ["sla_warning", "sla_breached"]
         case = await service_of(restarted).get_case("c-1")
         assert {"early_warning", "final_warning"} <= set(case.sla_fired)  # recorded, not sent
-    finally:
-        await restarted.store.close()
-        await resolution.store.open()  # the fixture closes it again
+    await resolution.store.open()  # the fixture closes it again
 
 
 async def test_two_instances_sweeping_at_once_escalate_once(
     resolution: ServiceRuntime, clock: ManualClock, make_settings: Callable[..., Settings]
 ) -> None:
     await owned(service_of(resolution), clock)
-    other = bootstrap(
-        make_settings(stage_budgets="", customer_update_hours=0), clock=clock
-    )  # same file, own connection
-    await other.store.open()
-    try:
+    async with another_instance(make_settings, clock) as other:
         clock.set(T0 + 72 * H)
         fired = await asyncio.gather(service_of(resolution).sweep(), service_of(other).sweep())
         assert sum(fired) == 2  # the warnings came too late to matter: superseded
         assert sorted(await milestones(resolution)) == [
             "escalated_to_general_manager", "sla_breached"
         ]  # fmt: skip
-    finally:
-        await other.store.close()
 
 
 async def test_the_three_day_call_falls_due_after_resolution(
@@ -288,19 +303,13 @@ async def test_a_case_scheduled_by_older_code_is_rescheduled_at_start(
 ) -> None:
     await owned(service_of(resolution), clock)
     case = await service_of(resolution).get_case("c-1")
-    async with resolution.store.unit_of_work() as uow:  # type: ignore[attr-defined]
-        stale = {"next_deadline_at": None, "version": case.version + 1}
-        await uow.save_case(case.model_copy(update=stale))  # as if nothing were left to watch
-    upgraded = bootstrap(make_settings(stage_budgets="", customer_update_hours=0), clock=clock)
-    await upgraded.store.open()
-    try:
+    await overwrite(resolution, case, next_deadline_at=None)  # as if nothing were left to watch
+    async with another_instance(make_settings, clock) as upgraded:
         clock.set(T0 + 24 * H)
         assert await service_of(upgraded).sweep() == 1  # rescheduled first, then due
         assert await milestones(upgraded) == ["sla_early_warning"]
         assert (await service_of(upgraded).get_case("c-1")).next_deadline_at == T0 + 36 * H
         assert await service_of(upgraded).reschedule_open_cases() == 0  # nothing left to move
-    finally:
-        await upgraded.store.close()
 
 
 async def test_a_case_on_hold_is_left_alone_by_the_sweeper(
@@ -393,17 +402,11 @@ async def test_a_case_reopened_under_older_code_gets_its_new_rounds_due_time_at_
     service = service_of(resolution)
     await resolved_then_reopened(service, clock)
     case = await service.get_case("c-1")
-    async with resolution.store.unit_of_work() as uow:  # type: ignore[attr-defined]
-        legacy = {"due_at": T0 + 48 * H, "version": case.version + 1}  # registration + 48 h
-        await uow.save_case(case.model_copy(update=legacy))
-    upgraded = bootstrap(make_settings(stage_budgets="", customer_update_hours=0), clock=clock)
-    await upgraded.store.open()
-    try:
+    await overwrite(resolution, case, due_at=T0 + 48 * H)  # registration + 48 h
+    async with another_instance(make_settings, clock) as upgraded:
         clock.set(T0 + 20 * H)
         assert await service_of(upgraded).sweep() == 0
         assert (await service_of(upgraded).get_case("c-1")).due_at == T0 + 60 * H
-    finally:
-        await upgraded.store.close()
 
 
 async def test_rescheduling_at_start_reaches_every_open_case_page_by_page(
@@ -412,11 +415,8 @@ async def test_rescheduling_at_start_reaches_every_open_case_page_by_page(
     service = service_of(resolution)
     for i in range(2, 7):
         await service.on_complaint_registered(complaint_registered(f"c-{i}", at=T0))
-    async with resolution.store.unit_of_work() as uow:  # type: ignore[attr-defined]
-        for i in range(1, 7):
-            case = await service.get_case(f"c-{i}")
-            stale = {"next_deadline_at": None, "version": case.version + 1}
-            await uow.save_case(case.model_copy(update=stale))
+    for i in range(1, 7):
+        await overwrite(resolution, await service.get_case(f"c-{i}"), next_deadline_at=None)
     assert await service.reschedule_open_cases(page=2) == 6
     for i in range(1, 7):
         assert (await service.get_case(f"c-{i}")).next_deadline_at is not None
