@@ -208,10 +208,7 @@ class ResolutionService:
 
     async def _reschedule(self, case: Case, now: datetime) -> int:
         updated = self._scheduled(case, now)
-        held = case.status is CaseStatus.ON_HOLD  # its due time moves until it resumes
-        if updated.next_deadline_at == case.next_deadline_at and (
-            held or updated.due_at == case.due_at
-        ):
+        if (updated.next_deadline_at, updated.due_at) == (case.next_deadline_at, case.due_at):
             return 0
         try:
             async with self._store.unit_of_work() as uow:
@@ -225,11 +222,13 @@ class ResolutionService:
         due; resuming schedules the rest again) and the due time of its current round, by
         which queues are sorted."""
         upcoming = next_deadline(case, self._policy, now)
-        due = current_round(case).deadlines(self._policy, now).due_at
+        due = case.due_at  # on hold it would move every moment: set again on resuming
+        if case.status is not CaseStatus.ON_HOLD:
+            due = current_round(case).deadlines(self._policy, now).due_at.astimezone(UTC)
         return case.model_copy(
             update={
                 "next_deadline_at": upcoming.astimezone(UTC) if upcoming else None,
-                "due_at": due.astimezone(UTC),  # stored as text: one offset sorts right
+                "due_at": due,  # stored as text in UTC: one offset sorts right
             }
         )
 
