@@ -7,6 +7,7 @@ from services.intake.handlers import handlers
 from services.intake.routes import router
 from services.intake.service import IntakePolicy, IntakeService
 from services.intake.store import create_intake_store
+from shared.calendar import business_calendar
 from shared.clock import Clock, SystemClock
 from shared.crypto import FieldCipher
 from shared.runtime import ServiceRuntime
@@ -34,7 +35,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         clock=clock,
         cipher=FieldCipher(data_key(settings)),
         policy=IntakePolicy(
-            sla_hours=settings.sla_hours, dealer_name=settings.dealer_name, zone=settings.zone
+            sla_hours=settings.sla_hours,
+            dealer_name=settings.dealer_name,
+            zone=settings.zone,
+            calendar=business_calendar(settings),
         ),
         on_commit=runtime.relay.notify,
     )

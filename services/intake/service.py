@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from services.intake.store import (
     SearchQuery,
     StoredComplaint,
 )
+from shared.calendar import BusinessCalendar, promised_by
 from shared.clock import Clock
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.intake import (
@@ -49,7 +50,7 @@ from shared.contracts.notifications import (
 )
 from shared.crypto import FieldCipher, mask_email, mask_id_number, mask_phone, mask_plate
 from shared.errors import NotFoundError, TransientStoreError
-from shared.vocab import Urgency
+from shared.vocab import Language, Urgency
 
 SERVICE = "intake"
 _ATTEMPTS = 5
@@ -77,6 +78,17 @@ class IntakePolicy:
     sla_hours: float
     dealer_name: str
     zone: ZoneInfo
+    calendar: BusinessCalendar | None = None
+    """Business hours, when the closed loop runs on them: the promised time must match the
+    clock resolution keeps."""
+
+    def promise(self, registered_at: datetime, language: Language) -> str:
+        """By when the customer is promised an outcome (``shared.calendar.promised_by``)."""
+        span = timedelta(hours=self.sla_hours)
+        due = self.calendar.add(registered_at, span) if self.calendar else registered_at + span
+        return promised_by(
+            due, hours=self.sla_hours, calendar=self.calendar, zone=self.zone, language=language
+        )
 
 
 class IntakeService:
@@ -314,7 +326,7 @@ class IntakeService:
             language=complaint.language,
             name=complaint.customer.name,
             ticket_no=complaint.ticket_no,
-            sla_hours=self._policy.sla_hours,
+            promise=self._policy.promise(complaint.registered_at, complaint.language),
             dealer=self._policy.dealer_name,
             has_phone=complaint.customer.phone is not None,
             has_email=complaint.customer.email is not None,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, time
 from decimal import Decimal
 
 from services.resolution import pages
-from services.resolution.domain.sla import BusinessCalendar, SlaPolicy
+from services.resolution.domain.sla import SlaPolicy
 from services.resolution.handlers import handlers
 from services.resolution.routes import router
 from services.resolution.service import ResolutionService
 from services.resolution.store import create_resolution_store
+from shared.calendar import business_calendar
 from shared.clock import Clock, SystemClock
 from shared.runtime import Periodic, ServiceRuntime
 from shared.settings import Settings, stage_shares
@@ -45,20 +45,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
 
 def sla_policy(settings: Settings) -> SlaPolicy:
     """The SLA policy the settings describe (calendar hours unless business hours are set)."""
-    calendar = None
-    if settings.business_hours:
-        opens, closes = (time.fromisoformat(t) for t in settings.business_hours.split("-"))
-        holidays = frozenset(
-            date.fromisoformat(day.strip()) for day in settings.holidays.split(",") if day.strip()
-        )
-        calendar = BusinessCalendar(
-            zone=settings.zone, opens=opens, closes=closes, holidays=holidays
-        )
     return SlaPolicy(
         resolve_hours=settings.sla_hours,
         first_contact_hours=settings.first_contact_hours,
         owner_hours=settings.owner_hours,
         customer_update_hours=settings.customer_update_hours,
-        calendar=calendar,
+        calendar=business_calendar(settings),
+        zone=settings.zone,
         stage_shares=stage_shares(settings.stage_budgets),
     )

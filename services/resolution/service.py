@@ -36,6 +36,7 @@ from services.resolution.domain.milestones import (
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import stage_account
 from services.resolution.store import ResolutionStore
+from shared.calendar import promised_by
 from shared.clock import Clock
 from shared.contracts.analytics import CausePredicted
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
@@ -52,7 +53,7 @@ from shared.contracts.resolution import (
     StageTime,
 )
 from shared.errors import ConflictError, NotFoundError, TransientStoreError
-from shared.vocab import CaseStage
+from shared.vocab import CaseStage, Language
 
 SERVICE = "resolution"
 log = structlog.get_logger(__name__)
@@ -331,14 +332,21 @@ def _step_events(
             occurred_at=now,
         )
     ]
+    language: Language = "en" if case.language == "en" else "zh"
     message = customer_message(
         step,
         entry.to_status,
         ticket=case.ticket_no,
         owner=case.owner,
         note=entry.note,
-        language="en" if case.language == "en" else "zh",
-        loop_hours=policy.resolve_hours,
+        language=language,
+        promise=promised_by(
+            current_round(case).deadlines(policy, now).due_at,
+            hours=policy.resolve_hours,
+            calendar=policy.calendar,
+            zone=policy.zone,
+            language=language,
+        ),
     )
     if message is not None:
         purpose, text = message
@@ -349,7 +357,7 @@ def _step_events(
                     ticket_no=case.ticket_no,
                     purpose=purpose,
                     medium="as_registered",
-                    language="en" if case.language == "en" else "zh",
+                    language=language,
                     recipient_masked="complainant",
                     text=text,
                 ),

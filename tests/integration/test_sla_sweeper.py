@@ -378,7 +378,8 @@ async def test_a_reopened_case_runs_a_new_48_hours_and_its_breach_goes_to_the_gm
     assert (reopened.status, reopened.due_at) == (CaseStatus.INVESTIGATING, T0 + 60 * H)
     sent = [EventEnvelope.from_bytes(m.value) for m in await resolution.store.pending_outbox(500)]
     told = [e.payload["text"] for e in sent if e.type == "notification.requested"]
-    assert "reopened and escalated" in told[-1] and "within 48 hours" in told[-1]  # en
+    assert "reopened and escalated" in told[-1]  # en, with its due time in Shanghai:
+    assert "new answer within 48 hours (by 6 Aug 05:00)." in told[-1]  # T0 + 60 h
     assert reopened.next_deadline_at == T0 + 36 * H  # half of the new round
     clock.set(T0 + 48 * H)  # the first round's breach time: it was resolved, nothing for it
     assert await service.sweep() == 1  # the new round's 75 % (its 50 %: superseded)

@@ -139,12 +139,14 @@ def test_acknowledgement_medium_and_text(
 ) -> None:
     zh = acknowledge(
         channel=channel, language="zh", name="张伟", ticket_no="TS-20260610-0007",
-        sla_hours=48, dealer="广州示例4S店", has_phone=phone, has_email=email,
+        promise="在48小时内（6月12日09:00前）", dealer="广州示例4S店", has_phone=phone,
+        has_email=email,
     )  # fmt: skip
     assert zh.medium == medium
     assert "TS-20260610-0007" in zh.text and "48小时" in zh.text and "广州示例4S店" in zh.text
     en = acknowledge(
         channel=channel, language="en", name="Wei", ticket_no="TS-20260610-0007",
-        sla_hours=48, dealer="Demo Motors", has_phone=phone, has_email=email, follow_up=True,
+        promise="within 48 hours", dealer="Demo Motors", has_phone=phone, has_email=email,
+        follow_up=True,
     )  # fmt: skip
     assert en.language == "en" and "TS-20260610-0007" in en.text and "Dear Wei" in en.text

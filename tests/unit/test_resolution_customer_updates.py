@@ -22,8 +22,8 @@ from services.resolution.domain.milestones import (
     due_milestones,
     milestone_key,
 )
-from services.resolution.domain.sla import BusinessCalendar
 from services.resolution.routes import view
+from shared.calendar import BusinessCalendar
 from shared.vocab import HoldReason
 from tests.support.cases import FINDINGS, LOOP, OWNER, POLICY, REOPEN, T0, H, at_hours, timed
 

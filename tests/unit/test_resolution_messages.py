@@ -9,10 +9,10 @@ from shared.vocab import Language
 
 
 def told(
-    step: Step, to: CaseStatus, language: Language = "zh", hours: float = 48
+    step: Step, to: CaseStatus, language: Language = "zh", promise: str = "在48小时内"
 ) -> tuple[str, str] | None:
     return customer_message(
-        step, to, ticket="TS-1", owner="olga", note="", language=language, loop_hours=hours
+        step, to, ticket="TS-1", owner="olga", note="", language=language, promise=promise
     )
 
 
@@ -21,9 +21,9 @@ def test_a_reopened_case_tells_the_customer_when_the_new_answer_comes() -> None:
         "progress",
         "很抱歉处理结果未能让您满意。投诉单TS-1已重新打开并升级处理，我们将在48小时内给您新的答复。",
     )
-    english = told(Step.RECORD_FEEDBACK, CaseStatus.INVESTIGATING, "en", 24)
+    english = told(Step.RECORD_FEEDBACK, CaseStatus.INVESTIGATING, "en", "by 30 Nov 12:00")
     assert english is not None and english[0] == "progress"
-    assert "reopened" in english[1] and "within 24 hours" in english[1]
+    assert "reopened" in english[1] and "new answer by 30 Nov 12:00." in english[1]
 
 
 def test_a_satisfied_customer_is_thanked_and_internal_steps_send_nothing() -> None:

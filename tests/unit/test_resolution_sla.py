@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 from services.resolution.domain.milestones import DueMilestone, Milestone, superseded
 from services.resolution.domain.sla import (
-    BusinessCalendar,
     Pause,
     SlaPolicy,
     deadlines,
     paused_time,
     time_left,
 )
+from shared.calendar import BusinessCalendar
 
 T0 = datetime(2026, 9, 28, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -25,10 +25,11 @@ from services.resolution.domain.case import (
     open_case,
 )
 from services.resolution.domain.milestones import due_milestones
-from services.resolution.domain.sla import BusinessCalendar, SlaPolicy
+from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import stage_account
 from services.resolution.routes import paused_times, stage_times
 from services.resolution.service import _stage_times as closing_stage_times
+from shared.calendar import BusinessCalendar
 from shared.contracts.intake import ComplaintRegistered
 from shared.settings import stage_shares
 from shared.vocab import CaseStage as Stage

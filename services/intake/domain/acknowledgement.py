@@ -1,4 +1,5 @@
-"""The acknowledgement a customer receives at once: ticket number and the 48-hour promise."""
+"""The acknowledgement a customer receives at once: ticket number and the closed-loop
+promise (``promise``: by when, from ``shared.calendar.promised_by``)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,12 @@ _MEDIUM_BY_CHANNEL: dict[Channel, Medium] = {
 _TEMPLATES: dict[Language, str] = {
     "zh": (
         "【{dealer}】尊敬的{name}，您好！您的投诉已受理，受理单号{ticket}。"
-        "我们将指定专人负责，并在{hours}小时内处理完毕并回复您。如需补充，请回复本消息或致电客服。"
+        "我们将指定专人负责，并{promise}处理完毕并回复您。如需补充，请回复本消息或致电客服。"
     ),
     "en": (
         "[{dealer}] Dear {name}, we have received your complaint, ticket {ticket}. "
-        "One named person will handle it and we will resolve it and get back to you within "
-        "{hours} hours. Reply to this message or call us to add anything."
+        "One named person will handle it and we will resolve it and get back to you "
+        "{promise}. Reply to this message or call us to add anything."
     ),
 }
 
@@ -60,16 +61,14 @@ def acknowledge(
     language: Language,
     name: str,
     ticket_no: str,
-    sla_hours: float,
+    promise: str,
     dealer: str,
     has_phone: bool,
     has_email: bool,
     follow_up: bool = False,
 ) -> Acknowledgement:
     templates = _FOLLOW_UP_TEMPLATES if follow_up else _TEMPLATES
-    text = templates[language].format(
-        dealer=dealer, name=name, ticket=ticket_no, hours=f"{sla_hours:g}"
-    )
+    text = templates[language].format(dealer=dealer, name=name, ticket=ticket_no, promise=promise)
     return Acknowledgement(
         medium=medium_for(channel, has_phone=has_phone, has_email=has_email),
         language=language,

@@ -29,9 +29,9 @@ _CLOSED = (
     "Thank you for your feedback; complaint {ticket} is closed. We will call you within 3 days.",
 )
 _REOPENED = (
-    "很抱歉处理结果未能让您满意。投诉单{ticket}已重新打开并升级处理，我们将在{hours}小时内给您新的答复。",
+    "很抱歉处理结果未能让您满意。投诉单{ticket}已重新打开并升级处理，我们将{promise}给您新的答复。",
     "We are sorry the outcome did not satisfy you. Complaint {ticket} is reopened and escalated;"
-    " you will have a new answer within {hours} hours.",
+    " you will have a new answer {promise}.",
 )
 """A dissatisfied customer is told at once that the case goes on, and by when (a new round
 of the closed loop): nobody should feel forgotten after saying no."""
@@ -58,12 +58,13 @@ def customer_message(
     owner: str | None,
     note: str,
     language: Language,
-    loop_hours: float = 48,
+    promise: str = "",
 ) -> tuple[Purpose, str] | None:
-    """(purpose, text) to send the customer after ``step``, or None when nothing is due."""
+    """(purpose, text) to send the customer after ``step``, or None when nothing is due.
+
+    ``promise`` says by when the customer hears back (``shared.calendar.promised_by``)."""
     index = 0 if language == "zh" else 1
-    hours = f"{loop_hours:g}"
-    values = {"ticket": ticket, "owner": owner or "", "note": note, "hours": hours}
+    values = {"ticket": ticket, "owner": owner or "", "note": note, "promise": promise}
     if step is Step.TRIAGE and to_status is CaseStatus.CLOSED:
         return "progress", _INVALID[index].format(**values)
     if to_status is CaseStatus.CLOSED:

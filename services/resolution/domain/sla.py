@@ -9,57 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from shared.calendar import BusinessCalendar
 from shared.vocab import DEFAULT_STAGE_SHARES
 
-
-@dataclass(frozen=True)
-class BusinessCalendar:
-    """Opening hours on working days, in the dealership's time zone."""
-
-    zone: ZoneInfo
-    opens: time = time(8, 30)
-    closes: time = time(18, 0)
-    working_days: frozenset[int] = frozenset(range(7))  # 4S stores open at weekends
-    holidays: frozenset[date] = frozenset()
-
-    def is_working_day(self, day: date) -> bool:
-        return day.weekday() in self.working_days and day not in self.holidays
-
-    def add(self, start: datetime, duration: timedelta) -> datetime:
-        """``start`` plus ``duration`` of opening time."""
-        remaining = duration
-        cursor = start.astimezone(self.zone)
-        while True:
-            day = cursor.date()
-            open_at = datetime.combine(day, self.opens, self.zone)
-            close_at = datetime.combine(day, self.closes, self.zone)
-            if self.is_working_day(day) and cursor < close_at:
-                cursor = max(cursor, open_at)
-                available = close_at - cursor
-                if remaining <= available:
-                    return cursor + remaining
-                remaining -= available
-            cursor = datetime.combine(day + timedelta(days=1), self.opens, self.zone)
-
-    def between(self, start: datetime, end: datetime) -> timedelta:
-        """Opening time elapsed from ``start`` to ``end``."""
-        if end <= start:
-            return timedelta(0)
-        total = timedelta(0)
-        cursor = start.astimezone(self.zone)
-        end = end.astimezone(self.zone)
-        while cursor < end:
-            day = cursor.date()
-            if self.is_working_day(day):
-                lo = max(cursor, datetime.combine(day, self.opens, self.zone))
-                hi = min(end, datetime.combine(day, self.closes, self.zone))
-                if hi > lo:
-                    total += hi - lo
-            cursor = datetime.combine(day + timedelta(days=1), time(0), self.zone)
-        return total
+_DEALERSHIP_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -74,6 +30,8 @@ class SlaPolicy:
     final_warn_at: float = 0.9
     gm_escalation_at: float = 1.5
     calendar: BusinessCalendar | None = None
+    zone: ZoneInfo = _DEALERSHIP_ZONE
+    """The dealership's time zone: what the customer is told is in its local time."""
     stage_shares: tuple[tuple[str, float], ...] = DEFAULT_STAGE_SHARES
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
