@@ -3,7 +3,7 @@ detail with its timeline and SLA state, and one route per workflow step."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, status
@@ -131,6 +131,8 @@ def paused_times(case: Case, now: datetime, policy: SlaPolicy) -> list[PausedTim
 
 
 def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
+    """The case as its readers need it now. ``due_at`` is the live due time, as in ``sla``:
+    the stored one (what queues sort by) stays put while the case is on hold."""
     *earlier, loop = loop_rounds(case)
     due = loop.deadlines(policy, now)
     stop = loop.stop(now)
@@ -144,7 +146,7 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
     return CaseView(
         stages=stage_times(case, now, policy),
         paused=paused_times(case, now, policy),
-        **case.model_dump(),
+        **{**case.model_dump(), "due_at": due.due_at.astimezone(UTC)},
         allowed_steps=allowed_steps(case.status),
         sla=SlaState(
             due_at=due.due_at,

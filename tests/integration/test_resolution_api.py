@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -99,6 +100,11 @@ async def test_the_whole_loop_over_http_publishes_each_step(
     held = ok(await http("owner", "put_on_hold", {"reason": "配件在途", "waiting_for": "parts"}))
     assert held["holds"][-1]["waiting_for"] == "parts"
     assert [p["waiting_for"] for p in held["paused"]] == ["parts"]
+    await asyncio.sleep(0.01)  # on hold, the due time moves on with the clock
+    token = resolution.tokens.issue(PEOPLE["owner"])
+    later = ok(await http.client.get("/cases/c-1", headers={"Authorization": f"Bearer {token}"}))
+    assert datetime.fromisoformat(later["due_at"]) == datetime.fromisoformat(later["sla"]["due_at"])
+    assert datetime.fromisoformat(later["due_at"]) > datetime.fromisoformat(held["due_at"])
     ok(await http("owner", "resume"))
     wrong = await http("owner", "put_on_hold", {"reason": "x", "waiting_for": "lunch"})
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["path"] == "body.waiting_for"
