@@ -56,7 +56,13 @@ class TokenService:
         self._ttl = ttl
         self._clock = clock or SystemClock()
 
-    def issue(self, principal: Principal, *, ttl: timedelta | None = None) -> str:
+    def issue(
+        self,
+        principal: Principal,
+        *,
+        ttl: timedelta | None = None,
+        extra: dict[str, object] | None = None,
+    ) -> str:
         now = self._clock.now()
         claims: dict[str, object] = {
             "sub": principal.user,
@@ -67,27 +73,73 @@ class TokenService:
         }
         if principal.department is not None:
             claims["department"] = principal.department.value
-        return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
+        return jwt.encode({**claims, **(extra or {})}, self._secret, algorithm=_ALGORITHM)
 
-    def verify(self, token: str) -> Principal:
+    def claims(
+        self, token: str, *, audience: str | None = None, require: tuple[str, ...] = ()
+    ) -> dict[str, object]:
+        """The checked claims of one of our tokens. A token with an audience (a grant) is
+        refused where none is asked for, and the other way round."""
         try:
-            claims = jwt.decode(
+            claims: dict[str, object] = jwt.decode(
                 token,
                 self._secret,
                 algorithms=[_ALGORITHM],
                 issuer=_ISSUER,
-                options={"require": ["sub", "role", "exp", "iss"], "verify_exp": False},
+                audience=audience,
+                options={
+                    "require": ["sub", "role", "exp", "iss", *require],
+                    "verify_exp": False,
+                },
             )
         except jwt.PyJWTError as exc:
             raise InvalidTokenError(str(exc)) from exc
-        if int(claims["exp"]) <= self._clock.now().timestamp():
+        if int(str(claims["exp"])) <= self._clock.now().timestamp():
             raise InvalidTokenError("token has expired")
+        return claims
+
+    def verify(self, token: str) -> Principal:
+        claims = self.claims(token)
         try:
-            return Principal(
-                user=claims["sub"], role=claims["role"], department=claims.get("department")
+            return Principal.model_validate(
+                {
+                    "user": claims["sub"],
+                    "role": claims["role"],
+                    "department": claims.get("department"),
+                }
             )
         except ValidationError as exc:
             raise InvalidTokenError("token claims are not valid") from exc
+
+
+CONTACT_GRANT_TTL = timedelta(minutes=5)
+_CONTACT_AUDIENCE = "contact"
+
+
+def issue_contact_grant(
+    tokens: TokenService, principal: Principal, *, complaint_id: str, ttl: timedelta | None = None
+) -> str:
+    """A short-lived grant to see one complaint's contact details, for one user.
+
+    Resolution knows who may call the customer (the case's owner, its head, the agents,
+    the GM) and intake holds the number: the grant carries that decision across without
+    either service calling the other. It is not a bearer token (it has an audience)."""
+    return tokens.issue(
+        principal,
+        ttl=ttl or CONTACT_GRANT_TTL,
+        extra={"aud": _CONTACT_AUDIENCE, "complaint": complaint_id},
+    )
+
+
+def verify_contact_grant(
+    tokens: TokenService, grant: str, *, principal: Principal, complaint_id: str
+) -> None:
+    """InvalidTokenError unless ``grant`` lets ``principal`` see ``complaint_id``'s contact."""
+    claims = tokens.claims(grant, audience=_CONTACT_AUDIENCE, require=("complaint",))
+    if claims["sub"] != principal.user or claims["role"] != principal.role.value:
+        raise InvalidTokenError("the grant was issued to someone else")
+    if claims["complaint"] != complaint_id:
+        raise InvalidTokenError("the grant is for another complaint")
 
 
 _bearer = HTTPBearer(auto_error=False)

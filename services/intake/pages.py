@@ -1,4 +1,5 @@
-"""Intake's pages for agents: the complaint form, the open-complaint warning, search.
+"""Intake's pages for agents: the complaint form, the open-complaint warning, search; and
+the customer's contact details for whoever resolution lets call them.
 
 They post to intake's own JSON API, so its validation (422 with field paths) is what
 the agent sees next to each field.
@@ -10,10 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from services.intake.routes import RECORDER_ROLES
+from services.intake.routes import CONTACT_ROLES, RECORDER_ROLES
 from shared.auth import Principal
 from shared.vocab import AGENT_CHANNELS, Channel, Demand
 from shared.web.pages import (
@@ -29,6 +30,7 @@ from shared.web.pages import (
 router = APIRouter(prefix="/ui", include_in_schema=False)
 pages = Pages(Path(__file__).parent / "templates")
 Recorder = Annotated[Principal, Depends(page_user(*RECORDER_ROLES))]
+Contacter = Annotated[Principal, Depends(page_user(*CONTACT_ROLES))]
 
 FORM_CHANNELS = [channel for channel in Channel if channel in AGENT_CHANNELS]
 SEARCH_KEYS = ("ticket", "phone", "vin", "plate")
@@ -148,3 +150,43 @@ async def search(
         results=results,
         error=error,
     )
+
+
+@router.post("/complaints/{complaint_id}/contact", response_class=HTMLResponse)
+async def contact(request: Request, principal: Contacter, complaint_id: str) -> Response:
+    """The customer's number, shown to the holder of a grant from the case page."""
+    grant = (await request.form()).get("grant")
+    async with service_api(request) as api:
+        response = check(
+            await api.post(
+                f"/complaints/{complaint_id}/contact",
+                json={"grant": grant if isinstance(grant, str) else ""},
+            )
+        )
+    case_page = f"/resolution/ui/cases/{complaint_id}"
+    if response.status_code != 200:
+        return pages.render(
+            request,
+            "message.html",
+            principal=principal,
+            status_code=response.status_code,
+            title="step.contact",
+            detail=problem_message(response.json(), language_of(request)),
+            back=case_page,
+        )
+    page = pages.render(
+        request,
+        "intake/contact.html",
+        principal=principal,
+        contact=response.json(),
+        case_page=case_page,
+    )
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@router.get("/complaints/{complaint_id}/contact")
+async def contact_again(complaint_id: str) -> Response:
+    """Reloading (or switching language) goes back to the case: a grant is used once, on
+    purpose, never from a link."""
+    return RedirectResponse(f"/resolution/ui/cases/{complaint_id}", status_code=303)

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    status,
+)
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -20,7 +30,7 @@ from services.intake.domain.record import (
 )
 from services.intake.domain.validators import normalize_phone, normalize_plate, normalize_vin
 from services.intake.service import IntakeService, Outcome, Registration
-from shared.auth import Principal, Role, require_roles
+from shared.auth import InvalidTokenError, Principal, Role, require_roles, verify_contact_grant
 from shared.contracts.envelope import Actor
 from shared.crypto import mask_email, mask_id_number, mask_phone
 from shared.vocab import Channel, Demand, Language, Urgency
@@ -322,3 +332,83 @@ async def register_batch(
         rejected=sum(1 for r in results if r.status == 422),
         results=results,
     )
+
+
+CONTACT_ROLES = (Role.AGENT, Role.OWNER, Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER)
+AUDITOR_ROLES = (Role.QUALITY, Role.ADMIN, Role.GENERAL_MANAGER)
+
+
+class ContactRequest(BaseModel):
+    grant: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="From resolution's POST /cases/{id}/contact_grant: that case's customer"
+        " is yours to contact.",
+    )
+
+
+class ContactRead(BaseModel):
+    """Everything needed to call or write to the customer, unmasked."""
+
+    complaint_id: str
+    ticket_no: str
+    name: str
+    phone: str | None
+    email: str | None
+    wechat_openid: str | None
+    language: Language
+
+
+@router.post(
+    "/complaints/{complaint_id}/contact",
+    summary="The customer's full phone and email, with a grant from resolution; each view is"
+    " recorded",
+    responses={403: {"description": "no valid grant for this user and complaint"}},
+)
+async def reveal_contact(
+    complaint_id: str,
+    body: ContactRequest,
+    request: Request,
+    response: Response,
+    service: Service,
+    principal: Annotated[Principal, Depends(require_roles(*CONTACT_ROLES))],
+) -> ContactRead:
+    try:
+        verify_contact_grant(
+            request.app.state.tokens, body.grant, principal=principal, complaint_id=complaint_id
+        )
+    except InvalidTokenError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"no valid contact grant: {exc}") from exc
+    complaint = await service.reveal_contact(
+        complaint_id, user=principal.user, role=principal.role.value
+    )
+    response.headers["Cache-Control"] = "no-store"
+    customer = complaint.customer
+    return ContactRead(
+        complaint_id=complaint.id,
+        ticket_no=complaint.ticket_no,
+        name=customer.name,
+        phone=customer.phone,
+        email=customer.email,
+        wechat_openid=customer.wechat_openid,
+        language=complaint.language,
+    )
+
+
+class ContactViewRead(BaseModel):
+    user: str
+    role: str
+    at: datetime
+
+
+@router.get(
+    "/complaints/{complaint_id}/contact_views",
+    summary="Who saw this customer's contact details, and when (newest first)",
+)
+async def contact_views(
+    complaint_id: str,
+    service: Service,
+    _: Annotated[Principal, Depends(require_roles(*AUDITOR_ROLES))],
+) -> list[ContactViewRead]:
+    views = await service.contact_views(complaint_id)
+    return [ContactViewRead(user=v.user, role=v.role, at=v.at) for v in views]

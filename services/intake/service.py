@@ -28,6 +28,7 @@ from services.intake.domain.repeats import (
 )
 from services.intake.domain.urgency import assess_urgency
 from services.intake.store import (
+    ContactView,
     CustomerKeys,
     IntakeStore,
     IntakeUnitOfWork,
@@ -274,6 +275,23 @@ class IntakeService:
             if stored.open:
                 await uow.replace_complaint(stored.model_copy(update={"open": False}))
         return True
+
+    async def reveal_contact(self, complaint_id: str, *, user: str, role: str) -> Complaint:
+        """The complaint with its customer's contact details, after recording who saw them:
+        the audit row is written first, so no one sees a number without a trace."""
+        now = self._clock.now()
+        async with self._store.unit_of_work() as uow:
+            stored = await uow.get_complaint(complaint_id)
+            if stored is None:
+                raise NotFoundError(f"no complaint {complaint_id}")
+            await uow.add_contact_view(
+                ContactView(complaint_id=complaint_id, user=user, role=role, at=now)
+            )
+        return self._from_stored(stored)
+
+    async def contact_views(self, complaint_id: str) -> list[ContactView]:
+        await self.get(complaint_id)
+        return await self._store.contact_views(complaint_id)
 
     # -- queries -----------------------------------------------------------------
 

@@ -60,6 +60,17 @@ class StoredComplaint(BaseModel):
     open: bool = True
 
 
+class ContactView(BaseModel):
+    """Someone saw a customer's full contact details: kept for data-protection audits."""
+
+    model_config = ConfigDict(frozen=True)
+
+    complaint_id: str
+    user: str
+    role: str
+    at: datetime
+
+
 @dataclass(frozen=True)
 class CustomerKeys:
     """Ways to recognise the same customer (or car) across channels."""
@@ -105,6 +116,8 @@ class IntakeUnitOfWork(Protocol):
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None: ...
 
+    async def add_contact_view(self, view: ContactView) -> None: ...
+
 
 class IntakeStore(OpenableStore, Protocol):
     def unit_of_work(self) -> AbstractAsyncContextManager[IntakeUnitOfWork]:
@@ -116,6 +129,10 @@ class IntakeStore(OpenableStore, Protocol):
     async def search(self, query: SearchQuery) -> list[StoredComplaint]: ...
 
     async def count_complaints(self) -> int: ...
+
+    async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
+        """Newest first."""
+        ...
 
 
 # -- SQLite --------------------------------------------------------------------------
@@ -223,6 +240,12 @@ class _SqliteUnitOfWork:
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await SqliteStore.add_outbox(self._conn, events)
 
+    async def add_contact_view(self, view: ContactView) -> None:
+        await self._conn.execute(
+            "INSERT INTO contact_views (complaint_id, at, user, role) VALUES (?, ?, ?, ?)",
+            (view.complaint_id, view.at.isoformat(), view.user, view.role),
+        )
+
 
 class SqliteIntakeStore(SqliteStore):
     schema = (
@@ -251,6 +274,15 @@ class SqliteIntakeStore(SqliteStore):
             complaint_id TEXT NOT NULL REFERENCES complaints (id)
         )
         """,
+        """
+        CREATE TABLE IF NOT EXISTS contact_views (
+            complaint_id TEXT NOT NULL REFERENCES complaints (id),
+            at TEXT NOT NULL,
+            user TEXT NOT NULL,
+            role TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS contact_views_by_complaint ON contact_views (complaint_id, at)",
     )
 
     @asynccontextmanager
@@ -281,6 +313,14 @@ class SqliteIntakeStore(SqliteStore):
         cursor = await self.conn.execute("SELECT COUNT(*) FROM complaints")
         row = await cursor.fetchone()
         return int(row[0]) if row else 0
+
+    async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
+        cursor = await self.conn.execute(
+            "SELECT complaint_id, at, user, role FROM contact_views WHERE complaint_id = ?"
+            " ORDER BY at DESC, rowid DESC LIMIT ?",
+            (complaint_id, limit),
+        )
+        return [ContactView.model_validate(dict(row)) for row in await cursor.fetchall()]
 
 
 # -- MongoDB -------------------------------------------------------------------------
@@ -374,6 +414,9 @@ class _MongoUnitOfWork:
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await MongoStore.add_outbox(self._tx, events)
 
+    async def add_contact_view(self, view: ContactView) -> None:
+        await self._tx.db.contact_views.insert_one(view.model_dump(), session=self._tx.session)
+
 
 class MongoIntakeStore(MongoStore):
     async def create_indexes(self) -> None:
@@ -381,6 +424,7 @@ class MongoIntakeStore(MongoStore):
         await complaints.create_index("ticket_no", unique=True)
         for field in ("phone_hash", "email_hash", "wechat_openid", "vehicle.vin", "vehicle.plate"):
             await complaints.create_index([(field, ASCENDING), ("registered_at", DESCENDING)])
+        await self.db.contact_views.create_index([("complaint_id", ASCENDING), ("at", DESCENDING)])
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[IntakeUnitOfWork]:
@@ -409,6 +453,11 @@ class MongoIntakeStore(MongoStore):
 
     async def count_complaints(self) -> int:
         return await self.db.complaints.count_documents({})
+
+    async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
+        cursor = self.db.contact_views.find({"complaint_id": complaint_id}, {"_id": 0})
+        cursor = cursor.sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
+        return [ContactView.model_validate(doc) async for doc in cursor]
 
 
 def create_intake_store(settings: Settings) -> IntakeStore:

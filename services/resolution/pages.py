@@ -64,6 +64,13 @@ def offered_steps(case: dict[str, Any], principal: Principal) -> list[str]:
     return [step for step in case.get("allowed_steps", []) if step in mine]
 
 
+def may_contact(case: dict[str, Any], principal: Principal) -> bool:
+    """Whether to offer the customer's number; the grant route still decides."""
+    if principal.role is Role.OWNER:
+        return bool(case.get("owner") == principal.user)
+    return principal.role in (Role.AGENT, Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER)
+
+
 def step_body(step: Step, form: FormData) -> dict[str, Any]:
     """A step's form as the JSON its route takes, field by field of its command."""
     body: dict[str, Any] = {}
@@ -162,6 +169,7 @@ async def _case_page(
         status_code=status_code,
         case=case,
         steps=offered_steps(case, principal),
+        may_contact=may_contact(case, principal),
         done=request.query_params.get("done", ""),
         failed=failed,
         message=message,
@@ -179,6 +187,40 @@ async def _case_page(
 @router.get("/cases/{complaint_id}", response_class=HTMLResponse)
 async def case_detail(request: Request, principal: Reader, complaint_id: str) -> Response:
     return await _case_page(request, principal, complaint_id)
+
+
+@router.post("/cases/{complaint_id}/contact", response_class=HTMLResponse)
+async def contact_customer(request: Request, principal: Reader, complaint_id: str) -> Response:
+    """A grant to see the customer's number, then a confirmation that posts it to intake:
+    the number is shown by the service that holds it, and each view is recorded there."""
+    async with service_api(request) as api:
+        response = check(await api.post(f"/cases/{complaint_id}/contact_grant"))
+    if response.status_code != 200:
+        return await _case_page(
+            request,
+            principal,
+            complaint_id,
+            failed="contact",
+            message=problem_message(response.json(), language_of(request)),
+            status_code=response.status_code,
+        )
+    page = pages.render(
+        request,
+        "resolution/contact.html",
+        principal=principal,
+        complaint_id=complaint_id,
+        ticket_no=request.query_params.get("ticket", ""),
+        grant=response.json()["grant"],
+    )
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@router.get("/cases/{complaint_id}/contact")
+async def contact_again(request: Request, complaint_id: str) -> Response:
+    """A grant is never in a link: reloading (or switching language) goes back to the case."""
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/ui/cases/{complaint_id}", status_code=303)
 
 
 @router.post("/cases/{complaint_id}/{step}", response_class=HTMLResponse)

@@ -21,7 +21,14 @@ from services.resolution.domain.workflow import (
     allowed_steps,
 )
 from services.resolution.service import ResolutionService
-from shared.auth import Principal, Role, require_roles
+from shared.auth import (
+    CONTACT_GRANT_TTL,
+    Principal,
+    Role,
+    TokenService,
+    issue_contact_grant,
+    require_roles,
+)
 from shared.errors import ConflictError
 
 router = APIRouter(tags=["cases"])
@@ -164,6 +171,14 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
     )
 
 
+def _actor(principal: Principal) -> Actor:
+    return Actor(
+        user=principal.user,
+        role=principal.role.value,
+        department=principal.department.value if principal.department else None,
+    )
+
+
 def _now(request: Request) -> datetime:
     now: datetime = request.app.state.clock.now()
     return now
@@ -236,11 +251,7 @@ def _step_route(step: Step, command_model: type[CommandBase]) -> None:
             Header(alias="If-Match", description="The case version you saw; 409 if it moved on."),
         ] = None,
     ) -> CaseView:
-        actor = Actor(
-            user=principal.user,
-            role=principal.role.value,
-            department=principal.department.value if principal.department else None,
-        )
+        actor = _actor(principal)
         try:
             case = await service.take_step(
                 complaint_id, step, command, actor=actor, expected_version=if_match
@@ -276,3 +287,36 @@ def _step_route(step: Step, command_model: type[CommandBase]) -> None:
 
 for _step, _model in COMMANDS.items():
     _step_route(_step, _model)
+
+
+class ContactGrant(BaseModel):
+    """Lets its holder read the customer's contact details from intake, once, soon."""
+
+    grant: str
+    expires_at: datetime
+    contact_url: str
+    """Intake's API for the details: POST the grant there with your own bearer token."""
+
+
+@router.post(
+    "/cases/{complaint_id}/contact_grant",
+    summary="A short-lived grant to read the customer's phone from intake (to call them)",
+    responses={403: {"description": "not yours to contact"}},
+)
+async def contact_grant(
+    complaint_id: str,
+    request: Request,
+    service: Service,
+    principal: Annotated[Principal, Depends(CASE_WORKERS)],
+) -> ContactGrant:
+    actor = _actor(principal)
+    try:
+        await service.check_contact(complaint_id, actor)
+    except StepRefusedError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+    tokens: TokenService = request.app.state.tokens
+    return ContactGrant(
+        grant=issue_contact_grant(tokens, principal, complaint_id=complaint_id),
+        expires_at=_now(request) + CONTACT_GRANT_TTL,
+        contact_url=f"/intake/complaints/{complaint_id}/contact",
+    )

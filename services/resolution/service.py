@@ -21,6 +21,7 @@ from services.resolution.domain.case import (
     Step,
     TimelineEntry,
     add_follow_up,
+    check_contact,
     decide,
     open_case,
 )
@@ -268,6 +269,12 @@ class ResolutionService:
             )
             await uow.save_suggestion(prediction.complaint_id, suggestion)
         return True
+
+    async def check_contact(self, complaint_id: str, actor: CaseActor) -> Case:
+        """The case, if ``actor`` may contact its customer (StepRefusedError otherwise)."""
+        case = await self.get_case(complaint_id)
+        check_contact(case, actor)
+        return case
 
     async def get_case(self, complaint_id: str) -> Case:
         case = await self._store.get_case(complaint_id)

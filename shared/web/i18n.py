@@ -260,6 +260,29 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "step.resume": ("恢复处理", "Resume"),
     "step.escalate": ("升级", "Escalate"),
     "step.record_contact": ("记录客户沟通", "Record contact"),
+    "step.contact": ("查看客户联系方式", "Customer's contact details"),
+    # the customer's contact details, shown on purpose and recorded
+    "contact.show": ("查看完整联系方式", "Show full contact details"),
+    "contact.title": ("客户联系方式", "Customer contact details"),
+    "contact.notice": (
+        "查看客户完整联系方式会被记录（查看人与时间），仅可用于就本投诉联系客户。",
+        "Viewing the customer's full contact details is recorded (who and when). Use them"
+        " only to contact the customer about this complaint.",
+    ),
+    "contact.continue": ("继续查看", "Show them"),
+    "contact.recorded": ("本次查看已记录。", "This view has been recorded."),
+    "contact.after_call": (
+        "联系客户后，请在案件页「记录客户沟通」：客户通报时钟随之重置。",
+        "After speaking to the customer, use “Record contact” on the case page: it resets the"
+        " customer-update clock.",
+    ),
+    "contact.back": ("返回案件", "Back to the case"),
+    "contact.email": ("电子邮箱", "Email"),
+    "contact.wechat": ("微信 OpenID", "WeChat OpenID"),
+    "contact.language": ("沟通语言", "Language"),
+    "contact.none": ("未登记", "Not given"),
+    "lang.zh": ("中文", "Chinese"),
+    "lang.en": ("英文", "English"),
     "step.sla_first_contact_overdue": ("首次联系超时提醒", "First contact overdue"),
     "step.sla_owner_overdue": ("指定负责人超时提醒", "Owner not named in time"),
     "step.sla_early_warning": ("时限提醒（已用50%）", "SLA reminder (50% used)"),

@@ -13,6 +13,7 @@ import pytest
 
 from services.intake.domain.record import VehicleIn
 from services.intake.store import (
+    ContactView,
     CustomerKeys,
     IntakeStore,
     MongoIntakeStore,
@@ -133,3 +134,36 @@ async def test_ticket_numbers_are_unique_under_concurrency(store: IntakeStore) -
     assert sorted(numbers) == list(range(1, 51))
     async with store.unit_of_work() as uow:
         assert await uow.next_ticket_sequence(date(2026, 5, 2)) == 1
+
+
+async def test_contact_views_are_kept_per_complaint_newest_first(store: IntakeStore) -> None:
+    await add(store, stored(1), stored(2))
+    for minutes, user, complaint_id in ((1, "olga", "c-1"), (5, "hu", "c-1"), (3, "amy", "c-2")):
+        async with store.unit_of_work() as uow:
+            await uow.add_contact_view(
+                ContactView(
+                    complaint_id=complaint_id,
+                    user=user,
+                    role="owner",
+                    at=T0 + timedelta(minutes=minutes),
+                )
+            )
+    views = await store.contact_views("c-1")
+    assert [(v.user, v.at) for v in views] == [
+        ("hu", T0 + timedelta(minutes=5)),
+        ("olga", T0 + timedelta(minutes=1)),
+    ]
+    assert [v.user for v in await store.contact_views("c-1", limit=1)] == ["hu"]
+    assert await store.contact_views("c-3") == []
+
+
+async def test_a_contact_view_rolls_back_with_its_unit_of_work(store: IntakeStore) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.add_complaint(stored(1))
+    with pytest.raises(RuntimeError):
+        async with store.unit_of_work() as uow:
+            await uow.add_contact_view(
+                ContactView(complaint_id="c-1", user="x", role="owner", at=T0)
+            )
+            raise RuntimeError("the view was never shown")
+    assert await store.contact_views("c-1") == []

@@ -214,6 +214,44 @@ def test_owner_and_head_take_a_case_from_queue_to_closed(page: Page, site: Site)
     screenshot(page, "owner-closed")
 
 
+def test_the_owner_sees_the_customers_number_on_purpose_and_the_view_is_recorded(
+    page: Page, site: Site
+) -> None:
+    complaint_id = api_complaint(site, "13955556666")
+    agent = site.token("alice", "agent")
+    head = site.token("hu", "department_head", "--department", "after_sales")
+    api_steps(
+        site,
+        complaint_id,
+        [
+            (agent, "triage", {"valid": True}),
+            (head, "assign", {"department": "after_sales", "owner": "olga"}),
+        ],
+    )
+    sign_in(page, site, site.token("otto", "owner"), then=f"/resolution/ui/cases/{complaint_id}")
+    expect(page.locator("dl.facts")).to_contain_text("139****6666")
+    expect(page.locator("button[data-contact]")).to_have_count(0)  # not otto's case
+
+    page.context.clear_cookies()
+    sign_in(page, site, site.token("olga", "owner"), then=f"/resolution/ui/cases/{complaint_id}")
+    expect(page.locator("body")).not_to_contain_text("13955556666")
+    page.click("button[data-contact]")
+    expect(page.locator("[role=note]")).to_contain_text("会被记录")
+    page.click("button[data-contact-continue]")
+    card = page.locator("[data-contact-card]")
+    expect(card.locator("a[data-phone]")).to_have_text("13955556666")
+    expect(card.locator("a[data-phone]")).to_have_attribute("href", "tel:13955556666")
+    screenshot(page, "owner-contact")
+    page.reload()  # the grant is not in the address: a reload goes back to the case
+    expect(page).to_have_url(re.compile(rf"/resolution/ui/cases/{complaint_id}$"))
+
+    quality = {"Authorization": f"Bearer {site.token('q', 'quality')}"}
+    with httpx.Client(base_url=site.url, timeout=30) as client:
+        views = client.get(f"/intake/complaints/{complaint_id}/contact_views", headers=quality)
+    assert views.status_code == 200, views.text
+    assert [(v["user"], v["role"]) for v in views.json()] == [("olga", "owner")]
+
+
 def test_the_queue_refreshes_itself_without_a_reload(page: Page, site: Site) -> None:
     head = site.token("hu", "department_head", "--department", "after_sales")
     sign_in(page, site, head, then="/resolution/ui/cases")

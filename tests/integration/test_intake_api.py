@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 import httpx
 import pytest
 
 from services.intake.bootstrap import bootstrap
 from services.intake.domain.channels import ADAPTERS
-from shared.auth import Principal, Role
+from services.intake.store import ContactView, IntakeStore
+from shared.auth import Principal, Role, issue_contact_grant
 from shared.contracts.envelope import EventEnvelope
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -310,3 +312,74 @@ async def test_after_the_case_closes_the_same_matter_opens_a_new_complaint(
     )
     assert again.status_code == 201 and again.json()["outcome"] == "registered"
     assert again.json()["repeat_complainant"] is True
+
+
+async def contact_views(intake: ServiceRuntime, complaint_id: str) -> list[ContactView]:
+    store = cast(IntakeStore, intake.store)
+    return await store.contact_views(complaint_id)
+
+
+async def test_the_full_number_needs_a_grant_for_this_user_and_complaint_and_is_audited(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    first = (await client.post("/complaints", json=complaint())).json()["id"]
+    other = (
+        await client.post(
+            "/complaints",
+            json=complaint(customer={"name": "李娜", "phone": "13900001111"}, content="等太久"),
+        )
+    ).json()["id"]
+    tokens = intake.tokens
+    olga = Principal(user="olga", role=Role.OWNER)
+
+    async def reveal(who: Principal, complaint_id: str, grant: str) -> httpx.Response:
+        return await client.post(
+            f"/complaints/{complaint_id}/contact",
+            json={"grant": grant},
+            headers={"Authorization": f"Bearer {tokens.issue(who)}"},
+        )
+
+    grant = issue_contact_grant(tokens, olga, complaint_id=first)
+    shown = await reveal(olga, first, grant)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["phone"] == "13812345678" and shown.json()["name"] == "张伟"
+    assert shown.headers["cache-control"] == "no-store"
+
+    refusals = [
+        await reveal(olga, other, grant),  # another complaint
+        await reveal(Principal(user="otto", role=Role.OWNER), first, grant),  # another user
+        await reveal(olga, first, tokens.issue(olga)),  # a bearer token is not a grant
+        await reveal(olga, first, "not-a-token"),
+    ]
+    assert [r.status_code for r in refusals] == [403, 403, 403, 403]
+    quality = Principal(user="q", role=Role.QUALITY)
+    not_a_caller = await reveal(
+        quality, first, issue_contact_grant(tokens, quality, complaint_id=first)
+    )
+    assert not_a_caller.status_code == 403
+    as_bearer = await client.get(
+        f"/complaints/{first}", headers={"Authorization": f"Bearer {grant}"}
+    )
+    assert as_bearer.status_code == 401  # a grant is not a bearer token
+
+    audit = await client.get(
+        f"/complaints/{first}/contact_views",
+        headers={"Authorization": f"Bearer {tokens.issue(quality)}"},
+    )
+    assert audit.status_code == 200
+    assert [(v["user"], v["role"]) for v in audit.json()] == [("olga", "owner")]
+    assert (await client.get(f"/complaints/{first}/contact_views")).status_code == 403  # agent
+    assert (await contact_views(intake, other)) == []
+
+
+async def test_a_contact_grant_expires(intake: ServiceRuntime, client: httpx.AsyncClient) -> None:
+    first = (await client.post("/complaints", json=complaint())).json()["id"]
+    olga = Principal(user="olga", role=Role.OWNER)
+    stale = issue_contact_grant(intake.tokens, olga, complaint_id=first, ttl=timedelta(seconds=-1))
+    refused = await client.post(
+        f"/complaints/{first}/contact",
+        json={"grant": stale},
+        headers={"Authorization": f"Bearer {intake.tokens.issue(olga)}"},
+    )
+    assert refused.status_code == 403 and "expired" in refused.json()["detail"]
+    assert await contact_views(intake, first) == []

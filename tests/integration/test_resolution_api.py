@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from services.resolution.bootstrap import bootstrap
-from shared.auth import Principal, Role
+from shared.auth import InvalidTokenError, Principal, Role, verify_contact_grant
 from shared.contracts.envelope import EventEnvelope
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -102,7 +102,8 @@ async def test_the_whole_loop_over_http_publishes_each_step(
     assert [p["waiting_for"] for p in held["paused"]] == ["parts"]
     await asyncio.sleep(0.01)  # on hold, the due time moves on with the clock
     token = resolution.tokens.issue(PEOPLE["owner"])
-    later = ok(await http.client.get("/cases/c-1", headers={"Authorization": f"Bearer {token}"}))
+    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
+    later = ok(await client.get("/cases/c-1", headers={"Authorization": f"Bearer {token}"}))
     assert datetime.fromisoformat(later["due_at"]) == datetime.fromisoformat(later["sla"]["due_at"])
     assert datetime.fromisoformat(later["due_at"]) > datetime.fromisoformat(held["due_at"])
     ok(await http("owner", "resume"))
@@ -278,3 +279,29 @@ async def test_a_new_case_naming_a_department_waits_in_that_heads_queue_only(
         )
     ).json()
     assert target["target_department"] == "sales"
+
+
+async def test_a_contact_grant_goes_to_whoever_may_call_this_customer(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    ok(await http("agent", "triage", {"valid": True}))
+    ok(await http("head", "assign", {"department": "after_sales", "owner": "olga"}))
+    answers = {who: await http(who, "contact_grant") for who in PEOPLE}
+    assert {who: r.status_code for who, r in answers.items()} == {
+        "agent": 200,
+        "owner": 200,
+        "other_owner": 403,  # not otto's case
+        "head": 200,
+        "sales_head": 403,  # another department's
+        "gm": 200,
+        "quality": 403,  # quality reads cases but does not call customers
+    }
+    granted = answers["owner"].json()
+    assert granted["contact_url"] == "/intake/complaints/c-1/contact"
+    verify_contact_grant(
+        resolution.tokens, granted["grant"], principal=PEOPLE["owner"], complaint_id="c-1"
+    )
+    with pytest.raises(InvalidTokenError):
+        verify_contact_grant(
+            resolution.tokens, granted["grant"], principal=PEOPLE["agent"], complaint_id="c-1"
+        )

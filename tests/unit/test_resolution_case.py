@@ -32,11 +32,13 @@ from services.resolution.domain.case import (
     StepRefusedError,
     SubmitForApproval,
     Triage,
+    check_contact,
     decide,
     open_case,
 )
 from shared.contracts.intake import ComplaintRegistered
 from shared.vocab import Cause, Department
+from tests.support.cases import LOOP, at_hours
 from tests.support.events import complaint_registered
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
@@ -194,3 +196,14 @@ def test_hold_records_the_pause_and_resume_returns() -> None:
     )
     assert case.status is CaseStatus.PENDING_APPROVAL
     assert len(case.holds) == 1 and case.holds[0].ended is not None
+
+
+def test_who_may_see_the_customers_number_is_who_may_call_them() -> None:
+    owned = at_hours(*((1, step, command, actor) for step, command, actor in LOOP[:2]))
+    for allowed in (OWNER, HEAD, AGENT, GM):
+        check_contact(owned, allowed)
+    admin = Actor(user="root", role="admin")
+    sales_owner = Actor(user="sam", role="owner", department="sales")
+    for refused in (OTHER_OWNER, sales_owner, SALES_HEAD, QUALITY, admin):
+        with pytest.raises(StepRefusedError):
+            check_contact(owned, refused)

@@ -432,6 +432,15 @@ def check_actor(case: Case, step: Step, command: CommandBase, actor: Actor) -> N
     raise StepRefusedError(f"a {actor.role} may not {step.value} this case")
 
 
+def check_contact(case: Case, actor: Actor) -> None:
+    """Who may see the customer's phone: whoever may record a contact with them (the owner,
+    the head of the owning department, agents, the GM) but not an admin, who runs the
+    system rather than the case. StepRefusedError otherwise."""
+    if actor.role == "admin":
+        raise StepRefusedError("an admin does not contact customers")
+    check_actor(case, Step.RECORD_CONTACT, CommandBase(), actor)
+
+
 def _approver_check(case: Case, actor: Actor) -> list[Approver]:
     if case.remedy is None:
         raise StepRefusedError("there is no remedy to decide on")
