@@ -149,12 +149,23 @@ ReportFilters = Annotated[Filters, Depends(report_filters)]
 Lang = Annotated[Language, Query(description="Labels in Chinese (zh) or English (en).")]
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Text a spreadsheet would run as a formula (a vehicle model typed as ``=HYPERLINK(…)``)
+    is quoted so it stays text (OWASP's CSV injection advice)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
     """UTF-8 with a BOM, so Excel on a Chinese Windows opens it correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
     return Response(
         ("\ufeff" + buffer.getvalue()).encode(),
         media_type="text/csv; charset=utf-8",
@@ -259,16 +270,28 @@ async def get_stages(
     return report
 
 
-@router.get("/reports/heatmap", summary="Complaints crossed by two buckets (department × cause)")
+@router.get(
+    "/reports/heatmap",
+    summary="Complaints crossed by two buckets (department × cause)",
+    response_model=dict[str, dict[str, int]],
+)
 async def get_heatmap(
     service: Service,
     filters: ReportFilters,
     rows: Literal["department", "channel", "cause"] = "department",
     columns: Literal["department", "channel", "cause"] = "cause",
-) -> dict[str, dict[str, int]]:
+    format: Format = "json",
+) -> dict[str, dict[str, int]] | Response:
     if rows == columns:
         raise _invalid("query", "columns", "rows and columns must differ")
-    return await service.heatmap(rows, columns, filters)
+    heat = await service.heatmap(rows, columns, filters)
+    if format == "csv":
+        keys = sorted({column for cells in heat.values() for column in cells})
+        table: list[list[object]] = [
+            [row, *(cells.get(column, 0) for column in keys)] for row, cells in heat.items()
+        ]
+        return _csv(f"heatmap-{rows}-{columns}-{filters.start}-{filters.end}", [rows, *keys], table)
+    return heat
 
 
 # -- alerts -----------------------------------------------------------------------------

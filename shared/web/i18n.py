@@ -89,6 +89,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "error.invalid": ("请检查标红的字段。", "Please check the fields marked in red."),
     "error.details": ("系统说明", "Details"),
     "error.back": ("返回", "Back"),
+    "dash.export_failed": ("无法导出该报表", "This report cannot be exported"),
     # the complaint form
     "form.title": ("登记客户投诉", "Record a complaint"),
     "form.channel": ("受理渠道", "Channel"),

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.analytics.routes import spreadsheet_safe
 from shared.contracts.resolution import StageTime
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -184,3 +185,10 @@ async def test_the_classifier_explains_itself_and_keeps_versions(
     assert (await http("agent", "GET", "/classifier/agreement")).status_code == 403
     agreement = await http("quality", "GET", "/classifier/agreement")
     assert agreement.status_code == 200 and agreement.json() == []  # nothing confirmed yet
+
+
+def test_csv_cells_a_spreadsheet_would_run_stay_text() -> None:
+    cells = ['=HYPERLINK("http://x")', "+1", "-cmd", "@SUM(A1)", "帕萨特", 3, -2.5, None]
+    assert [spreadsheet_safe(c) for c in cells] == [
+        "'=HYPERLINK(\"http://x\")", "'+1", "'-cmd", "'@SUM(A1)", "帕萨特", 3, -2.5, None
+    ]  # fmt: skip

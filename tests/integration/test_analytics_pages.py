@@ -3,6 +3,9 @@ filters do, and that a refused PDCA stage or a bad filter is a message, not a cr
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -73,7 +76,34 @@ async def test_quality_sees_every_department_and_the_filters_narrow_everything(
     assert page.text.count('data-key="') >= 3  # a department row each
     narrowed = await quality.get("/ui/", params={"department": "sales", "channel": "hotline"})
     assert kpi(narrowed.text, "complaints") == 2  # sales: c-1, c-4, c-7; hotline: odd ones
-    assert "department=sales" in narrowed.text and "format=csv" in narrowed.text
+    assert "department=sales" in narrowed.text
+
+
+async def test_every_csv_link_on_the_dashboard_downloads_with_the_sign_in_cookie_alone(
+    analytics: ServiceRuntime,
+) -> None:
+    """The links are followed by a browser: it has the sign-in cookie, not a bearer token."""
+    cookie = {TOKEN_COOKIE: analytics.tokens.issue(PEOPLE["quality"])}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=analytics.app),
+        base_url="http://analytics",
+        cookies=cookie,
+    ) as browser:
+        page = await browser.get("/ui/", params={"department": "sales"})
+        links = [
+            html.unescape(href) for href in re.findall(r'href="([^"]*/ui/export/[^"]*)"', page.text)
+        ]
+        assert len(links) == 8  # pareto, trend, heat map, departments, touchpoints, ...
+        for link in links:
+            exported = await browser.get(link)
+            assert exported.status_code == 200, (link, exported.text)
+            assert exported.headers["content-type"].startswith("text/csv"), link
+            assert "attachment" in exported.headers["content-disposition"], link
+        heat = next(link for link in links if "/export/heatmap" in link)
+        rows = list(csv.reader(io.StringIO((await browser.get(heat)).content.decode("utf-8-sig"))))
+        assert rows[0][0] == "department" and [r[0] for r in rows[1:]] == ["sales"]
+        missing = await browser.get("/ui/export/nothing")
+        assert missing.status_code == 404 and "无法导出" in missing.text
 
 
 async def test_a_head_sees_their_department_and_an_agent_is_refused(
