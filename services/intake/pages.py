@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -70,12 +71,15 @@ def _form_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    values = values or {"channel": Channel.HOTLINE.value, "demands": []}
+    if not values.get("submission"):
+        values["submission"] = uuid4().hex
     return pages.render(
         request,
         "intake/form.html",
         principal=principal,
         status_code=status_code,
-        values=values or {"channel": Channel.HOTLINE.value, "demands": []},
+        values=values,
         errors=errors or {},
         channels=FORM_CHANNELS,
         demands=list(Demand),
@@ -92,8 +96,14 @@ async def submit_complaint(request: Request, principal: Recorder) -> Response:
     form = await request.form()
     values: dict[str, Any] = {key: form.get(key) for key in form}
     values["demands"] = form.getlist("demands")
+    submission = form.get("submission")
+    headers = {}
+    if isinstance(submission, str) and submission.strip():
+        # the form's own key: a refresh or a double click returns the first registration
+        # instead of linking a "follow-up" and texting the customer twice
+        headers["Idempotency-Key"] = f"form:{principal.user}:{submission.strip()[:64]}"
     async with service_api(request) as api:
-        response = check(await api.post("/complaints", json=complaint_body(form)))
+        response = check(await api.post("/complaints", json=complaint_body(form), headers=headers))
     if response.status_code == 422:
         return _form_page(
             request,

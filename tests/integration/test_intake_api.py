@@ -4,6 +4,7 @@ search, batch, limits. Events are checked in the outbox (the relay is not runnin
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any, cast
@@ -18,6 +19,7 @@ from shared.auth import Principal, Role, issue_contact_grant
 from shared.contracts.envelope import EventEnvelope
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from shared.web.pages import TOKEN_COOKIE
 
 AGENT = Principal(user="agent-7", role=Role.AGENT)
 
@@ -383,3 +385,31 @@ async def test_a_contact_grant_expires(intake: ServiceRuntime, client: httpx.Asy
     )
     assert refused.status_code == 403 and "expired" in refused.json()["detail"]
     assert await contact_views(intake, first) == []
+
+
+async def test_the_agent_form_sent_twice_registers_once_and_texts_once(
+    intake: ServiceRuntime,
+) -> None:
+    """A refresh of the result page or a double click posts the form again, same key."""
+    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
+    transport = httpx.ASGITransport(app=intake.app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://intake", cookies=cookie
+    ) as browser:
+        form_page = await browser.get("/ui/complaints/new")
+        key = re.search(r'name="submission" value="([0-9a-f]{32})"', form_page.text)
+        assert key, "the form carries its own submission key"
+        fields = {
+            "submission": key.group(1),
+            "channel": "hotline",
+            "customer.name": "李娜",
+            "customer.phone": "139 1111 2222",
+            "content": "保养预约了上午九点，结果等了三个小时才开始做。",
+        }
+        first, again = [await browser.post("/ui/complaints/new", data=fields) for _ in range(2)]
+        assert first.status_code == again.status_code == 200
+        assert "该投诉此前已登记" in again.text and "该投诉此前已登记" not in first.text
+        another = await browser.get("/ui/complaints/new")
+        assert key.group(1) not in another.text  # a new form is a new complaint
+    events = await outbox(intake)
+    assert [e.type for e in events] == ["complaint.registered", "notification.requested"]
