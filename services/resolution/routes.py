@@ -9,7 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
-from services.resolution.domain.case import COMMANDS, Actor, Case, CommandBase, StepRefusedError
+from services.resolution.domain.case import (
+    COMMANDS,
+    Actor,
+    Case,
+    CommandBase,
+    StepNotReadyError,
+    StepRefusedError,
+)
 from services.resolution.domain.loop import loop_rounds
 from services.resolution.domain.milestones import Milestone, customer_update, milestone_key
 from services.resolution.domain.sla import SlaPolicy
@@ -265,6 +272,8 @@ def _step_route(step: Step, command_model: type[CommandBase]) -> None:
                 case_status=exc.status.value,
                 allowed_steps=allowed,
             ) from exc
+        except StepNotReadyError as exc:
+            raise ConflictError(str(exc), code=exc.code, step=step.value) from exc
         except StepRefusedError as exc:
             raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
         return view(case, _now(request), _policy(request))
@@ -280,7 +289,10 @@ def _step_route(step: Step, command_model: type[CommandBase]) -> None:
         summary=f"{step.value.replace('_', ' ').capitalize()}",
         responses={
             403: {"description": "not yours to do"},
-            409: {"description": "not allowed now (names the allowed steps) or changed meanwhile"},
+            409: {
+                "description": "not allowed now (names the allowed steps), another step must"
+                " come first, or changed meanwhile"
+            },
         },
     )
 

@@ -84,6 +84,10 @@ FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
         "请至少留下电话、电子邮件或微信之一，以便联系客户",
         "A phone, an email or a WeChat openid is needed to reach the customer",
     ),
+    "primary_not_a_cause": (
+        "主要原因必须是所选原因之一",
+        "The primary cause must be one of the causes",
+    ),
     "staff_name_missing": (
         "投诉员工时请填写员工姓名",
         "A complaint about a staff member names the staff member",
@@ -95,6 +99,11 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "案件当前为“{case_status}”，不能执行“{step}”。",
         "“{step}” is not possible while the case is “{case_status}”.",
     ),
+    "findings_first": (
+        "请先记录调查结论（原因），再提出处理方案。",
+        "Record the findings (cause) before proposing a remedy.",
+    ),
+    "remedy_first": ("尚无待审批的处理方案。", "There is no remedy to decide on yet."),
     "case_changed": (
         "案件刚被其他人更新，请刷新页面后再试。",
         "Someone else updated the case meanwhile: reload it and try again.",

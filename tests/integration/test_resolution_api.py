@@ -305,3 +305,25 @@ async def test_a_contact_grant_goes_to_whoever_may_call_this_customer(
         verify_contact_grant(
             resolution.tokens, granted["grant"], principal=PEOPLE["agent"], complaint_id="c-1"
         )
+
+
+async def test_a_step_that_needs_another_first_is_409_and_a_bad_primary_cause_is_422(
+    http: Callable[..., Any],
+) -> None:
+    ok(await http("agent", "triage", {"valid": True}))
+    ok(await http("head", "assign", {"department": "after_sales", "owner": "olga"}))
+    ok(await http("owner", "start_investigation"))
+    early = await http(
+        "owner", "propose_remedy", {"types": ["apology"], "message_to_customer": "致歉"}
+    )
+    assert early.status_code == 409
+    assert (early.json()["code"], early.json()["step"]) == ("findings_first", "propose_remedy")
+    mixed = await http(
+        "owner",
+        "record_findings",
+        {"findings": "x", "causes": ["process_policy"], "primary_cause": "product_quality"},
+    )
+    assert mixed.status_code == 422
+    assert [(e["path"], e["type"]) for e in mixed.json()["errors"]] == [
+        ("body.primary_cause", "primary_not_a_cause")
+    ]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from services.resolution.domain.case import (
     Actor,
@@ -29,6 +30,7 @@ from services.resolution.domain.case import (
     StartExecution,
     StartInvestigation,
     Step,
+    StepNotReadyError,
     StepRefusedError,
     SubmitForApproval,
     Triage,
@@ -171,8 +173,19 @@ def test_a_remedy_needs_findings_first() -> None:
         (Step.START_INVESTIGATION, StartInvestigation(), OWNER),
     )
     remedy = ProposeRemedy(types=["apology"], message_to_customer="致歉")
-    with pytest.raises(StepRefusedError, match="findings"):
+    with pytest.raises(StepNotReadyError, match="findings") as refused:
         decide(case, Step.PROPOSE_REMEDY, remedy, actor=OWNER, now=T0)
+    assert refused.value.code == "findings_first"
+
+
+def test_the_primary_cause_is_one_of_the_causes() -> None:
+    with pytest.raises(ValidationError) as invalid:
+        RecordFindings(
+            findings="等待时间过长",
+            causes=[Cause.SERVICE_ATTITUDE_EFFICIENCY],
+            primary_cause=Cause.PRODUCT_QUALITY,
+        )
+    assert [e["loc"] for e in invalid.value.errors()] == [("primary_cause",)]
 
 
 def test_dissatisfaction_reopens_one_level_up() -> None:

@@ -11,7 +11,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from services.resolution.domain.approvals import (
     DEFAULT_SECOND_APPROVAL_ABOVE,
@@ -27,6 +34,7 @@ from services.resolution.domain.workflow import (
     next_status,
 )
 from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
+from shared.errors import InvalidValueError
 from shared.vocab import Cause, Department, HoldReason
 
 __all__ = ["Case", "CaseStatus", "IllegalStepError", "Step"]
@@ -184,6 +192,16 @@ class RecordFindings(CommandBase):
     responsible_staff: Annotated[str, StringConstraints(max_length=50)] | None = None
     touchpoint: Annotated[str, StringConstraints(max_length=50)] | None = None
 
+    @field_validator("primary_cause")
+    @classmethod
+    def _primary_is_one_of_the_causes(cls, primary: Cause, info: ValidationInfo) -> Cause:
+        causes = info.data.get("causes")
+        if causes is not None and primary not in causes:
+            raise InvalidValueError(
+                "primary_not_a_cause", "the primary cause must be one of the causes"
+            )
+        return primary
+
 
 class ProposeRemedy(CommandBase):
     types: list[RemedyType] = Field(min_length=1)
@@ -273,7 +291,16 @@ class Actor(BaseModel):
 
 
 class StepRefusedError(PermissionError):
-    """The step is allowed now, but not for this person or not with these facts."""
+    """The step is allowed now, but not for this person (→ 403)."""
+
+
+class StepNotReadyError(ValueError):
+    """The step is allowed in this status, but the case lacks what it needs first (→ 409):
+    the user can fix it by taking another step, so it is a conflict, not a refusal."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 # -- the decision ------------------------------------------------------------------------
@@ -288,7 +315,8 @@ def decide(
     now: datetime,
     second_approval_above: Decimal = DEFAULT_SECOND_APPROVAL_ABOVE,
 ) -> Case:
-    """Apply one step; IllegalStepError (→ 409) or StepRefusedError (→ 403) otherwise."""
+    """Apply one step; IllegalStepError or StepNotReadyError (→ 409), or StepRefusedError
+    (→ 403) otherwise."""
     if step not in allowed_steps(case.status):
         raise IllegalStepError(case.status, step)
     if not isinstance(command, COMMANDS[step]):
@@ -312,11 +340,11 @@ def decide(
                 responsible_staff=command.responsible_staff,
                 touchpoint=command.touchpoint,
             )
-            if command.primary_cause not in command.causes:
-                raise StepRefusedError("the primary cause must be one of the causes")
         case ProposeRemedy():
             if not case.findings:
-                raise StepRefusedError("record the findings (cause) before proposing a remedy")
+                raise StepNotReadyError(
+                    "findings_first", "record the findings (cause) before proposing a remedy"
+                )
             changes.update(
                 remedy=Remedy(
                     types=command.types,
@@ -443,7 +471,7 @@ def check_contact(case: Case, actor: Actor) -> None:
 
 def _approver_check(case: Case, actor: Actor) -> list[Approver]:
     if case.remedy is None:
-        raise StepRefusedError("there is no remedy to decide on")
+        raise StepNotReadyError("remedy_first", "there is no remedy to decide on")
     earlier = [Approver(a.user, a.role, a.department) for a in case.approvals]
     try:
         check_approver(
