@@ -47,6 +47,7 @@ DAYS = 28
 FLOW: tuple[tuple[str, float], ...] = (
     ("triage", 0.3),
     ("assign", 0.8),
+    ("record_contact", 1.5),
     ("start_investigation", 2),
     ("record_findings", 6),
     ("propose_remedy", 9),
@@ -57,8 +58,10 @@ FLOW: tuple[tuple[str, float], ...] = (
     ("request_feedback", 27),
     ("record_feedback", 34),
 )
-"""The seven steps as the API names them, with when (hours after the complaint) each is done."""
-PENDING_APPROVAL = 6  # steps taken when a remedy waits for the head
+"""The seven steps as the API names them, with when (hours after the complaint) each is done;
+the owner's first call to the customer comes right after assignment (within the 2 hours,
+unless the case runs at the slow pace)."""
+PENDING_APPROVAL = 7  # steps taken when a remedy waits for the head
 SLOW_PACE = 2.0
 
 
@@ -337,6 +340,11 @@ def _step_body(plan: Plan, step: str) -> dict[str, Any]:
             "types": list(scenario.remedy),
             "amount": scenario.amount,
             "message_to_customer": scenario.message,
+        },
+        "record_contact": {
+            "summary": "Called the customer: heard them out and agreed when to look at it."
+            if english
+            else "已致电客户，了解情况并约定处理时间。"
         },
         "resolve": {"customer_notified": True},
         "record_feedback": {
