@@ -43,8 +43,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "signin.title": ("登录", "Sign in"),
     "signin.token": ("访问令牌", "Access token"),
     "signin.token_help": (
-        "粘贴 `complaints token` 生成的令牌。",
-        "Paste a token made with `complaints token`.",
+        "粘贴由 .venv/bin/complaints token 生成的令牌。",
+        "Paste a token made with .venv/bin/complaints token.",
     ),
     "signin.submit": ("登录", "Sign in"),
     "signin.invalid": ("令牌无效或已过期，请重新获取。", "The token is invalid or has expired."),

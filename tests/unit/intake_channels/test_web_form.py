@@ -25,7 +25,7 @@ def test_chinese_form(example: Example) -> None:
     draft = adapt("web", example("web", "zh"))
     assert draft.channel is Channel.WEB
     assert draft.customer.name == "张伟"
-    assert draft.customer.phone == "13812345678"
+    assert draft.customer.phone == "13502468013"
     assert draft.customer.email is None  # the form sent "" for it
     assert draft.vehicle.vin == "LFV3A23C4N3041287"
     assert draft.vehicle.plate == "京AD12345"
