@@ -142,6 +142,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     # complaint fields in lists
     "field.ticket": ("编号", "Ticket"),
     "field.received_at": ("受理时间", "Received"),
+    "field.submitted_at": ("客户提交于", "Sent by the customer"),
     "field.channel": ("渠道", "Channel"),
     "field.customer": ("客户", "Customer"),
     "field.content": ("内容", "Content"),

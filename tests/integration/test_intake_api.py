@@ -413,3 +413,19 @@ async def test_the_agent_form_sent_twice_registers_once_and_texts_once(
         assert key.group(1) not in another.text  # a new form is a new complaint
     events = await outbox(intake)
     assert [e.type for e in events] == ["complaint.registered", "notification.requested"]
+
+
+async def test_search_shows_when_we_received_it_and_when_the_customer_sent_it(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    late = complaint(received_at="2024-05-12T12:41:00+00:00")
+    ticket = (await client.post("/complaints", json=late)).json()["ticket_no"]
+    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
+    transport = httpx.ASGITransport(app=intake.app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://intake", cookies=cookie
+    ) as browser:
+        page = await browser.get("/ui/search", params={"by": "ticket", "q": ticket})
+    row = page.text[page.text.index(ticket) :]
+    assert "2024-05-12 20:41" in row  # the customer's own date, in the dealership's zone
+    assert row.index("2024-05-12 20:41") > row.index("data-submitted")  # ...marked as such
