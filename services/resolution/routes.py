@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
+from services.resolution.domain.approvals import Approver, waits_for
 from services.resolution.domain.case import (
     COMMANDS,
     Actor,
@@ -219,7 +220,11 @@ async def list_cases(
     return [view(case, _now(request), _policy(request)) for case in cases]
 
 
-@router.get("/approvals", summary="The approval inbox: remedies waiting for my decision")
+@router.get(
+    "/approvals",
+    summary="The approval inbox: remedies waiting for my decision (a head: the department's;"
+    " the general manager: those above the second-approval threshold; an admin: all)",
+)
 async def approval_inbox(
     request: Request,
     service: Service,
@@ -230,7 +235,18 @@ async def approval_inbox(
         department=department if principal.role is Role.DEPARTMENT_HEAD else None,
         statuses=[CaseStatus.PENDING_APPROVAL],
     )
-    waiting = [c for c in cases if all(a.user != principal.user for a in c.approvals)]
+    waiting = [
+        c
+        for c in cases
+        if c.remedy is not None
+        and all(a.user != principal.user for a in c.approvals)
+        and waits_for(
+            principal.role.value,
+            [Approver(a.user, a.role, a.department) for a in c.approvals],
+            amount=c.remedy.amount,
+            second_approval_above=service.second_approval_above,
+        )
+    ]
     return [view(case, _now(request), _policy(request)) for case in waiting]
 
 

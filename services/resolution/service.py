@@ -270,6 +270,11 @@ class ResolutionService:
             await uow.save_suggestion(prediction.complaint_id, suggestion)
         return True
 
+    @property
+    def second_approval_above(self) -> Decimal:
+        """Remedies above this amount also need a general manager's approval."""
+        return self._second_approval_above
+
     async def check_contact(self, complaint_id: str, actor: CaseActor) -> Case:
         """The case, if ``actor`` may contact its customer (StepRefusedError otherwise)."""
         case = await self.get_case(complaint_id)

@@ -203,8 +203,29 @@ async def test_queues_and_the_approval_inbox(
     assert await get("other_owner", "/cases") == []
     assert [c["complaint_id"] for c in await get("head", "/approvals")] == ["c-1"]
     assert await get("sales_head", "/approvals") == []
+    assert await get("gm", "/approvals") == []  # ¥800: the head's alone
     ok(await http("head", "approve"))
     assert await get("head", "/approvals") == []
+
+
+async def test_a_large_remedy_waits_for_the_head_then_the_general_manager(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    await investigate(http, amount=8000)
+    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
+
+    async def inbox(who: str) -> list[str]:
+        token = resolution.tokens.issue(PEOPLE[who])
+        response = await client.get("/approvals", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        return [c["complaint_id"] for c in response.json()]
+
+    assert (await inbox("head"), await inbox("gm")) == (["c-1"], ["c-1"])
+    ok(await http("head", "approve"))
+    assert (await inbox("head"), await inbox("gm")) == ([], ["c-1"])
+    approved = ok(await http("gm", "approve"))
+    assert approved["status"] == "approved"
+    assert (await inbox("head"), await inbox("gm")) == ([], [])
 
 
 async def test_a_new_case_waits_in_every_heads_queue_until_it_is_assigned(

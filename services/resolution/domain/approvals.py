@@ -55,3 +55,23 @@ def approvals_complete(
     if amount <= second_approval_above:
         return True
     return len(approvals) >= 2 and any(a.role == "general_manager" for a in approvals)
+
+
+def waits_for(
+    role: str,
+    approvals: Sequence[Approver],
+    *,
+    amount: Decimal,
+    second_approval_above: Decimal = DEFAULT_SECOND_APPROVAL_ABOVE,
+) -> bool:
+    """Whether a remedy pending approval waits for someone in ``role`` (their inbox): a head
+    for the department's approval, a general manager only above the threshold; an admin
+    sees every one."""
+    if role == "admin":
+        return True
+    if role == "general_manager":
+        above = amount > second_approval_above
+        return above and not any(a.role == "general_manager" for a in approvals)
+    if role == "department_head":
+        return not any(a.role == "department_head" for a in approvals)
+    return False
