@@ -36,6 +36,7 @@ from services.analytics.domain.trends import Spike
 from services.analytics.service import AnalyticsService
 from services.analytics.store import StoredModel
 from shared.auth import Principal, Role, require_roles
+from shared.contracts.analytics import CauseEvidence
 from shared.errors import ConflictError
 from shared.vocab import (
     LABELS,
@@ -434,6 +435,7 @@ class PredictionRead(BaseModel):
     vehicle_system: str | None
     explanation: list[str]
     model_version: str
+    evidence: list[CauseEvidence] = Field(default_factory=list)
 
 
 class ModelRead(BaseModel):

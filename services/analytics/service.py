@@ -502,6 +502,7 @@ def _predicted(prediction: Prediction) -> PredictedCause:
         vehicle_system=prediction.vehicle_system,
         model_version=prediction.model_version,
         explanation=prediction.explanation,
+        evidence=prediction.evidence,
     )
 
 
@@ -518,6 +519,7 @@ def _prediction_event(fact: ComplaintFact, *, cause: EventEnvelope) -> EventEnve
             explanation=prediction.explanation,
             touchpoint=prediction.touchpoint,
             vehicle_system=prediction.vehicle_system,
+            evidence=prediction.evidence,
         ),
         event_type=CAUSE_PREDICTED,
         complaint_id=fact.complaint_id,

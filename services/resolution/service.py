@@ -266,6 +266,7 @@ class ResolutionService:
                 confidence=prediction.confidence,
                 model_version=prediction.model_version,
                 explanation=prediction.explanation,
+                evidence=prediction.evidence,
             )
             await uow.save_suggestion(prediction.complaint_id, suggestion)
         return True

@@ -262,6 +262,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "step.resume": ("恢复处理", "Resume"),
     "step.escalate": ("升级", "Escalate"),
     "step.record_contact": ("记录客户沟通", "Record contact"),
+    "case.evidence": ("依据", "because of"),
+    "case.evidence_negated": ("已识别为否定（不计入）：", "Read as negated (not counted):"),
     "step.contact": ("查看客户联系方式", "Customer's contact details"),
     # the customer's contact details, shown on purpose and recorded
     "contact.show": ("查看完整联系方式", "Show full contact details"),

@@ -171,6 +171,10 @@ async def test_the_classifier_explains_itself_and_keeps_versions(
     prediction = answer.json()
     assert prediction["primary_cause"] == "service_attitude_efficiency"
     assert any("service_attitude_efficiency" in line for line in prediction["explanation"])
+    service = next(e for e in prediction["evidence"] if e["cause"] == "service_attitude_efficiency")
+    assert service["terms"] and all(
+        term in "4S店服务顾问态度恶劣，不回电话" for term in service["terms"]
+    )
     first = prediction["model_version"]
     assert (await http("agent", "POST", "/classifier/train")).status_code == 403
     trained = await http("quality", "POST", "/classifier/train")

@@ -126,3 +126,4 @@ async def test_the_prediction_waits_for_the_case_and_is_published_once(
     assert "product_quality" in payload["causes"]
     assert payload["vehicle_system"] == "transmission"
     assert payload["model_version"] and payload["explanation"]
+    assert {e["cause"] for e in payload["evidence"]} == set(payload["causes"])

@@ -30,6 +30,9 @@ from services.resolution.domain.case import (
 )
 from shared.auth import Principal, Role
 from shared.clock import ManualClock
+from shared.contracts.analytics import CAUSE_PREDICTED, CauseEvidence, CausePredicted
+from shared.contracts.envelope import Actor as EnvelopeActor
+from shared.contracts.envelope import new_event
 from shared.runtime import ServiceRuntime
 from shared.vocab import Cause, Department, HoldReason
 from shared.web.pages import TOKEN_COOKIE
@@ -146,3 +149,31 @@ async def test_the_queue_flags_cases_whose_customer_is_owed_news(
     clock.set(T0 + 25 * H)  # a day since the assignment told them who handles it
     html = await page(runtime, "/ui/cases")
     assert html.count('data-update-due="true"') == 2 and "该向客户通报了" in html  # c-2 on hold
+
+
+async def test_the_suggested_cause_shows_the_complaints_own_phrases(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    prediction = CausePredicted(
+        complaint_id="c-1",
+        causes=["process_policy"],
+        primary_cause="process_policy",
+        confidence=0.81,
+        model_version="m007",
+        explanation=["process_policy: cue 金融服务费 (+3.10), 收取 (+0.4)"],
+        evidence=[
+            CauseEvidence(cause="process_policy", terms=["金融服务费", "收取"], negated=["异响"])
+        ],
+    )
+    event = new_event(
+        payload=prediction,
+        event_type=CAUSE_PREDICTED,
+        complaint_id="c-1",
+        actor=EnvelopeActor.service("analytics"),
+        producer="analytics",
+    )
+    await runtime.app.state.service.on_cause_predicted(event)
+    html = await page(runtime, "/ui/cases/c-1")
+    assert "流程与政策：依据 <q>金融服务费</q>、<q>收取</q>" in html
+    assert "<q>异响</q>" in html and "(+3.10)" not in html  # no weights for people

@@ -97,6 +97,13 @@ def test_a_word_that_ends_its_own_negation_negates_nothing_after_it() -> None:
     assert verdicts("动力不足有异响") == {("异响", False)}
 
 
+def test_an_adjective_with_a_negator_inside_negates_nothing_after_it() -> None:
+    """ "不合理的异响收费" complains of the charge; "维修不及时异响" of the noise."""
+    assert verdicts("收取不合理的异响检测费") == {("异响", False)}
+    assert verdicts("维修不及时异响依旧") == {("异响", False)}
+    assert verdicts("收费不合理，刹车没有异响") == {("异响", True)}  # a real negation still is
+
+
 def test_a_cues_own_negator_negates_nothing_after_it() -> None:
     matcher = CueMatcher({"product": ("无法启动", "故障灯", "异响", "won't start", "rattle")})
     hits = matcher.hits(normalize("车辆无法启动故障灯亮"))

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.contracts.analytics import CauseEvidence
 from shared.contracts.envelope import EventEnvelope
 from shared.contracts.intake import (
     COMPLAINT_REGISTERED,
@@ -51,6 +52,7 @@ class PredictedCause(BaseModel):
     vehicle_system: str | None = None
     model_version: str
     explanation: list[str] = Field(default_factory=list)
+    evidence: list[CauseEvidence] = Field(default_factory=list)
 
 
 class ComplaintFact(BaseModel):

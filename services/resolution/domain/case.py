@@ -33,6 +33,7 @@ from services.resolution.domain.workflow import (
     allowed_steps,
     next_status,
 )
+from shared.contracts.analytics import CauseEvidence
 from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
 from shared.errors import InvalidValueError
 from shared.vocab import Cause, Department, HoldReason
@@ -103,6 +104,8 @@ class CauseSuggestion(BaseModel):
     confidence: float
     model_version: str
     explanation: list[str] = Field(default_factory=list)
+    evidence: list[CauseEvidence] = Field(default_factory=list)
+    """The complaint's phrases behind each suggested cause, as the case page shows them."""
 
 
 class Case(BaseModel):

@@ -20,17 +20,20 @@ from sklearn.model_selection import StratifiedKFold
 
 from services.analytics.domain.classifier.lexicon import CAUSE_CUES, SYSTEM_CUES, TOUCHPOINT_CUES
 from services.analytics.domain.classifier.text import CueHit, CueMatcher, normalize
+from shared.contracts.analytics import CauseEvidence
 from shared.vocab import Cause
 
 CAUSES: tuple[str, ...] = tuple(c.value for c in Cause)
-FEATURES_SCHEMA = 4
+FEATURES_SCHEMA = 5
 """Bumped whenever features change shape or meaning (2: demanded cues, per-label matching;
 3: a cue's own negator negates nothing after it; 4: nor does a 不 that ends inside a word
-like 不足, and a space between Chinese phrases ends a clause): a stored model of another
-schema cannot read today's features and must be retrained."""
+like 不足, and a space between Chinese phrases ends a clause; 5: nor one inside an
+adjective like 不合理 or 不及时): a stored model of another schema cannot read today's
+features and must be retrained."""
 THRESHOLD = 0.5
 _RULE_SCALE = 1.5
 _EXPLAIN_TERMS = 4
+_EVIDENCE_PHRASES = 5
 _RULE_KINDS = ("cue", "negated", "demanded")
 
 
@@ -56,6 +59,7 @@ class Prediction:
     vehicle_system: str | None
     explanation: list[str]
     model_version: str
+    evidence: list[CauseEvidence] = field(default_factory=list)
 
 
 class _Features:
@@ -171,6 +175,7 @@ class CauseClassifier:
         ] or ranked[:1]
         primary = causes[0]
         system = self.systems.predict(clean) if "product_quality" in causes else None
+        explanation, evidence = self._explain(clean, row, causes)
         return Prediction(
             causes=causes,
             primary_cause=primary,
@@ -178,8 +183,9 @@ class CauseClassifier:
             probabilities={k: round(v, 4) for k, v in probabilities.items()},
             touchpoint=self.touchpoints.predict(clean),
             vehicle_system=system,
-            explanation=self._explain(clean, row, causes),
+            explanation=explanation,
             model_version=self.version,
+            evidence=evidence,
         )
 
     def _probability(self, label: str, row: sparse.csr_matrix) -> float:
@@ -188,11 +194,16 @@ class CauseClassifier:
             return model
         return float(model.predict_proba(row)[0, 1])
 
-    def _explain(self, clean: str, row: sparse.csr_matrix, causes: list[str]) -> list[str]:
-        """Per predicted label, the terms and cues that pushed it up the most."""
+    def _explain(
+        self, clean: str, row: sparse.csr_matrix, causes: list[str]
+    ) -> tuple[list[str], list[CauseEvidence]]:
+        """Per predicted label, the terms and cues that pushed it up the most: as weighted
+        feature lines (for analysts) and as the complaint's own phrases (for people)."""
         names = self.features.names()
         hits = self.features.matcher.hits(clean)
-        lines = []
+        negations = sorted({h.cue for h in hits if h.negated})
+        lines: list[str] = []
+        evidence: list[CauseEvidence] = []
         for label in causes:
             model = self.models[label]
             if isinstance(model, float):
@@ -203,6 +214,7 @@ class CauseClassifier:
                 for i, v in zip(row.indices, row.data, strict=True)
             }
             terms: list[str] = []
+            phrases: list[str] = []
             for index in sorted(contributions, key=lambda i: contributions[i], reverse=True):
                 if contributions[index] <= 0 or len(terms) >= _EXPLAIN_TERMS:
                     break
@@ -210,14 +222,23 @@ class CauseClassifier:
                 if name.startswith(("cue:", "negated:", "demanded:")):
                     kind, cue_label = name.split(":", 1)
                     shown = _cues_of_kind(hits, cue_label, kind)
+                    phrases += shown[:3]
                     name = f"{kind} {'/'.join(shown[:3])}" if shown else name
                 elif not name.strip():
                     continue
+                elif len(name.strip()) >= 2:  # a single character means nothing to a reader
+                    phrases.append(name.strip())
                 terms.append(f"{name.strip()} (+{contributions[index]:.2f})")
-            negations = sorted({h.cue for h in hits if h.negated})
             extra = f"; negated: {', '.join(negations)}" if negations else ""
             lines.append(f"{label}: {', '.join(terms) or 'prior'}{extra}")
-        return lines
+            evidence.append(
+                CauseEvidence(
+                    cause=label,
+                    terms=list(dict.fromkeys(phrases))[:_EVIDENCE_PHRASES],
+                    negated=negations,
+                )
+            )
+        return lines, evidence
 
 
 def _kind(hit: CueHit) -> str:

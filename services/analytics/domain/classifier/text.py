@@ -21,10 +21,12 @@ _ZH_NEGATORS = ("并没有", "从来没", "没有", "从未", "并非", "不是"
 _ZH_NOT_NEGATIONS = re.compile(
     "不断|不停|不少|不仅|不得不|不时|不久|不到|无数|无故|无端|非常|没几天|没多久|没过|没开|没跑|不管"
     "|不足|不够|不良|不稳|不畅|不灵|不准|不均|不全|不当|不正常|不对劲"
+    "|不合理|不合规|不规范|不透明|不公平|不公正|不专业|不负责|不耐烦|不礼貌|不及时|不明确"
 )
 """Words that contain a negator but do not negate what follows: "不断异响" (it keeps
 rattling), and words whose 不 ends inside them ("电量不足4S店不予质保", "接触不良导致熄火":
-what is insufficient is the charge, not the refusal or the stall)."""
+what is insufficient is the charge, not the refusal or the stall; "收取不合理的金融服务费"
+complains of the fee, it does not deny it)."""
 _EN_NEGATORS = ("not", "no", "never", "without", "nothing", "n't", "none", "nor")
 _CONTRASTS = r"\bbut\b|\bhowever\b|但是|但|可是|不过|却"
 _CJK_SPACE = (
