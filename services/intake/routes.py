@@ -357,6 +357,11 @@ class ContactRead(BaseModel):
     email: str | None
     wechat_openid: str | None
     language: Language
+    words: str | None = Field(
+        default=None,
+        description="The complaint as the customer wrote it, numbers included: only when"
+        " numbers in it were masked everywhere else.",
+    )
 
 
 @router.post(
@@ -379,7 +384,7 @@ async def reveal_contact(
         )
     except InvalidTokenError as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"no valid contact grant: {exc}") from exc
-    complaint = await service.reveal_contact(
+    complaint, words = await service.reveal_contact(
         complaint_id, user=principal.user, role=principal.role.value
     )
     response.headers["Cache-Control"] = "no-store"
@@ -392,6 +397,7 @@ async def reveal_contact(
         email=customer.email,
         wechat_openid=customer.wechat_openid,
         language=complaint.language,
+        words=words,
     )
 
 

@@ -51,6 +51,7 @@ from shared.contracts.notifications import (
 )
 from shared.crypto import FieldCipher, mask_email, mask_id_number, mask_phone, mask_plate
 from shared.errors import NotFoundError, TransientStoreError
+from shared.redaction import redact
 from shared.vocab import Language, Urgency
 
 SERVICE = "intake"
@@ -124,9 +125,11 @@ class IntakeService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _register_once(
-        self, draft: RecordDraft, actor: Actor, idempotency_key: str | None
+        self, given: RecordDraft, actor: Actor, idempotency_key: str | None
     ) -> Registration:
-        message_keys = self._message_keys(draft, idempotency_key)
+        message_keys = self._message_keys(given, idempotency_key)
+        draft = _redacted(given)  # numbers in the words travel masked; the original is sealed
+        sealed = self._cipher.encrypt(given.content) if draft.content != given.content else None
         async with self._store.unit_of_work() as uow:
             seen = await uow.find_message(message_keys)
             if seen is not None:
@@ -147,6 +150,7 @@ class IntakeService:
                     repeat=is_repeat_complainant([_prior(p) for p in priors], now=now),
                     actor=actor,
                     now=now,
+                    sealed_content=sealed,
                 )
             await uow.remember_messages(message_keys, registration.complaint.id)
         self._on_commit()
@@ -160,6 +164,7 @@ class IntakeService:
         repeat: bool,
         actor: Actor,
         now: datetime,
+        sealed_content: str | None,
     ) -> Registration:
         day = now.astimezone(self._policy.zone).date()
         ticket_no = format_ticket_no(day, await uow.next_ticket_sequence(day))
@@ -189,7 +194,9 @@ class IntakeService:
             references=draft.references,
         )
         ack = self._acknowledge(complaint, follow_up=False)
-        await uow.add_complaint(self._to_stored(complaint))
+        await uow.add_complaint(
+            self._to_stored(complaint).model_copy(update={"content_encrypted": sealed_content})
+        )
         registered = self._event(
             COMPLAINT_REGISTERED, _registered_payload(complaint), complaint, actor, now
         )
@@ -276,9 +283,12 @@ class IntakeService:
                 await uow.replace_complaint(stored.model_copy(update={"open": False}))
         return True
 
-    async def reveal_contact(self, complaint_id: str, *, user: str, role: str) -> Complaint:
-        """The complaint with its customer's contact details, after recording who saw them:
-        the audit row is written first, so no one sees a number without a trace."""
+    async def reveal_contact(
+        self, complaint_id: str, *, user: str, role: str
+    ) -> tuple[Complaint, str | None]:
+        """The complaint with its customer's contact details, and the customer's words with
+        the numbers in them when masking changed them, after recording who saw them: the
+        audit row is written first, so no one sees a number without a trace."""
         now = self._clock.now()
         async with self._store.unit_of_work() as uow:
             stored = await uow.get_complaint(complaint_id)
@@ -287,7 +297,8 @@ class IntakeService:
             await uow.add_contact_view(
                 ContactView(complaint_id=complaint_id, user=user, role=role, at=now)
             )
-        return self._from_stored(stored)
+        sealed = stored.content_encrypted
+        return self._from_stored(stored), self._cipher.decrypt(sealed) if sealed else None
 
     async def contact_views(self, complaint_id: str) -> list[ContactView]:
         await self.get(complaint_id)
@@ -458,6 +469,13 @@ class IntakeService:
             follow_ups=stored.follow_ups,
             open=stored.open,
         )
+
+
+def _redacted(draft: RecordDraft) -> RecordDraft:
+    note = draft.demand_note
+    return draft.model_copy(
+        update={"content": redact(draft.content), "demand_note": redact(note) if note else note}
+    )
 
 
 def _prior(stored: StoredComplaint) -> PriorComplaint:

@@ -46,6 +46,9 @@ class StoredComplaint(BaseModel):
     vehicle: VehicleIn = VehicleIn()
     target: TargetIn | None = None
     content: str
+    """The customer's words with personal numbers masked (``shared.redaction``)."""
+    content_encrypted: str | None = None
+    """The words as given, when masking changed them: for whoever may contact the customer."""
     demands: list[Demand] = Field(default_factory=list)
     demand_note: str | None = None
     language: Language

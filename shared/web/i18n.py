@@ -285,6 +285,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "contact.wechat": ("微信 OpenID", "WeChat OpenID"),
     "contact.language": ("沟通语言", "Language"),
     "contact.none": ("未登记", "Not given"),
+    "contact.words": ("客户原话（含号码）", "In the customer's words, numbers included"),
     "lang.zh": ("中文", "Chinese"),
     "lang.en": ("英文", "English"),
     "step.sla_first_contact_overdue": ("首次联系超时提醒", "First contact overdue"),

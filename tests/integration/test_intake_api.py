@@ -429,3 +429,36 @@ async def test_search_shows_when_we_received_it_and_when_the_customer_sent_it(
     row = page.text[page.text.index(ticket) :]
     assert "2024-05-12 20:41" in row  # the customer's own date, in the dealership's zone
     assert row.index("2024-05-12 20:41") > row.index("data-submitted")  # ...marked as such
+
+
+async def test_numbers_written_into_the_complaint_travel_masked_and_stay_sealed(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    words = "刹车异响。备用电话 139 8765 4321，身份证11010519850315002X。"
+    created = await client.post("/complaints", json=complaint(content=words))
+    assert created.status_code == 201, created.text
+    body = created.json()
+    masked = "刹车异响。备用电话 139****4321，身份证1101**********002X。"
+    assert body["content"] == masked
+    events = await outbox(intake)
+    assert events[0].payload["content"] == masked
+    assert all("87654321" not in e.model_dump_json() for e in events)
+    path = intake.settings.sqlite_path("intake")
+    raw = b"".join(f.read_bytes() for f in path.parent.glob(path.name + "*"))  # and its WAL
+    assert "刹车异响".encode() in raw  # the words are there, the numbers are not
+    assert b"139 8765 4321" not in raw and b"13987654321" not in raw
+    follow = await client.post(
+        "/complaints", json=complaint(content=words + " 又响了，电话13987654321")
+    )
+    assert follow.json()["outcome"] == "linked"
+    updated = [e for e in await outbox(intake) if e.type == "complaint.updated"]
+    assert updated and "13987654321" not in updated[0].model_dump_json()
+
+    olga = Principal(user="olga", role=Role.OWNER)
+    grant = issue_contact_grant(intake.tokens, olga, complaint_id=body["id"])
+    shown = await client.post(
+        f"/complaints/{body['id']}/contact",
+        json={"grant": grant},
+        headers={"Authorization": f"Bearer {intake.tokens.issue(olga)}"},
+    )
+    assert shown.json()["words"] == words  # whoever may call the customer reads them whole

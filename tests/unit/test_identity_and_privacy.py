@@ -15,6 +15,7 @@ from shared.auth import InvalidTokenError, Principal, Role, TokenService, requir
 from shared.clock import ManualClock
 from shared.crypto import FieldCipher, mask_email, mask_id_number, mask_phone, mask_plate
 from shared.errors import StartupError
+from shared.redaction import redact
 from shared.web.problems import install_problem_handlers
 
 SECRET = "unit-test-secret-0123456789-abcdefgh"
@@ -101,3 +102,20 @@ def test_other_masks() -> None:
     assert mask_id_number("11010519491231002X") == "1101**********002X"
     assert mask_email("zhang.wei@example.cn") == "z***@example.cn"
     assert mask_plate("京A12345") == "京A***45"
+
+
+@pytest.mark.parametrize(
+    ("written", "travels"),
+    [
+        ("联系电话：138 1122 3344，刹车异响", "联系电话：138****3344，刹车异响"),
+        ("客户电话１３８１２３４５６７８，刹车异响", "客户电话138****5678，刹车异响"),
+        ("call +86 135-0011-2233 or 020-87654321", "call 135****2233 or 020****4321"),
+        ("身份证 11010519850315002X 要求退款", "身份证 1101**********002X 要求退款"),
+        ("mail zhang.wei@example.cn please", "mail z***@example.cn please"),
+        ("VIN LSVAA4182E2123451，花了5000元，20240512 到店", None),  # not personal numbers
+        ("订单 2024051212345678", None),
+    ],
+)
+def test_personal_numbers_in_free_text_are_masked(written: str, travels: str | None) -> None:
+    assert redact(written) == (travels or written)
+    assert redact(redact(written)) == redact(written)  # masking twice changes nothing

@@ -6,7 +6,6 @@ the registration it belongs to: the fact then waits, uncounted, until it is regi
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,12 +26,11 @@ from shared.contracts.resolution import (
     CaseStepTaken,
     StageTime,
 )
+from shared.redaction import redact
 from shared.vocab import Outcome
 
 MONETARY_REMEDIES = frozenset({"refund", "compensation", "goodwill"})
 NON_MONETARY_REMEDIES = frozenset({"repair", "replacement", "apology"})
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1\d{2}[ -]?\d{4}[ -]?\d{4}(?!\d)")
-"""Phone numbers in the customer's words are not needed for analysis: they are masked."""
 
 CASE_STEP_TYPES = frozenset(STEP_EVENTS.values())
 SLA_BREACHED = SLA_EVENTS["breach"]
@@ -152,7 +150,7 @@ def _registered(fact: ComplaintFact, complaint: ComplaintRegistered) -> Complain
             "department": fact.department
             or (complaint.target_department.value if complaint.target_department else None),
             "repeat_complainant": complaint.repeat_complainant,
-            "text": _PHONE.sub("<phone>", complaint.content),
+            "text": redact(complaint.content),  # intake masks too; older events did not,
         }
     )
 
