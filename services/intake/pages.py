@@ -197,6 +197,6 @@ async def contact(request: Request, principal: Contacter, complaint_id: str) -> 
 
 @router.get("/complaints/{complaint_id}/contact")
 async def contact_again(complaint_id: str) -> Response:
-    """Reloading (or switching language) goes back to the case: a grant is used once, on
-    purpose, never from a link."""
+    """Opening the address again (or switching language) goes back to the case: a grant is
+    posted on purpose, never carried in a link."""
     return RedirectResponse(f"/resolution/ui/cases/{complaint_id}", status_code=303)

@@ -38,7 +38,7 @@ Approver = Annotated[Principal, Depends(page_user(*APPROVER_ROLES))]
 
 REMEDY_TYPES: list[str] = list(get_args(RemedyType))
 _CONTACT = CONTACT_STEPS
-_OWNER = frozenset({Step.TRIAGE, *OWNER_STEPS, *CONTACT_STEPS})
+_OWNER = frozenset({*OWNER_STEPS, *CONTACT_STEPS})
 _OFFERED: dict[Role, frozenset[Step]] = {
     Role.AGENT: frozenset({Step.TRIAGE, *_CONTACT}),
     Role.OWNER: _OWNER,
@@ -60,7 +60,7 @@ def offered_steps(case: dict[str, Any], principal: Principal) -> list[str]:
     """The case's allowed next steps this user may be offered, in the workflow's order."""
     mine = _OFFERED[principal.role]
     if principal.role is Role.OWNER and case.get("owner") != principal.user:
-        mine = frozenset({Step.TRIAGE, *_CONTACT})
+        mine = frozenset(_CONTACT)
     return [step for step in case.get("allowed_steps", []) if step in mine]
 
 

@@ -17,6 +17,7 @@ from services.resolution.domain.case import (
     CommandBase,
     StepNotReadyError,
     StepRefusedError,
+    may_read,
 )
 from services.resolution.domain.loop import loop_rounds
 from services.resolution.domain.milestones import Milestone, customer_update, milestone_key
@@ -255,9 +256,14 @@ async def get_case(
     complaint_id: str,
     request: Request,
     service: Service,
-    _: Annotated[Principal, Depends(CASE_READERS)],
+    principal: Annotated[Principal, Depends(CASE_READERS)],
 ) -> CaseView:
-    return view(await service.get_case(complaint_id), _now(request), _policy(request))
+    case = await service.get_case(complaint_id)
+    if not may_read(case, _actor(principal)):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "this case is another department's or another owner's"
+        )
+    return view(case, _now(request), _policy(request))
 
 
 def _step_route(step: Step, command_model: type[CommandBase]) -> None:
@@ -318,7 +324,8 @@ for _step, _model in COMMANDS.items():
 
 
 class ContactGrant(BaseModel):
-    """Lets its holder read the customer's contact details from intake, once, soon."""
+    """Lets its holder read the customer's contact details from intake for five minutes;
+    intake records every read."""
 
     grant: str
     expires_at: datetime

@@ -229,8 +229,12 @@ def test_the_owner_sees_the_customers_number_on_purpose_and_the_view_is_recorded
         ],
     )
     sign_in(page, site, site.token("otto", "owner"), then=f"/resolution/ui/cases/{complaint_id}")
+    expect(page.locator("body")).to_contain_text("无权访问")  # not otto's case at all
+    expect(page.locator("button[data-contact]")).to_have_count(0)
+    page.context.clear_cookies()
+    sign_in(page, site, site.token("q", "quality"), then=f"/resolution/ui/cases/{complaint_id}")
     expect(page.locator("dl.facts")).to_contain_text("139****6666")
-    expect(page.locator("button[data-contact]")).to_have_count(0)  # not otto's case
+    expect(page.locator("button[data-contact]")).to_have_count(0)  # quality reads, never calls
 
     page.context.clear_cookies()
     sign_in(page, site, site.token("olga", "owner"), then=f"/resolution/ui/cases/{complaint_id}")
@@ -242,7 +246,7 @@ def test_the_owner_sees_the_customers_number_on_purpose_and_the_view_is_recorded
     expect(card.locator("a[data-phone]")).to_have_text("13955556666")
     expect(card.locator("a[data-phone]")).to_have_attribute("href", "tel:13955556666")
     screenshot(page, "owner-contact")
-    page.reload()  # the grant is not in the address: a reload goes back to the case
+    page.goto(page.url)  # the grant is not in the address: opening it again goes to the case
     expect(page).to_have_url(re.compile(rf"/resolution/ui/cases/{complaint_id}$"))
 
     quality = {"Authorization": f"Bearer {site.token('q', 'quality')}"}
@@ -280,17 +284,23 @@ def test_a_head_rejects_with_a_reason(page: Page, site: Site) -> None:
 
 
 def test_a_refused_or_stale_step_is_a_message_not_a_crash(page: Page, site: Site) -> None:
-    complaint_id = api_complaint(site, "13955556666")
+    complaint_id = api_complaint(site, "13955556677")
     agent, owner = site.token("alice", "agent"), site.token("olga", "owner")
     head = site.token("hu", "department_head", "--department", "after_sales")
-    api_steps(site, complaint_id, _to_approval(agent, head, owner))
+    api_steps(site, complaint_id, _to_approval(agent, head, owner)[:1])  # triaged, nobody's
 
     sales_head = site.token("su", "department_head", "--department", "sales")
     sign_in(page, site, sales_head, then=f"/resolution/ui/cases/{complaint_id}")
-    page.click("form[data-step=approve] button[type=submit]")
-    refusal = page.locator(".alert-error[data-failed-step=approve]")
-    expect(refusal).to_contain_text("无权访问")  # 403: not the head of the owning department
+    page.select_option("form[data-step=assign] select[name=department]", "after_sales")
+    page.fill("form[data-step=assign] input[name=owner]", "olga")
+    page.click("form[data-step=assign] button[type=submit]")
+    refusal = page.locator(".alert-error[data-failed-step=assign]")
+    expect(refusal).to_contain_text("无权访问")  # 403: a head assigns into their own department
     screenshot(page, "step-refused")
+    api_steps(site, complaint_id, _to_approval(agent, head, owner)[1:])
+    page.goto(f"{site.url}/resolution/ui/cases/{complaint_id}")  # after_sales' case now:
+    expect(page.locator("body")).to_contain_text("无权访问")  # the sales head may not open it
+    expect(page.locator("form[data-step]")).to_have_count(0)
 
     page.context.clear_cookies()
     sign_in(page, site, head, then=f"/resolution/ui/cases/{complaint_id}")

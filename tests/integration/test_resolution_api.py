@@ -348,3 +348,32 @@ async def test_a_step_that_needs_another_first_is_409_and_a_bad_primary_cause_is
     assert [(e["path"], e["type"]) for e in mixed.json()["errors"]] == [
         ("body.primary_cause", "primary_not_a_cause")
     ]
+
+
+async def test_a_case_opens_for_its_people_and_not_for_another_department_or_owner(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
+
+    async def opens(who: str) -> int:
+        token = resolution.tokens.issue(PEOPLE[who])
+        response = await client.get("/cases/c-1", headers={"Authorization": f"Bearer {token}"})
+        return response.status_code
+
+    assert (await opens("sales_head"), await opens("other_owner")) == (200, 403)  # new: any head
+    assert (await http("owner", "triage", {"valid": False})).status_code == 403  # the desk's
+    ok(await http("agent", "triage", {"valid": True}))
+    ok(await http("head", "assign", {"department": "after_sales", "owner": "olga"}))
+    readers = {who: await opens(who) for who in PEOPLE}
+    assert readers == {
+        "agent": 200,
+        "owner": 200,
+        "other_owner": 403,
+        "head": 200,
+        "sales_head": 403,  # another department's now
+        "gm": 200,
+        "quality": 200,
+    }
+    ok(await http("owner", "start_investigation"))
+    ok(await http("head", "reassign", {"department": "after_sales", "owner": "otto"}))
+    assert (await opens("owner"), await opens("other_owner")) == (200, 200)  # olga worked on it

@@ -442,8 +442,8 @@ def check_actor(case: Case, step: Step, command: CommandBase, actor: Actor) -> N
         return
     is_head = actor.role == "department_head"
     owning = case.department.value if case.department else None
-    if step is Step.TRIAGE:
-        if actor.role in ("agent", "owner", "department_head"):
+    if step is Step.TRIAGE:  # the front desk that took it, or a head (not an owner: none yet)
+        if actor.role in ("agent", "department_head"):
             return
     elif step in (Step.ASSIGN, Step.REASSIGN):
         assert isinstance(command, Assign)
@@ -461,6 +461,21 @@ def check_actor(case: Case, step: Step, command: CommandBase, actor: Actor) -> N
         if actor.role == "owner":
             raise StepRefusedError(f"this case is owned by {case.owner}, not {actor.user}")
     raise StepRefusedError(f"a {actor.role} may not {step.value} this case")
+
+
+def may_read(case: Case, actor: Actor) -> bool:
+    """Who may open a case: the front desk, the GM, quality and admins any; an owner the
+    cases they own or worked on; a head their department's, and new ones not yet assigned
+    (any head may have to take them)."""
+    if actor.role in ("agent", "general_manager", "quality", "admin"):
+        return True
+    worked_on = any(entry.actor == actor.user for entry in case.timeline)
+    if actor.role == "owner":
+        return case.owner == actor.user or worked_on
+    if actor.role == "department_head":
+        owning = case.department.value if case.department else None
+        return owning is None or owning == actor.department or worked_on
+    return False
 
 
 def check_contact(case: Case, actor: Actor) -> None:
