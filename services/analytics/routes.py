@@ -96,6 +96,23 @@ def get_service(request: Request) -> AnalyticsService:
 Service = Annotated[AnalyticsService, Depends(get_service)]
 Reader = Annotated[Principal, Depends(REPORT_READERS)]
 QualityUser = Annotated[Principal, Depends(QUALITY)]
+WholeDealership = Annotated[
+    Principal, Depends(require_roles(Role.QUALITY, Role.GENERAL_MANAGER, Role.ADMIN))
+]
+
+
+def visible_to(principal: Principal, dimension: str, value: str) -> bool:
+    """A head sees dealership-wide cause and touchpoint buckets, and of the department
+    buckets only their own (as with the reports' department filter)."""
+    if principal.role is not Role.DEPARTMENT_HEAD or dimension != "department":
+        return True
+    return principal.department is not None and value == principal.department.value
+
+
+def _visible_action(principal: Principal, action: PreventionAction) -> PreventionAction:
+    if not visible_to(principal, action.dimension, action.value):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "another department's prevention action")
+    return action
 
 
 def labels_for(by: str, language: Language) -> dict[str, str]:
@@ -174,8 +191,11 @@ def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
     )
 
 
-@router.get("/summary", summary="Complaints and cases counted so far")
-async def get_summary(service: Service, _: Reader) -> object:
+@router.get(
+    "/summary",
+    summary="Complaints and cases counted so far, dealership-wide (not for department heads)",
+)
+async def get_summary(service: Service, _: WholeDealership) -> object:
     return await service.summary()
 
 
@@ -311,13 +331,7 @@ class AlertRead(BaseModel):
 @router.get("/alerts", summary="Trend alerts, newest first", tags=["alerts"])
 async def list_alerts(service: Service, principal: Reader) -> list[AlertRead]:
     alerts = await service.alerts()
-    visible = [
-        a
-        for a in alerts
-        if principal.role is not Role.DEPARTMENT_HEAD
-        or a.spike.dimension != "department"
-        or (principal.department is not None and a.spike.value == principal.department.value)
-    ]
+    visible = [a for a in alerts if visible_to(principal, a.spike.dimension, a.spike.value)]
     return [AlertRead(**a.spike.model_dump(), raised_at=a.raised_at.isoformat()) for a in visible]
 
 
@@ -351,8 +365,9 @@ class StageChangeIn(BaseModel):
 
 
 @router.get("/actions", summary="Prevention actions (PDCA)", tags=["prevention"])
-async def list_actions(service: Service, _: Reader) -> list[PreventionAction]:
-    return await service.actions()
+async def list_actions(service: Service, principal: Reader) -> list[PreventionAction]:
+    actions = await service.actions()
+    return [a for a in actions if visible_to(principal, a.dimension, a.value)]
 
 
 @router.post(
@@ -376,8 +391,8 @@ def _check_bucket(dimension: str, value: str) -> None:
 
 
 @router.get("/actions/{action_id}", summary="One prevention action", tags=["prevention"])
-async def get_action(action_id: str, service: Service, _: Reader) -> PreventionAction:
-    return await service.get_action(action_id)
+async def get_action(action_id: str, service: Service, principal: Reader) -> PreventionAction:
+    return _visible_action(principal, await service.get_action(action_id))
 
 
 @router.post(
@@ -411,9 +426,10 @@ async def change_stage(
 async def get_effect(
     action_id: str,
     service: Service,
-    _: Reader,
+    principal: Reader,
     weeks: Annotated[int, Query(ge=1, le=52)] = 8,
 ) -> Effect:
+    _visible_action(principal, await service.get_action(action_id))
     return await service.action_effect(action_id, weeks)
 
 

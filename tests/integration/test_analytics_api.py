@@ -196,3 +196,35 @@ def test_csv_cells_a_spreadsheet_would_run_stay_text() -> None:
     assert [spreadsheet_safe(c) for c in cells] == [
         "'=HYPERLINK(\"http://x\")", "'+1", "'-cmd", "'@SUM(A1)", "帕萨特", 3, -2.5, None
     ]  # fmt: skip
+
+
+async def test_a_head_sees_no_other_departments_actions_nor_dealership_totals(
+    http: Callable[..., Any],
+) -> None:
+    body = {
+        "title": "交车流程优化",
+        "type": "process_optimisation",
+        "owner": "quinn",
+        "due_date": "2026-04-30",
+    }
+    actions = {}
+    for dimension, value in (
+        ("department", "sales"),
+        ("department", "after_sales"),
+        ("cause", "process_policy"),
+    ):
+        created = await http(
+            "quality", "POST", "/actions", json={**body, "dimension": dimension, "value": value}
+        )
+        assert created.status_code == 201, created.text
+        actions[value] = created.json()["id"]
+    listed = (await http("head", "GET", "/actions")).json()
+    assert {a["value"] for a in listed} == {"after_sales", "process_policy"}
+    assert (await http("head", "GET", f"/actions/{actions['sales']}")).status_code == 403
+    assert (await http("head", "GET", f"/actions/{actions['sales']}/effect")).status_code == 403
+    assert (
+        await http("head", "GET", f"/actions/{actions['after_sales']}/effect")
+    ).status_code == 200
+    assert len((await http("gm", "GET", "/actions")).json()) == 3
+    assert (await http("head", "GET", "/summary")).status_code == 403
+    assert (await http("gm", "GET", "/summary")).status_code == 200
