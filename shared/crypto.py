@@ -57,6 +57,11 @@ def mask_email(address: str) -> str:
     return f"{local[:1]}***{sep}{domain}" if sep else "***"
 
 
+def mask_code(code: str) -> str:
+    """A personal identifier such as a WeChat openid: ``oQx7s5Jm…`` → ``oQx7***``."""
+    return code[:4] + "***" if len(code) > 4 else "***"
+
+
 def mask_plate(plate: str) -> str:
     """``京A12345`` → ``京A***45``: the region stays readable, the vehicle does not."""
     return f"{plate[:2]}{'*' * (len(plate) - 4)}{plate[-2:]}" if len(plate) > 4 else "***"

@@ -32,7 +32,7 @@ from services.intake.domain.validators import normalize_phone, normalize_plate, 
 from services.intake.service import IntakeService, Outcome, Registration
 from shared.auth import InvalidTokenError, Principal, Role, require_roles, verify_contact_grant
 from shared.contracts.envelope import Actor
-from shared.crypto import mask_email, mask_id_number, mask_phone
+from shared.crypto import mask_code, mask_email, mask_id_number, mask_phone
 from shared.vocab import Channel, Demand, Language, Urgency
 from shared.web.problems import field_path, problem
 
@@ -58,7 +58,7 @@ class CustomerRead(BaseModel):
     email_masked: str | None
     id_number_masked: str | None
     customer_id: str | None
-    wechat_openid: str | None
+    wechat_openid_masked: str | None
 
 
 class ComplaintRead(BaseModel):
@@ -95,7 +95,9 @@ class ComplaintRead(BaseModel):
                 email_masked=mask_email(customer.email) if customer.email else None,
                 id_number_masked=mask_id_number(customer.id_number) if customer.id_number else None,
                 customer_id=customer.customer_id,
-                wechat_openid=customer.wechat_openid,
+                wechat_openid_masked=mask_code(customer.wechat_openid)
+                if customer.wechat_openid
+                else None,
             ),
             vehicle=complaint.vehicle,
             target=complaint.target,

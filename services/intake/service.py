@@ -49,7 +49,7 @@ from shared.contracts.notifications import (
     NotificationRequested,
     Purpose,
 )
-from shared.crypto import FieldCipher, mask_email, mask_id_number, mask_phone, mask_plate
+from shared.crypto import FieldCipher, mask_code, mask_email, mask_id_number, mask_phone, mask_plate
 from shared.errors import NotFoundError, TransientStoreError
 from shared.redaction import redact
 from shared.vocab import Language, Urgency
@@ -373,7 +373,7 @@ class IntakeService:
             recipient = mask_phone(customer.phone)
         else:
             recipient = customer.wechat_openid or customer.customer_id or "-"
-            recipient = recipient[:4] + "***" if len(recipient) > 4 else recipient
+            recipient = mask_code(recipient) if len(recipient) > 4 else recipient
         return NotificationRequested(
             complaint_id=complaint.id,
             ticket_no=complaint.ticket_no,

@@ -276,6 +276,13 @@ def remember_language(response: Response, language: Language) -> None:
 _shared = Pages()
 
 
+def _over_https(request: Request) -> bool:
+    """The browser reached us over HTTPS (directly, or through the proxy that says so): the
+    sign-in cookie is then marked Secure and never sent over plain HTTP."""
+    scheme = request.headers.get("x-forwarded-proto") or request.url.scheme
+    return scheme.split(",")[0].strip().lower() == "https"
+
+
 def _safe_next(value: str | None, default: str) -> str:
     """Only a path on this origin, never an outside address."""
     if value and value.startswith("/") and not value.startswith("//"):
@@ -318,7 +325,13 @@ def account_router(*, home: bool) -> APIRouter:
             return _signin_page(request, error="signin.invalid", status_code=401, next=next)
         response = RedirectResponse(_safe_next(next, "/intake/ui/"), status_code=303)
         response.set_cookie(
-            TOKEN_COOKIE, token.strip(), httponly=True, samesite="lax", path="/", max_age=_YEAR
+            TOKEN_COOKIE,
+            token.strip(),
+            httponly=True,
+            samesite="lax",
+            path="/",
+            max_age=_YEAR,
+            secure=_over_https(request),
         )
         return response
 

@@ -227,3 +227,19 @@ async def test_a_trusted_origin_is_accepted(make_settings: Callable[..., Setting
                 assert (answer.status_code != 403) is allowed, origin
     finally:
         await runtime.store.close()
+
+
+@pytest.mark.parametrize(
+    ("headers", "secure"), [({}, False), ({"X-Forwarded-Proto": "https"}, True)]
+)
+async def test_the_sign_in_cookie_is_secure_behind_https(
+    analytics: ServiceRuntime, headers: dict[str, str], secure: bool
+) -> None:
+    token = analytics.tokens.issue(PEOPLE["quality"])
+    transport = httpx.ASGITransport(app=analytics.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as client:
+        answer = await client.post("/ui/signin", data={"token": token}, headers=headers)
+    assert answer.status_code == 303
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert ("; secure" in cookie) is secure

@@ -4,9 +4,11 @@ search, batch, limits. Events are checked in the outbox (the relay is not runnin
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -462,3 +464,17 @@ async def test_numbers_written_into_the_complaint_travel_masked_and_stay_sealed(
         headers={"Authorization": f"Bearer {intake.tokens.issue(olga)}"},
     )
     assert shown.json()["words"] == words  # whoever may call the customer reads them whole
+
+
+WECHAT_EXAMPLE = json.loads(
+    (Path(__file__).resolve().parents[2] / "examples/channels/wechat.zh.json").read_text()
+)
+
+
+async def test_a_wechat_openid_is_masked_in_answers(client: httpx.AsyncClient) -> None:
+    registered = await client.post("/channels/wechat", json=WECHAT_EXAMPLE)
+    assert registered.status_code == 201, registered.text
+    openid = WECHAT_EXAMPLE["FromUserName"]
+    read = await client.get(f"/complaints/{registered.json()['id']}")
+    assert read.json()["customer"]["wechat_openid_masked"] == openid[:4] + "***"
+    assert openid not in registered.text and openid not in read.text
