@@ -19,7 +19,6 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.routing import Match
 
 from shared.auth import TokenService
 from shared.bus.consumer import Apply, EventConsumer, dead_letter_publisher
@@ -288,16 +287,17 @@ def _add_metrics_middleware(app: FastAPI, metrics: ServiceMetrics) -> None:
     ) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
-        route = _route_template(app, request)
+        route = _route_template(request)
         metrics.http_requests.labels(request.method, route, str(response.status_code)).inc()
         metrics.http_latency.labels(request.method, route).observe(time.perf_counter() - started)
         return response
 
 
-def _route_template(app: FastAPI, request: Request) -> str:
-    """The matched route's path template, so metrics do not explode per complaint id."""
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+def _route_template(request: Request) -> str:
+    """The matched route's path template, so metrics do not explode per complaint id.
+
+    Routing records the route it chose in the scope (included routers are nested, so
+    matching the app's top-level routes again would miss them)."""
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return str(path) if path else "unmatched"

@@ -169,6 +169,7 @@ async def test_health_readiness_and_metrics(system: System, client: httpx.AsyncC
         metrics = await client.get(f"/{service}/metrics")
         assert "outbox_pending" in metrics.text
         assert "http_requests_total" in metrics.text
+        assert 'route="/readyz"' in metrics.text  # by route template, mounted under a prefix
 
 
 def test_ctrl_c_stops_everything_cleanly(system: System) -> None:
