@@ -478,3 +478,12 @@ async def test_a_wechat_openid_is_masked_in_answers(client: httpx.AsyncClient) -
     read = await client.get(f"/complaints/{registered.json()['id']}")
     assert read.json()["customer"]["wechat_openid_masked"] == openid[:4] + "***"
     assert openid not in registered.text and openid not in read.text
+
+
+async def test_request_metrics_count_by_route_template(client: httpx.AsyncClient) -> None:
+    """Not per complaint id, and not "unmatched" for routes of included routers."""
+    for complaint_id in ("a", "b"):
+        await client.get(f"/complaints/{complaint_id}")
+    metrics = (await client.get("/metrics")).text
+    assert 'route="/complaints/{complaint_id}",status="404"} 2.0' in metrics
+    assert 'route="unmatched"' not in metrics
