@@ -86,9 +86,11 @@ async def test_a_complaint_becomes_a_case_and_is_counted(
     }
 
     async def case() -> httpx.Response:
-        return await client.get(f"/resolution/cases/{complaint_id}", headers=owner)
+        return await client.get(f"/resolution/cases/{complaint_id}", headers=agent)
 
     opened = await eventually(case, lambda r: r.status_code == 200, what="the case")
+    unowned = await client.get(f"/resolution/cases/{complaint_id}", headers=owner)
+    assert unowned.status_code == 403  # the desk reads any case, an owner only theirs
     case_body = opened.json()
     assert case_body["status"] == "registered"
     assert case_body["ticket_no"] == body["ticket_no"]
@@ -240,7 +242,7 @@ async def test_a_complaint_is_driven_through_every_step_to_closed(
     complaint_id = created.json()["id"]
 
     async def case() -> httpx.Response:
-        return await client.get(f"/resolution/cases/{complaint_id}", headers=owner)
+        return await client.get(f"/resolution/cases/{complaint_id}", headers=agent)
 
     suggested = await eventually(
         case,
