@@ -37,7 +37,7 @@ from services.analytics.service import AnalyticsService
 from services.analytics.store import StoredModel
 from shared.auth import Principal, Role, require_roles
 from shared.contracts.analytics import CauseEvidence
-from shared.errors import ConflictError
+from shared.errors import ConflictError, InvalidValueError
 from shared.vocab import (
     LABELS,
     CaseStage,
@@ -139,9 +139,15 @@ def report_filters(
     last = end or service.today()
     first = start or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
-        raise _invalid("query", "start", "start must not be after end")
+        raise _invalid("query", "start", "start must not be after end", code="date_order")
     if (last - first).days > MAX_DAYS:
-        raise _invalid("query", "start", f"a report covers at most {MAX_DAYS} days")
+        raise _invalid(
+            "query",
+            "start",
+            f"a report covers at most {MAX_DAYS} days",
+            code="period_too_long",
+            max_days=MAX_DAYS,
+        )
     if principal.role is Role.DEPARTMENT_HEAD:
         if department is not None and department is not principal.department:
             raise HTTPException(
@@ -157,9 +163,22 @@ def report_filters(
     )
 
 
-def _invalid(where: str, field: str, message: str) -> RequestValidationError:
+def _invalid(
+    where: str, field: str, message: str, *, code: str = "", **params: str | int
+) -> RequestValidationError:
+    """A field error; with ``code`` (``shared.web.problem_text``) pages say it in their
+    language."""
+    context = {"error": InvalidValueError(code, message, **params)} if code else {}
     return RequestValidationError(
-        [{"loc": (where, field), "msg": message, "type": "value_error", "input": None}]
+        [
+            {
+                "loc": (where, field),
+                "msg": message,
+                "type": "value_error",
+                "input": None,
+                "ctx": context,
+            }
+        ]
     )
 
 
@@ -304,7 +323,7 @@ async def get_heatmap(
     format: Format = "json",
 ) -> dict[str, dict[str, int]] | Response:
     if rows == columns:
-        raise _invalid("query", "columns", "rows and columns must differ")
+        raise _invalid("query", "columns", "rows and columns must differ", code="same_axes")
     heat = await service.heatmap(rows, columns, filters)
     if format == "csv":
         keys = sorted({column for cells in heat.values() for column in cells})

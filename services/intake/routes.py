@@ -261,9 +261,16 @@ async def search_complaints(
     for name, (value, normalize) in criteria.items():
         try:
             normalized[name] = normalize(value) if value else None
-        except ValueError as exc:
+        except ValueError as exc:  # the error rides along: its code is what pages translate
             raise RequestValidationError(
-                [{"loc": ("query", name), "msg": str(exc), "type": "value_error"}]
+                [
+                    {
+                        "loc": ("query", name),
+                        "msg": str(exc),
+                        "type": "value_error",
+                        "ctx": {"error": exc},
+                    }
+                ]
             ) from exc
     found = await service.search(
         ticket_no=ticket.strip().upper() if ticket else None, limit=limit, **normalized

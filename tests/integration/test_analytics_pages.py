@@ -122,8 +122,12 @@ async def test_a_bad_date_range_is_a_message_and_the_default_period(
 ) -> None:
     page = await as_user("gm").get("/ui/", params={"start": "2026-03-10", "end": "2026-03-01"})
     assert page.status_code == 200
-    assert "start must not be after end" in page.text
+    assert "开始日期不能晚于结束日期" in page.text and "start must not" not in page.text
     assert kpi(page.text, "complaints") == 9
+    english = await as_user("gm").get(
+        "/ui/", params={"start": "2026-03-10", "end": "2026-03-01", "lang": "en"}
+    )
+    assert "The start date must not be after the end date" in english.text
 
 
 async def test_an_action_is_opened_moved_and_a_refused_stage_is_a_message(

@@ -487,3 +487,18 @@ async def test_request_metrics_count_by_route_template(client: httpx.AsyncClient
     metrics = (await client.get("/metrics")).text
     assert 'route="/complaints/{complaint_id}",status="404"} 2.0' in metrics
     assert 'route="unmatched"' not in metrics
+
+
+async def test_a_bad_phone_in_search_is_a_coded_field_error(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    answer = await client.get("/complaints", params={"phone": "12345"})
+    assert answer.status_code == 422
+    assert [(e["path"], e["type"]) for e in answer.json()["errors"]] == [("query.phone", "phone")]
+    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
+    transport = httpx.ASGITransport(app=intake.app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://intake", cookies=cookie
+    ) as browser:
+        page = await browser.get("/ui/search", params={"by": "phone", "q": "12345"})
+    assert "不是有效的中国大陆电话号码" in page.text and "not a mainland" not in page.text
