@@ -222,7 +222,9 @@ async def _render(
         message=message,
         errors=errors or {},
         can_manage=principal.role in (Role.QUALITY, Role.ADMIN),
-        departments_all=list(Department),
+        departments_all=[principal.department]  # a head's reports are their department's
+        if principal.role is Role.DEPARTMENT_HEAD and principal.department
+        else list(Department),
         channels_all=list(Channel),
         causes_all=list(Cause),
         buckets=BUCKETS,

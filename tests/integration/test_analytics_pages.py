@@ -113,6 +113,8 @@ async def test_a_head_sees_their_department_and_an_agent_is_refused(
     assert page.status_code == 200
     assert kpi(page.text, "complaints") == 3
     assert 'id="new-action"' not in page.text  # heads read; quality acts
+    options = re.search(r'<select id="f-department".*?</select>', page.text, re.S)
+    assert options and re.findall(r'<option value="([^"]*)"', options.group(0)) == ["after_sales"]
     assert (await as_user("head").get("/ui/", params={"department": "sales"})).status_code == 403
     assert (await as_user("agent").get("/ui/")).status_code == 403
 
