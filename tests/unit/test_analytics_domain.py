@@ -299,6 +299,8 @@ def test_a_spike_alerts_and_a_normal_week_does_not() -> None:
         ("cause", "process_policy"): {**history, week.isoformat(): 14},
         ("cause", "product_quality"): {**history, week.isoformat(): 5},
         ("department", "parts"): {week.isoformat(): 4},  # new, but fewer than 5
+        ("department", "unassigned"): {week.isoformat(): 21},  # new complaints: not a trend
+        ("cause", "unclassified"): {week.isoformat(): 9},
     }
     spikes = detect_spikes(counts, week=week)
     assert [(s.dimension, s.value, s.count) for s in spikes] == [("cause", "process_policy", 14)]

@@ -29,6 +29,11 @@ class Spike(BaseModel):
     p_value: float
 
 
+NOT_YET_KNOWN = frozenset({"", "unassigned", "unclassified", "unknown"})
+"""Buckets of complaints not yet assigned or classified: this week's are always many (they
+are new), so a rise there says nothing about a department, cause or touchpoint."""
+
+
 def baseline_weeks(week: date, weeks: int) -> list[str]:
     """The ``weeks`` Monday dates before ``week``, oldest first."""
     return [(week - timedelta(weeks=i)).isoformat() for i in range(weeks, 0, -1)]
@@ -46,6 +51,8 @@ def detect_spikes(
     history = baseline_weeks(week, weeks)
     spikes = []
     for (dimension, value), by_week in sorted(counts.items()):
+        if value in NOT_YET_KNOWN:
+            continue
         count = by_week.get(week.isoformat(), 0)
         if count < min_cases:
             continue
