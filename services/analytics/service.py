@@ -477,11 +477,13 @@ class AnalyticsService:
             first=start - timedelta(weeks=weeks),
             last=start + timedelta(weeks=weeks),
         )
+        observed = [week for counts in weekly.values() for week in counts]  # any bucket
         return effect(
             weekly.get(action.value, {}),
             effective_from=action.effective_from,
             today=self.today(),
             weeks=weeks,
+            data_from=date.fromisoformat(min(observed)) if observed else None,
         )
 
 

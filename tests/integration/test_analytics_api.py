@@ -156,8 +156,8 @@ async def test_prevention_action_moves_through_pdca_and_reports_its_effect(
     moved = await http("quality", "POST", f"/actions/{action['id']}/stage", json={"stage": "do"})
     assert moved.json()["stage"] == "do"
     result = (await http("gm", "GET", f"/actions/{action['id']}/effect?weeks=2")).json()
-    assert result["weeks_before"] == 2 and result["weeks_after"] == 1
-    assert [w["complaints"] for w in result["before"]] == [0, 0]  # weeks of 16 and 23 Feb
+    assert result["weeks_before"] == 1 and result["weeks_after"] == 1  # 16 Feb: no data yet
+    assert result["before"] == [{"week": "2026-02-23", "complaints": 0}]  # data, none here
     assert result["after"] == [{"week": "2026-03-02", "complaints": 3}]  # 2, 5 and 8 March
 
 

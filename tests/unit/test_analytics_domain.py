@@ -341,3 +341,15 @@ def test_effect_compares_weekly_rates_before_and_after() -> None:
     assert same.change == 0 and not same.significant
     early = effect(weekly, effective_from=start, today=start + timedelta(days=3), weeks=8)
     assert early.weeks_after == 0 and early.p_value is None and not early.significant
+
+
+def test_weeks_before_the_data_began_are_not_counted_as_quiet() -> None:
+    start = date(2026, 3, 2)
+    weekly = {(start - timedelta(weeks=i)).isoformat(): 6 for i in (1, 2)}
+    weekly.update({(start + timedelta(weeks=i)).isoformat(): 6 for i in range(2)})
+    today = start + timedelta(weeks=2)
+    began = start - timedelta(weeks=2)
+    result = effect(weekly, effective_from=start, today=today, weeks=8, data_from=began)
+    assert (result.weeks_before, result.rate_before, result.change) == (2, 6, 0)
+    naive = effect(weekly, effective_from=start, today=today, weeks=8)
+    assert (naive.weeks_before, naive.rate_before) == (8, 1.5)  # six empty weeks dilute it

@@ -111,10 +111,24 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def effect(weekly: Mapping[str, int], *, effective_from: date, today: date, weeks: int) -> Effect:
-    """``weekly``: week start → complaints of the bucket. Only complete weeks count after."""
+def effect(
+    weekly: Mapping[str, int],
+    *,
+    effective_from: date,
+    today: date,
+    weeks: int,
+    data_from: date | None = None,
+) -> Effect:
+    """``weekly``: week start → complaints of the bucket. Only complete weeks count after,
+    and before, only weeks since the data began (``data_from``): a week before anything was
+    recorded is unknown, not a week without complaints."""
     start = monday(effective_from)
-    before = [start - timedelta(weeks=i) for i in range(weeks, 0, -1)]
+    first = monday(data_from) if data_from else None
+    before = [
+        week
+        for week in (start - timedelta(weeks=i) for i in range(weeks, 0, -1))
+        if first is None or week >= first
+    ]
     current = monday(today)
     after = [
         start + timedelta(weeks=i) for i in range(weeks) if start + timedelta(weeks=i) < current
