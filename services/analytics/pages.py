@@ -111,8 +111,10 @@ async def _render(
     *,
     message: str = "",
     errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The dashboard; ``typed`` is a refused new-action form, shown again as it was typed."""
     language = language_of(request)
     filters = _filters(request)
     query = {**filters, "lang": language}
@@ -221,6 +223,7 @@ async def _render(
         csv_query=csv_query,
         message=message,
         errors=errors or {},
+        typed=typed or {},
         can_manage=principal.role in (Role.QUALITY, Role.ADMIN),
         departments_all=[principal.department]  # a head's reports are their department's
         if principal.role is Role.DEPARTMENT_HEAD and principal.department
@@ -271,6 +274,7 @@ async def open_action(request: Request, principal: Manager) -> Response:
             request,
             principal,
             errors=field_errors(answer.json(), language_of(request)),
+            typed={key: value(key) for key in form},
             message=translate("dash.action_invalid", language_of(request)),
             status_code=422,
         )

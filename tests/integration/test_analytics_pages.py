@@ -249,3 +249,27 @@ async def test_the_sign_in_cookie_is_secure_behind_https(
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
     assert ("; secure" in cookie) is secure
+
+
+async def test_a_refused_action_form_comes_back_as_typed_with_every_field_error(
+    as_user: Callable[[str], httpx.AsyncClient],
+) -> None:
+    typed = {
+        "title": "X",
+        "type": "periodic_review",
+        "dimension": "department",
+        "bucket_department": "parts",
+        "owner": "",
+        "due_date": "2026-13-45",
+        "effective_from": "2026-03-02",
+    }
+    refused = await as_user("quality").post("/ui/actions", data=typed)
+    assert refused.status_code == 422
+    form = re.search(r'<form[^>]*id="new-action".*?</form>', refused.text, re.S)
+    assert form
+    html = form.group(0)
+    assert 'name="title" value="X"' in html
+    assert '<option value="periodic_review" selected>' in html
+    assert '<option value="parts" selected>' in html
+    assert 'name="due_date" value="2026-13-45"' in html
+    assert html.count('class="field-error"') >= 2  # the owner and the due date, not only one
