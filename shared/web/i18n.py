@@ -266,6 +266,13 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "case.evidence_negated": ("已识别为否定（不计入）：", "Read as negated (not counted):"),
     "step.contact": ("查看客户联系方式", "Customer's contact details"),
     # the customer's contact details, shown on purpose and recorded
+    "urgency_reason.safety": ("涉及安全", "Safety"),
+    "urgency_reason.media_exposure": ("扬言曝光", "Threatens media exposure"),
+    "urgency_reason.legal_action": ("扬言诉讼/投诉至监管", "Threatens legal action"),
+    "urgency_reason.manufacturer_referral": ("厂家转来", "Referred by the manufacturer"),
+    "urgency_reason.regulator_referral": ("监管/消协转来", "Referred by a regulator"),
+    "urgency_reason.repeat_complainant": ("重复投诉客户", "Repeat complainant"),
+    "urgency_reason.marked_by_agent": ("坐席标记紧急", "Marked urgent by the agent"),
     "contact.show": ("查看完整联系方式", "Show full contact details"),
     "contact.title": ("客户联系方式", "Customer contact details"),
     "contact.notice": (

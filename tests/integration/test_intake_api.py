@@ -502,3 +502,20 @@ async def test_a_bad_phone_in_search_is_a_coded_field_error(
     ) as browser:
         page = await browser.get("/ui/search", params={"by": "phone", "q": "12345"})
     assert "不是有效的中国大陆电话号码" in page.text and "not a mainland" not in page.text
+
+
+async def test_the_agent_sees_why_a_complaint_is_urgent(intake: ServiceRuntime) -> None:
+    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
+    transport = httpx.ASGITransport(app=intake.app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://intake", cookies=cookie
+    ) as browser:
+        fields = {
+            "channel": "hotline",
+            "customer.name": "王强",
+            "customer.phone": "13922223344",
+            "content": "高速上刹车失灵，差点出事，再不处理就找媒体曝光。",
+        }
+        page = await browser.post("/ui/complaints/new", data=fields)
+    assert 'data-urgency-reason="safety"' in page.text and "涉及安全" in page.text
+    assert 'data-urgency-reason="media_exposure"' in page.text
