@@ -177,3 +177,29 @@ async def test_the_suggested_cause_shows_the_complaints_own_phrases(
     html = await page(runtime, "/ui/cases/c-1")
     assert "流程与政策：依据 <q>金融服务费</q>、<q>收取</q>" in html
     assert "<q>异响</q>" in html and "(+3.10)" not in html  # no weights for people
+
+
+async def test_a_referral_case_shows_the_regulators_number_and_due_date(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    referral = complaint_registered(
+        "c-9",
+        at=T0,
+        channel="regulator",
+        urgency="high",
+        urgency_reasons=["regulator_referral"],
+        plate_masked="粤A***45",
+        references={
+            "agency": "广州市12315",
+            "regulator_case": "1231520240918004567",
+            "response_due": "2024-09-25",
+            "post_url": "javascript:alert(1)",
+        },
+    )
+    await runtime.app.state.service.on_complaint_registered(referral)
+    html = await page(runtime, "/ui/cases/c-9")
+    assert "监管案件号" in html and "1231520240918004567" in html
+    assert "<strong>2024-09-25</strong>" in html and "粤A***45" in html
+    assert 'data-urgency-reason="regulator_referral"' in html
+    assert 'href="javascript:' not in html  # a channel's link is shown, never followed blindly

@@ -10,22 +10,30 @@ from shared.vocab import Channel, Department, Urgency
 
 
 def complaint_registered(
-    complaint_id: str, *, at: datetime | None = None, department: Department | None = None
+    complaint_id: str,
+    *,
+    at: datetime | None = None,
+    department: Department | None = None,
+    **fields: object,
 ) -> EventEnvelope:
+    """A registration as intake publishes it; ``fields`` override the payload's defaults."""
     now = at or datetime.now(UTC)
     return new_event(
-        payload=ComplaintRegistered(
-            complaint_id=complaint_id,
-            ticket_no="TS-20260302-0001",
-            channel=Channel.WECHAT,
-            received_at=now,
-            registered_at=now,
-            customer_name="Li",
-            phone_masked="139****0000",
-            content="The salesman promised free maintenance.",
-            language="en",
-            urgency=Urgency.NORMAL,
-            target_department=department,
+        payload=ComplaintRegistered.model_validate(
+            {
+                "complaint_id": complaint_id,
+                "ticket_no": "TS-20260302-0001",
+                "channel": Channel.WECHAT,
+                "received_at": now,
+                "registered_at": now,
+                "customer_name": "Li",
+                "phone_masked": "139****0000",
+                "content": "The salesman promised free maintenance.",
+                "language": "en",
+                "urgency": Urgency.NORMAL,
+                "target_department": department,
+                **fields,
+            }
         ),
         event_type=COMPLAINT_REGISTERED,
         complaint_id=complaint_id,

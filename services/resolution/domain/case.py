@@ -154,7 +154,13 @@ class Case(BaseModel):
     content: str = ""
     """The complaint as registered, so the owner reads it where the case is worked."""
     demands: list[str] = Field(default_factory=list)
+    demand_note: str | None = None
     vehicle_model: str | None = None
+    plate_masked: str | None = None
+    urgency_reasons: list[str] = Field(default_factory=list)
+    references: dict[str, str] = Field(default_factory=dict)
+    """What the channel said about itself: a regulator's case number and response due date,
+    the manufacturer's case number, the post's address, the survey score..."""
     suggestion: CauseSuggestion | None = None
     sla_fired: list[str] = Field(default_factory=list)
     """SLA milestones already fired; a breach stays recorded even when the step is done later."""
@@ -544,7 +550,11 @@ def open_case(
         phone_masked=complaint.phone_masked,
         content=complaint.content,
         demands=[demand.value for demand in complaint.demands],
+        demand_note=complaint.demand_note,
         vehicle_model=complaint.vehicle_model,
+        plate_masked=complaint.plate_masked,
+        urgency_reasons=list(complaint.urgency_reasons),
+        references=dict(complaint.references),
         target_department=complaint.target_department,
     )
 
@@ -555,6 +565,7 @@ def add_follow_up(case: Case, update: ComplaintUpdated) -> Case:
         update={
             "follow_ups": case.follow_ups + 1,
             "urgency": update.urgency.value,
+            "urgency_reasons": list(update.urgency_reasons),
             "version": case.version + 1,
         }
     )
