@@ -139,14 +139,16 @@ def report_filters(
     last = end or service.today()
     first = start or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
-        raise _invalid("query", "start", "start must not be after end", code="date_order")
+        raise _invalid(
+            "query", "start", InvalidValueError("date_order", "start must not be after end")
+        )
     if (last - first).days > MAX_DAYS:
         raise _invalid(
             "query",
             "start",
-            f"a report covers at most {MAX_DAYS} days",
-            code="period_too_long",
-            max_days=MAX_DAYS,
+            InvalidValueError(
+                "period_too_long", f"a report covers at most {MAX_DAYS} days", max_days=MAX_DAYS
+            ),
         )
     if principal.role is Role.DEPARTMENT_HEAD:
         if department is not None and department is not principal.department:
@@ -163,20 +165,17 @@ def report_filters(
     )
 
 
-def _invalid(
-    where: str, field: str, message: str, *, code: str = "", **params: str | int
-) -> RequestValidationError:
-    """A field error; with ``code`` (``shared.web.problem_text``) pages say it in their
-    language."""
-    context = {"error": InvalidValueError(code, message, **params)} if code else {}
+def _invalid(where: str, field: str, error: str | InvalidValueError) -> RequestValidationError:
+    """A field error; an ``InvalidValueError``'s code lets pages say it in their language."""
+    coded = isinstance(error, InvalidValueError)
     return RequestValidationError(
         [
             {
                 "loc": (where, field),
-                "msg": message,
+                "msg": str(error),
                 "type": "value_error",
                 "input": None,
-                "ctx": context,
+                "ctx": {"error": error} if coded else {},
             }
         ]
     )
@@ -323,7 +322,9 @@ async def get_heatmap(
     format: Format = "json",
 ) -> dict[str, dict[str, int]] | Response:
     if rows == columns:
-        raise _invalid("query", "columns", "rows and columns must differ", code="same_axes")
+        raise _invalid(
+            "query", "columns", InvalidValueError("same_axes", "rows and columns must differ")
+        )
     heat = await service.heatmap(rows, columns, filters)
     if format == "csv":
         keys = sorted({column for cells in heat.values() for column in cells})
