@@ -7,6 +7,7 @@ the signed-in user's token, so every page is allowed exactly what the API allows
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth import InvalidTokenError, Principal, Role, TokenService
 from shared.vocab import (
@@ -427,6 +429,26 @@ def install_pages(app: FastAPI, *routers: APIRouter, home: bool = False) -> None
 
     app.add_exception_handler(SignInRequiredError, on_signin_required)
     app.add_exception_handler(ForbiddenPageError, on_forbidden)
+    as_problem = app.exception_handlers.get(StarletteHTTPException)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        """A mistyped page address is a page saying so, not a problem document."""
+        status = getattr(exc, "status_code", 500)
+        if _is_page(request) and status in (404, 405) and request.method in _SAFE_METHODS:
+            return _shared.render(
+                request,
+                "message.html",
+                status_code=404,
+                title="error.not_found",
+                detail=request.url.path,
+                back=None,
+            )
+        if as_problem is None:
+            raise exc
+        answer = as_problem(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    app.add_exception_handler(StarletteHTTPException, on_http)
 
     @app.middleware("http")
     async def same_site_forms(

@@ -519,3 +519,19 @@ async def test_the_agent_sees_why_a_complaint_is_urgent(intake: ServiceRuntime) 
         page = await browser.post("/ui/complaints/new", data=fields)
     assert 'data-urgency-reason="safety"' in page.text and "涉及安全" in page.text
     assert 'data-urgency-reason="media_exposure"' in page.text
+
+
+async def test_a_mistyped_page_address_is_a_page_and_an_api_one_a_problem(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
+    transport = httpx.ASGITransport(app=intake.app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://intake", cookies=cookie
+    ) as browser:
+        page = await browser.get("/ui/new")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "未找到" in page.text
+    api = await client.get("/no-such-thing")
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
