@@ -162,13 +162,21 @@ async def _case_page(
             back=f"{request.scope.get('root_path', '')}/ui/cases",
         )
     case = response.json()
+    steps = offered_steps(case, principal)
+    owners: list[str] = []
+    if {"assign", "reassign"} & set(steps):
+        async with service_api(request) as api:
+            queue = await api.get("/cases", params={"limit": 500})
+        if queue.status_code == 200:  # the people who own cases now: a typo finds no one
+            owners = sorted({c["owner"] for c in queue.json() if c.get("owner")})
     return pages.render(
         request,
         "resolution/case.html",
         principal=principal,
         status_code=status_code,
         case=case,
-        steps=offered_steps(case, principal),
+        steps=steps,
+        known_owners=owners,
         may_contact=may_contact(case, principal),
         done=request.query_params.get("done", ""),
         failed=failed,

@@ -3,6 +3,7 @@ queue, and the case page shows time by stage and what a hold waits for."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -203,3 +204,16 @@ async def test_a_referral_case_shows_the_regulators_number_and_due_date(
     assert "<strong>2024-09-25</strong>" in html and "粤A***45" in html
     assert 'data-urgency-reason="regulator_referral"' in html
     assert 'href="javascript:' not in html  # a channel's link is shown, never followed blindly
+
+
+async def test_assigning_suggests_the_people_who_own_cases(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    service = runtime.app.state.service
+    await service.on_complaint_registered(complaint_registered("c-5", at=T0))
+    desk = Actor(user="amy", role="agent")
+    await service.take_step("c-5", Step.TRIAGE, Triage(valid=True), actor=desk)
+    html = await page(runtime, "/ui/cases/c-5")
+    suggested = re.search(r'<datalist id="assign-owners">(.*?)</datalist>', html, re.S)
+    assert suggested and re.findall(r'value="([^"]+)"', suggested.group(1)) == ["olga"]
