@@ -59,6 +59,17 @@ async def client(intake: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture
+async def browser(intake: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
+    """The agent's browser: signed in by the pages' cookie, no bearer token."""
+    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
+    transport = httpx.ASGITransport(app=intake.app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://intake", cookies=cookie
+    ) as client:
+        yield client
+
+
 async def outbox(runtime: ServiceRuntime) -> list[EventEnvelope]:
     return [EventEnvelope.from_bytes(m.value) for m in await runtime.store.pending_outbox(1000)]
 
@@ -390,44 +401,34 @@ async def test_a_contact_grant_expires(intake: ServiceRuntime, client: httpx.Asy
 
 
 async def test_the_agent_form_sent_twice_registers_once_and_texts_once(
-    intake: ServiceRuntime,
+    intake: ServiceRuntime, browser: httpx.AsyncClient
 ) -> None:
     """A refresh of the result page or a double click posts the form again, same key."""
-    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
-    transport = httpx.ASGITransport(app=intake.app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://intake", cookies=cookie
-    ) as browser:
-        form_page = await browser.get("/ui/complaints/new")
-        key = re.search(r'name="submission" value="([0-9a-f]{32})"', form_page.text)
-        assert key, "the form carries its own submission key"
-        fields = {
-            "submission": key.group(1),
-            "channel": "hotline",
-            "customer.name": "李娜",
-            "customer.phone": "139 1111 2222",
-            "content": "保养预约了上午九点，结果等了三个小时才开始做。",
-        }
-        first, again = [await browser.post("/ui/complaints/new", data=fields) for _ in range(2)]
-        assert first.status_code == again.status_code == 200
-        assert "该投诉此前已登记" in again.text and "该投诉此前已登记" not in first.text
-        another = await browser.get("/ui/complaints/new")
-        assert key.group(1) not in another.text  # a new form is a new complaint
+    form_page = await browser.get("/ui/complaints/new")
+    key = re.search(r'name="submission" value="([0-9a-f]{32})"', form_page.text)
+    assert key, "the form carries its own submission key"
+    fields = {
+        "submission": key.group(1),
+        "channel": "hotline",
+        "customer.name": "李娜",
+        "customer.phone": "139 1111 2222",
+        "content": "保养预约了上午九点，结果等了三个小时才开始做。",
+    }
+    first, again = [await browser.post("/ui/complaints/new", data=fields) for _ in range(2)]
+    assert first.status_code == again.status_code == 200
+    assert "该投诉此前已登记" in again.text and "该投诉此前已登记" not in first.text
+    another = await browser.get("/ui/complaints/new")
+    assert key.group(1) not in another.text  # a new form is a new complaint
     events = await outbox(intake)
     assert [e.type for e in events] == ["complaint.registered", "notification.requested"]
 
 
 async def test_search_shows_when_we_received_it_and_when_the_customer_sent_it(
-    intake: ServiceRuntime, client: httpx.AsyncClient
+    client: httpx.AsyncClient, browser: httpx.AsyncClient
 ) -> None:
     late = complaint(received_at="2024-05-12T12:41:00+00:00")
     ticket = (await client.post("/complaints", json=late)).json()["ticket_no"]
-    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
-    transport = httpx.ASGITransport(app=intake.app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://intake", cookies=cookie
-    ) as browser:
-        page = await browser.get("/ui/search", params={"by": "ticket", "q": ticket})
+    page = await browser.get("/ui/search", params={"by": "ticket", "q": ticket})
     row = page.text[page.text.index(ticket) :]
     assert "2024-05-12 20:41" in row  # the customer's own date, in the dealership's zone
     assert row.index("2024-05-12 20:41") > row.index("data-submitted")  # ...marked as such
@@ -490,46 +491,31 @@ async def test_request_metrics_count_by_route_template(client: httpx.AsyncClient
 
 
 async def test_a_bad_phone_in_search_is_a_coded_field_error(
-    intake: ServiceRuntime, client: httpx.AsyncClient
+    client: httpx.AsyncClient, browser: httpx.AsyncClient
 ) -> None:
     answer = await client.get("/complaints", params={"phone": "12345"})
     assert answer.status_code == 422
     assert [(e["path"], e["type"]) for e in answer.json()["errors"]] == [("query.phone", "phone")]
-    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
-    transport = httpx.ASGITransport(app=intake.app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://intake", cookies=cookie
-    ) as browser:
-        page = await browser.get("/ui/search", params={"by": "phone", "q": "12345"})
+    page = await browser.get("/ui/search", params={"by": "phone", "q": "12345"})
     assert "不是有效的中国大陆电话号码" in page.text and "not a mainland" not in page.text
 
 
-async def test_the_agent_sees_why_a_complaint_is_urgent(intake: ServiceRuntime) -> None:
-    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
-    transport = httpx.ASGITransport(app=intake.app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://intake", cookies=cookie
-    ) as browser:
-        fields = {
-            "channel": "hotline",
-            "customer.name": "王强",
-            "customer.phone": "13922223344",
-            "content": "高速上刹车失灵，差点出事，再不处理就找媒体曝光。",
-        }
-        page = await browser.post("/ui/complaints/new", data=fields)
+async def test_the_agent_sees_why_a_complaint_is_urgent(browser: httpx.AsyncClient) -> None:
+    fields = {
+        "channel": "hotline",
+        "customer.name": "王强",
+        "customer.phone": "13922223344",
+        "content": "高速上刹车失灵，差点出事，再不处理就找媒体曝光。",
+    }
+    page = await browser.post("/ui/complaints/new", data=fields)
     assert 'data-urgency-reason="safety"' in page.text and "涉及安全" in page.text
     assert 'data-urgency-reason="media_exposure"' in page.text
 
 
 async def test_a_mistyped_page_address_is_a_page_and_an_api_one_a_problem(
-    intake: ServiceRuntime, client: httpx.AsyncClient
+    client: httpx.AsyncClient, browser: httpx.AsyncClient
 ) -> None:
-    cookie = {TOKEN_COOKIE: intake.tokens.issue(AGENT)}
-    transport = httpx.ASGITransport(app=intake.app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://intake", cookies=cookie
-    ) as browser:
-        page = await browser.get("/ui/new")
+    page = await browser.get("/ui/new")
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "未找到" in page.text
     api = await client.get("/no-such-thing")

@@ -61,6 +61,15 @@ async def http(resolution: ServiceRuntime) -> AsyncIterator[Callable[..., Any]]:
         yield call
 
 
+async def read(
+    resolution: ServiceRuntime, http: Callable[..., Any], who: str, path: str
+) -> httpx.Response:
+    """GET ``path`` as one of PEOPLE."""
+    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
+    token = resolution.tokens.issue(PEOPLE[who])
+    return await client.get(path, headers={"Authorization": f"Bearer {token}"})
+
+
 def ok(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -101,9 +110,7 @@ async def test_the_whole_loop_over_http_publishes_each_step(
     assert held["holds"][-1]["waiting_for"] == "parts"
     assert [p["waiting_for"] for p in held["paused"]] == ["parts"]
     await asyncio.sleep(0.01)  # on hold, the due time moves on with the clock
-    token = resolution.tokens.issue(PEOPLE["owner"])
-    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
-    later = ok(await client.get("/cases/c-1", headers={"Authorization": f"Bearer {token}"}))
+    later = ok(await read(resolution, http, "owner", "/cases/c-1"))
     assert datetime.fromisoformat(later["due_at"]) == datetime.fromisoformat(later["sla"]["due_at"])
     assert datetime.fromisoformat(later["due_at"]) > datetime.fromisoformat(held["due_at"])
     ok(await http("owner", "resume"))
@@ -190,11 +197,9 @@ async def test_queues_and_the_approval_inbox(
     resolution: ServiceRuntime, http: Callable[..., Any]
 ) -> None:
     await investigate(http)
-    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
 
     async def get(who: str, path: str) -> list[dict[str, Any]]:
-        token = resolution.tokens.issue(PEOPLE[who])
-        response = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+        response = await read(resolution, http, who, path)
         assert response.status_code == 200, response.text
         result: list[dict[str, Any]] = response.json()
         return result
@@ -212,11 +217,9 @@ async def test_a_large_remedy_waits_for_the_head_then_the_general_manager(
     resolution: ServiceRuntime, http: Callable[..., Any]
 ) -> None:
     await investigate(http, amount=8000)
-    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
 
     async def inbox(who: str) -> list[str]:
-        token = resolution.tokens.issue(PEOPLE[who])
-        response = await client.get("/approvals", headers={"Authorization": f"Bearer {token}"})
+        response = await read(resolution, http, who, "/approvals")
         assert response.status_code == 200, response.text
         return [c["complaint_id"] for c in response.json()]
 
@@ -231,11 +234,9 @@ async def test_a_large_remedy_waits_for_the_head_then_the_general_manager(
 async def test_a_new_case_waits_in_every_heads_queue_until_it_is_assigned(
     resolution: ServiceRuntime, http: Callable[..., Any]
 ) -> None:
-    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
 
     async def queue(who: str) -> list[str]:
-        token = resolution.tokens.issue(PEOPLE[who])
-        response = await client.get("/cases", headers={"Authorization": f"Bearer {token}"})
+        response = await read(resolution, http, who, "/cases")
         assert response.status_code == 200, response.text
         return [c["complaint_id"] for c in response.json()]
 
@@ -280,25 +281,18 @@ async def test_a_prediction_arriving_meanwhile_neither_conflicts_nor_is_lost(
 async def test_a_new_case_naming_a_department_waits_in_that_heads_queue_only(
     resolution: ServiceRuntime, http: Callable[..., Any]
 ) -> None:
-    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
     service = resolution.app.state.service
     await service.on_complaint_registered(complaint_registered("c-2", department=Department.SALES))
 
     async def queue(who: str) -> list[str]:
-        token = resolution.tokens.issue(PEOPLE[who])
-        response = await client.get("/cases", headers={"Authorization": f"Bearer {token}"})
+        response = await read(resolution, http, who, "/cases")
         assert response.status_code == 200, response.text
         return sorted(c["complaint_id"] for c in response.json())
 
     assert await queue("sales_head") == ["c-1", "c-2"]  # c-1 names no department
     assert await queue("head") == ["c-1"]  # c-2 is about sales: sales' head assigns it
     assert await queue("gm") == ["c-1", "c-2"]
-    target = (
-        await client.get(
-            "/cases/c-2",
-            headers={"Authorization": f"Bearer {resolution.tokens.issue(PEOPLE['gm'])}"},
-        )
-    ).json()
+    target = (await read(resolution, http, "gm", "/cases/c-2")).json()
     assert target["target_department"] == "sales"
 
 
@@ -353,12 +347,9 @@ async def test_a_step_that_needs_another_first_is_409_and_a_bad_primary_cause_is
 async def test_a_case_opens_for_its_people_and_not_for_another_department_or_owner(
     resolution: ServiceRuntime, http: Callable[..., Any]
 ) -> None:
-    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
 
     async def opens(who: str) -> int:
-        token = resolution.tokens.issue(PEOPLE[who])
-        response = await client.get("/cases/c-1", headers={"Authorization": f"Bearer {token}"})
-        return response.status_code
+        return (await read(resolution, http, who, "/cases/c-1")).status_code
 
     assert (await opens("sales_head"), await opens("other_owner")) == (200, 403)  # new: any head
     assert (await http("owner", "triage", {"valid": False})).status_code == 403  # the desk's
