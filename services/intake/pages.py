@@ -7,6 +7,8 @@ the agent sees next to each field.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import uuid4
@@ -35,6 +37,16 @@ Contacter = Annotated[Principal, Depends(page_user(*CONTACT_ROLES))]
 
 FORM_CHANNELS = [channel for channel in Channel if channel in AGENT_CHANNELS]
 SEARCH_KEYS = ("ticket", "phone", "vin", "plate")
+
+
+def submission_key(user: str, submission: str, body: dict[str, Any]) -> str:
+    """The form's idempotency key: a refresh or a double click sends the same form again and
+    gets the first registration back (no "follow-up", no second text to the customer); the
+    same form edited into another complaint (Back, change, send) is a new one. Hashed, as a
+    header carries ASCII only and user names may be Chinese."""
+    typed = json.dumps(body, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(f"{user}\n{submission.strip()}\n{typed}".encode()).hexdigest()
+    return f"form:{digest[:40]}"
 
 
 def complaint_body(form: FormData) -> dict[str, Any]:
@@ -96,14 +108,13 @@ async def submit_complaint(request: Request, principal: Recorder) -> Response:
     form = await request.form()
     values: dict[str, Any] = {key: form.get(key) for key in form}
     values["demands"] = form.getlist("demands")
+    body = complaint_body(form)
     submission = form.get("submission")
     headers = {}
     if isinstance(submission, str) and submission.strip():
-        # the form's own key: a refresh or a double click returns the first registration
-        # instead of linking a "follow-up" and texting the customer twice
-        headers["Idempotency-Key"] = f"form:{principal.user}:{submission.strip()[:64]}"
+        headers["Idempotency-Key"] = submission_key(principal.user, submission, body)
     async with service_api(request) as api:
-        response = check(await api.post("/complaints", json=complaint_body(form), headers=headers))
+        response = check(await api.post("/complaints", json=body, headers=headers))
     if response.status_code == 422:
         return _form_page(
             request,

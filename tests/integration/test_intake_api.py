@@ -421,6 +421,30 @@ async def test_the_agent_form_sent_twice_registers_once_and_texts_once(
     assert key.group(1) not in another.text  # a new form is a new complaint
     events = await outbox(intake)
     assert [e.type for e in events] == ["complaint.registered", "notification.requested"]
+    edited = {**fields, "customer.name": "周敏", "customer.phone": "137 0000 1111"}
+    back_and_changed = await browser.post("/ui/complaints/new", data=edited)  # Back, edit, send
+    assert "该投诉此前已登记" not in back_and_changed.text
+    assert len([e for e in await outbox(intake) if e.type == "complaint.registered"]) == 2
+
+
+async def test_an_agent_with_a_chinese_name_submits_the_form(intake: ServiceRuntime) -> None:
+    cookie = {TOKEN_COOKIE: intake.tokens.issue(Principal(user="王丽", role=Role.AGENT))}
+    transport = httpx.ASGITransport(app=intake.app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://intake", cookies=cookie
+    ) as wang:
+        form_page = await wang.get("/ui/complaints/new")
+        key = re.search(r'name="submission" value="([0-9a-f]{32})"', form_page.text)
+        assert key
+        fields = {
+            "submission": key.group(1),
+            "channel": "walk_in",
+            "customer.name": "赵六",
+            "customer.phone": "13600002222",
+            "content": "展厅销售顾问态度冷淡。",
+        }
+        answer = await wang.post("/ui/complaints/new", data=fields)
+    assert answer.status_code == 200 and "data-ticket" in answer.text
 
 
 async def test_search_shows_when_we_received_it_and_when_the_customer_sent_it(
