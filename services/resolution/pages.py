@@ -68,7 +68,10 @@ def may_contact(case: dict[str, Any], principal: Principal) -> bool:
     """Whether to offer the customer's number; the grant route still decides."""
     if principal.role is Role.OWNER:
         return bool(case.get("owner") == principal.user)
-    return principal.role in (Role.AGENT, Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER)
+    if principal.role is Role.DEPARTMENT_HEAD:
+        mine = principal.department.value if principal.department else None
+        return mine is not None and case.get("department") == mine
+    return principal.role in (Role.AGENT, Role.GENERAL_MANAGER)
 
 
 def step_body(step: Step, form: FormData) -> dict[str, Any]:
@@ -166,7 +169,7 @@ async def _case_page(
     owners: list[str] = []
     if {"assign", "reassign"} & set(steps):
         async with service_api(request) as api:
-            queue = await api.get("/cases", params={"limit": 500})
+            queue = await api.get("/cases", params={"limit": 200})
         if queue.status_code == 200:  # the people who own cases now: a typo finds no one
             owners = sorted({c["owner"] for c in queue.json() if c.get("owner")})
     return pages.render(

@@ -18,6 +18,7 @@ from services.resolution.domain.case import (
     StepNotReadyError,
     StepRefusedError,
     may_read,
+    proposer_role,
 )
 from services.resolution.domain.loop import loop_rounds
 from services.resolution.domain.milestones import Milestone, customer_update, milestone_key
@@ -240,12 +241,14 @@ async def approval_inbox(
         c
         for c in cases
         if c.remedy is not None
+        and c.remedy.proposed_by != principal.user
         and all(a.user != principal.user for a in c.approvals)
         and waits_for(
             principal.role.value,
             [Approver(a.user, a.role, a.department) for a in c.approvals],
             amount=c.remedy.amount,
             second_approval_above=service.second_approval_above,
+            proposed_by_head=proposer_role(c) == "department_head",
         )
     ]
     return [view(case, _now(request), _policy(request)) for case in waiting]

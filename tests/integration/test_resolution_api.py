@@ -368,3 +368,22 @@ async def test_a_case_opens_for_its_people_and_not_for_another_department_or_own
     ok(await http("owner", "start_investigation"))
     ok(await http("head", "reassign", {"department": "after_sales", "owner": "otto"}))
     assert (await opens("owner"), await opens("other_owner")) == (200, 200)  # olga worked on it
+
+
+async def test_a_remedy_the_head_proposed_waits_for_the_general_manager(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    ok(await http("agent", "triage", {"valid": True}))
+    ok(await http("head", "assign", {"department": "after_sales", "owner": "olga"}))
+    ok(await http("head", "start_investigation"))
+    findings = {"findings": "x", "causes": ["process_policy"], "primary_cause": "process_policy"}
+    ok(await http("head", "record_findings", findings))
+    remedy = {"types": ["apology"], "amount": 300, "message_to_customer": "致歉"}
+    ok(await http("head", "propose_remedy", remedy))
+    ok(await http("head", "submit_for_approval"))
+
+    async def inbox(who: str) -> list[str]:
+        return [c["complaint_id"] for c in (await read(resolution, http, who, "/approvals")).json()]
+
+    assert (await inbox("head"), await inbox("gm")) == ([], ["c-1"])  # not their own proposal
+    assert ok(await http("gm", "approve"))["status"] == "approved"

@@ -63,15 +63,16 @@ def waits_for(
     *,
     amount: Decimal,
     second_approval_above: Decimal = DEFAULT_SECOND_APPROVAL_ABOVE,
+    proposed_by_head: bool = False,
 ) -> bool:
     """Whether a remedy pending approval waits for someone in ``role`` (their inbox): a head
-    for the department's approval, a general manager only above the threshold; an admin
-    sees every one."""
+    for the department's approval; a general manager above the threshold, or when the head
+    proposed it (nobody approves their own proposal); an admin sees every one."""
     if role == "admin":
         return True
     if role == "general_manager":
-        above = amount > second_approval_above
-        return above and not any(a.role == "general_manager" for a in approvals)
+        gm_needed = amount > second_approval_above or (proposed_by_head and not approvals)
+        return gm_needed and not any(a.role == "general_manager" for a in approvals)
     if role == "department_head":
         return not any(a.role == "department_head" for a in approvals)
     return False

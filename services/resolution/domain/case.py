@@ -469,6 +469,12 @@ def check_actor(case: Case, step: Step, command: CommandBase, actor: Actor) -> N
     raise StepRefusedError(f"a {actor.role} may not {step.value} this case")
 
 
+def proposer_role(case: Case) -> str | None:
+    """The role of whoever proposed the current remedy (a head cannot approve it then)."""
+    proposals = [e for e in case.timeline if e.step == Step.PROPOSE_REMEDY.value]
+    return proposals[-1].role if proposals else None
+
+
 def may_read(case: Case, actor: Actor) -> bool:
     """Who may open a case: the front desk, the GM, quality and admins any; an owner the
     cases they own or worked on; a head their department's, and new ones not yet assigned
