@@ -366,10 +366,10 @@ class ContactRead(BaseModel):
     email: str | None
     wechat_openid: str | None
     language: Language
-    words: str | None = Field(
-        default=None,
-        description="The complaint as the customer wrote it, numbers included: only when"
-        " numbers in it were masked everywhere else.",
+    words: list[str] = Field(
+        default_factory=list,
+        description="The customer's texts as written, numbers included (complaint, demand"
+        " note, follow-ups): those whose numbers are masked everywhere else.",
     )
 
 

@@ -128,8 +128,15 @@ class IntakeService:
         self, given: RecordDraft, actor: Actor, idempotency_key: str | None
     ) -> Registration:
         message_keys = self._message_keys(given, idempotency_key)
-        draft = _redacted(given)  # numbers in the words travel masked; the original is sealed
-        sealed = self._cipher.encrypt(given.content) if draft.content != given.content else None
+        draft = _redacted(given)  # numbers in the words travel masked; the originals are sealed
+        sealed = [
+            self._cipher.encrypt(original)
+            for original, masked in (
+                (given.content, draft.content),
+                (given.demand_note, draft.demand_note),
+            )
+            if original and original != masked
+        ]
         async with self._store.unit_of_work() as uow:
             seen = await uow.find_message(message_keys)
             if seen is not None:
@@ -142,7 +149,9 @@ class IntakeService:
             )
             if target is not None:
                 stored = next(p for p in priors if p.id == target.id)
-                registration = await self._link(uow, draft, stored, actor=actor, now=now)
+                registration = await self._link(
+                    uow, draft, stored, actor=actor, now=now, sealed=sealed
+                )
             else:
                 registration = await self._register_new(
                     uow,
@@ -150,7 +159,7 @@ class IntakeService:
                     repeat=is_repeat_complainant([_prior(p) for p in priors], now=now),
                     actor=actor,
                     now=now,
-                    sealed_content=sealed,
+                    sealed=sealed,
                 )
             await uow.remember_messages(message_keys, registration.complaint.id)
         self._on_commit()
@@ -164,7 +173,7 @@ class IntakeService:
         repeat: bool,
         actor: Actor,
         now: datetime,
-        sealed_content: str | None,
+        sealed: list[str],
     ) -> Registration:
         day = now.astimezone(self._policy.zone).date()
         ticket_no = format_ticket_no(day, await uow.next_ticket_sequence(day))
@@ -195,7 +204,7 @@ class IntakeService:
         )
         ack = self._acknowledge(complaint, follow_up=False)
         await uow.add_complaint(
-            self._to_stored(complaint).model_copy(update={"content_encrypted": sealed_content})
+            self._to_stored(complaint).model_copy(update={"sealed_words": sealed})
         )
         registered = self._event(
             COMPLAINT_REGISTERED, _registered_payload(complaint), complaint, actor, now
@@ -219,6 +228,7 @@ class IntakeService:
         *,
         actor: Actor,
         now: datetime,
+        sealed: list[str],
     ) -> Registration:
         follow_up = FollowUp(
             channel=draft.channel,
@@ -238,6 +248,7 @@ class IntakeService:
         updated = stored.model_copy(
             update={
                 "follow_ups": [*stored.follow_ups, follow_up],
+                "sealed_words": [*stored.sealed_words, *sealed],
                 "urgency": urgency,
                 "urgency_reasons": reasons,
             }
@@ -285,7 +296,7 @@ class IntakeService:
 
     async def reveal_contact(
         self, complaint_id: str, *, user: str, role: str
-    ) -> tuple[Complaint, str | None]:
+    ) -> tuple[Complaint, list[str]]:
         """The complaint with its customer's contact details, and the customer's words with
         the numbers in them when masking changed them, after recording who saw them: the
         audit row is written first, so no one sees a number without a trace."""
@@ -297,8 +308,7 @@ class IntakeService:
             await uow.add_contact_view(
                 ContactView(complaint_id=complaint_id, user=user, role=role, at=now)
             )
-        sealed = stored.content_encrypted
-        return self._from_stored(stored), self._cipher.decrypt(sealed) if sealed else None
+        return self._from_stored(stored), [self._cipher.decrypt(w) for w in stored.sealed_words]
 
     async def contact_views(self, complaint_id: str) -> list[ContactView]:
         await self.get(complaint_id)

@@ -47,8 +47,9 @@ class StoredComplaint(BaseModel):
     target: TargetIn | None = None
     content: str
     """The customer's words with personal numbers masked (``shared.redaction``)."""
-    content_encrypted: str | None = None
-    """The words as given, when masking changed them: for whoever may contact the customer."""
+    sealed_words: list[str] = Field(default_factory=list)
+    """Encrypted, the customer's texts as written (complaint, demand note, follow-ups) where
+    masking changed them: for whoever may contact the customer."""
     demands: list[Demand] = Field(default_factory=list)
     demand_note: str | None = None
     language: Language

@@ -112,8 +112,15 @@ def test_other_masks() -> None:
         ("call +86 135-0011-2233 or 020-87654321", "call 135****2233 or 020****4321"),
         ("身份证 11010519850315002X 要求退款", "身份证 1101**********002X 要求退款"),
         ("mail zhang.wei@example.cn please", "mail z***@example.cn please"),
-        ("VIN LSVAA4182E2123451，花了5000元，20240512 到店", None),  # not personal numbers
-        ("订单 2024051212345678", None),
+        ("138.1122.3344 / 0086 139 8765 4321", "138****3344 / 139****4321"),
+        ("座机010 1234 5678，或(020) 87654321", "座机010****5678，或020****4321"),
+        ("电话：01087654321", "电话：010****4321"),  # no separator: the word says it
+        ("身份证１１０１０５１９８５０３１５００２Ｘ", "身份证1101**********002X"),
+        # not personal: amounts, dates, VINs, order and policy numbers stay readable
+        ("VIN LSVAA4182E2123451，花了5000元，20240512 到店", None),
+        ("VIN LSVCCA13901234567", None),
+        ("订单 2024051212345678，订单号 202311250001234567", None),
+        ("订单号 01012345678，保单号 01234567890，单号SO13811223344", None),
     ],
 )
 def test_personal_numbers_in_free_text_are_masked(written: str, travels: str | None) -> None:
