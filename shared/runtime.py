@@ -16,9 +16,13 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from swagger_ui_bundle import swagger_ui_path
 
 from shared.auth import TokenService
 from shared.bus.consumer import Apply, EventConsumer, dead_letter_publisher
@@ -247,6 +251,8 @@ class ServiceRuntime:
             title=f"Complaints — {self.name}",
             description=description,
             version="0.1.0",
+            docs_url=None,  # served from the package below, not from a CDN
+            redoc_url=None,
         )
         app.state.runtime = self
         app.state.tokens = self.tokens
@@ -258,8 +264,26 @@ class ServiceRuntime:
         for router in routers:
             app.include_router(router)
         _add_ops_routes(app, self)
+        _add_api_docs(app)
         _add_metrics_middleware(app, self.metrics)
         return app
+
+
+def _add_api_docs(app: FastAPI) -> None:
+    """Swagger UI from the installed ``swagger-ui-bundle``: FastAPI's default fetches it from
+    cdn.jsdelivr.net, which a dealership's network (or mainland China) may not reach."""
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs(request: Request) -> HTMLResponse:
+        root = str(request.scope.get("root_path", ""))
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} — API",
+            swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs-assets/favicon-32x32.png",
+        )
 
 
 def _add_ops_routes(app: FastAPI, runtime: ServiceRuntime) -> None:

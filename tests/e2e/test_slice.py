@@ -4,6 +4,7 @@ services over the embedded Kafka broker and shows up as a case and in the analyt
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import subprocess
 import sys
@@ -172,6 +173,12 @@ async def test_health_readiness_and_metrics(system: System, client: httpx.AsyncC
         assert "outbox_pending" in metrics.text
         assert "http_requests_total" in metrics.text
         assert 'route="/readyz"' in metrics.text  # by route template, mounted under a prefix
+        docs = await client.get(f"/{service}/docs")  # the API's docs work offline
+        assert docs.status_code == 200 and "cdn.jsdelivr.net" not in docs.text
+        script = re.search(r'src="([^"]+swagger-ui-bundle\.js)"', docs.text)
+        assert script and script.group(1).startswith(f"/{service}/docs-assets/")
+        assert (await client.get(script.group(1))).status_code == 200
+        assert f"/{service}/openapi.json" in docs.text
 
 
 def test_ctrl_c_stops_everything_cleanly(system: System) -> None:
