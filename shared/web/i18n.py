@@ -80,6 +80,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "您的角色不能使用此页面或执行此操作。",
         "Your role may not use this page or take this step.",
     ),
+    "error.role_not_allowed": (
+        "当前角色：{role}。此页面供以下角色使用：{allowed}。",
+        "You are signed in as {role}. This page is for: {allowed}.",
+    ),
     "error.other_site": (
         "此请求来自其他网站，已拒绝。请在本系统的页面上操作。",
         "This request came from another site and was refused: use this system's own pages.",

@@ -134,9 +134,12 @@ def page_user(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
         if principal is None:
             raise SignInRequiredError
         if principal.role not in allowed:
+            language = language_of(request)
+            names = "、".join(translate(f"role.{r.value}", language) for r in Role if r in allowed)
             raise ForbiddenPageError(
-                f"role {principal.role.value!r} may not do this; allowed: "
-                + ", ".join(sorted(r.value for r in allowed))
+                translate("error.role_not_allowed", language)
+                .replace("{role}", translate(f"role.{principal.role.value}", language))
+                .replace("{allowed}", names)
             )
         return principal
 

@@ -116,7 +116,12 @@ async def test_a_head_sees_their_department_and_an_agent_is_refused(
     options = re.search(r'<select id="f-department".*?</select>', page.text, re.S)
     assert options and re.findall(r'<option value="([^"]*)"', options.group(0)) == ["after_sales"]
     assert (await as_user("head").get("/ui/", params={"department": "sales"})).status_code == 403
-    assert (await as_user("agent").get("/ui/")).status_code == 403
+    refused = await as_user("agent").get("/ui/")
+    assert refused.status_code == 403
+    assert (
+        "当前角色：坐席/前台。此页面供以下角色使用：部门经理、总经理、质量专员、管理员。"
+        in refused.text
+    )
 
 
 async def test_a_bad_date_range_is_a_message_and_the_default_period(
