@@ -19,6 +19,15 @@ class ConflictError(RuntimeError):
         self.extra = extra
 
 
+class ForbiddenError(PermissionError):
+    """This person may not do this (HTTP 403); ``extra`` joins the answer (a ``code`` pages
+    translate, and its parameters)."""
+
+    def __init__(self, message: str, **extra: object) -> None:
+        super().__init__(message)
+        self.extra = extra
+
+
 class InvalidValueError(ValueError):
     """A rejected value with a stable code and its parameters, so a page can say it in the
     user's language while the API keeps the English message."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from pydantic import BaseModel
 
 from services.resolution.domain.approvals import Approver, waits_for
@@ -39,7 +39,7 @@ from shared.auth import (
     issue_contact_grant,
     require_roles,
 )
-from shared.errors import ConflictError
+from shared.errors import ConflictError, ForbiddenError
 
 router = APIRouter(tags=["cases"])
 
@@ -263,8 +263,8 @@ async def get_case(
 ) -> CaseView:
     case = await service.get_case(complaint_id)
     if not may_read(case, _actor(principal)):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "this case is another department's or another owner's"
+        raise ForbiddenError(
+            "this case is another department's or another owner's", code="not_your_case"
         )
     return view(case, _now(request), _policy(request))
 
@@ -300,7 +300,7 @@ def _step_route(step: Step, command_model: type[CommandBase]) -> None:
         except StepNotReadyError as exc:
             raise ConflictError(str(exc), code=exc.code, step=step.value) from exc
         except StepRefusedError as exc:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+            raise ForbiddenError(str(exc), code=exc.code, **exc.params) from exc
         return view(case, _now(request), _policy(request))
 
     # the two annotations name this closure's locals, which string annotations cannot reach
@@ -351,7 +351,7 @@ async def contact_grant(
     try:
         await service.check_contact(complaint_id, actor)
     except StepRefusedError as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+        raise ForbiddenError(str(exc), code=exc.code, **exc.params) from exc
     tokens: TokenService = request.app.state.tokens
     return ContactGrant(
         grant=issue_contact_grant(tokens, principal, complaint_id=complaint_id),

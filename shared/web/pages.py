@@ -108,9 +108,11 @@ class SignInRequiredError(Exception):
 class ForbiddenPageError(Exception):
     """The user's role may not use this page or take this step (the API's 403)."""
 
-    def __init__(self, detail: str = "") -> None:
+    def __init__(self, detail: str = "", problem: Mapping[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.problem = problem
+        """The API's refusal, whose ``code`` the page says in its language."""
 
 
 def principal_of(request: Request) -> Principal | None:
@@ -163,7 +165,8 @@ def check(response: httpx.Response) -> httpx.Response:
     if response.status_code == 401:
         raise SignInRequiredError
     if response.status_code == 403:
-        raise ForbiddenPageError(str(response.json().get("detail", "")))
+        refusal = response.json()
+        raise ForbiddenPageError(str(refusal.get("detail", "")), problem=refusal)
     return response
 
 
@@ -428,7 +431,8 @@ def install_pages(app: FastAPI, *routers: APIRouter, home: bool = False) -> None
 
     async def on_forbidden(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ForbiddenPageError)
-        return _shared.render(request, "forbidden.html", status_code=403, detail=exc.detail)
+        detail = problem_message(exc.problem, language_of(request)) if exc.problem else exc.detail
+        return _shared.render(request, "forbidden.html", status_code=403, detail=detail)
 
     app.add_exception_handler(SignInRequiredError, on_signin_required)
     app.add_exception_handler(ForbiddenPageError, on_forbidden)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from string import Formatter
 from typing import Any, Final
 
-from shared.vocab import LABELS, Language, PdcaStage
+from shared.vocab import LABELS, Department, Language, PdcaStage
 from shared.web.i18n import MESSAGES
 from shared.web.problems import STANDARD_MEMBERS
 
@@ -98,10 +98,36 @@ FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
 }
 
 CONFLICTS: Final[dict[str, tuple[str, str]]] = {
+    # refusals by code: 409 (not now) and 403 (not you)
     "step_not_allowed": (
         "案件当前为“{case_status}”，不能执行“{step}”。",
         "“{step}” is not possible while the case is “{case_status}”.",
     ),
+    # 403: the step is allowed now, but not for this person
+    "not_your_case": (
+        "此案件属于其他部门或其他负责人。",
+        "This case is another department's or another owner's.",
+    ),
+    "owned_by_other": (
+        "此案件由 {owner} 负责，只有负责人本人可以操作。",
+        "This case is {owner}'s.",
+    ),
+    "assign_own_department": (
+        "部门经理只能把案件分派到本部门（或由总经理分派）。",
+        "A head assigns cases into their own department (or the general manager does).",
+    ),
+    "role_may_not_step": (
+        "“{role}”不能对此案件执行“{step}”。",
+        "A {role} may not “{step}” this case.",
+    ),
+    "admin_no_contact": ("管理员不联系客户。", "An administrator does not contact customers."),
+    "own_proposal": ("不能审批自己提出的方案。", "Nobody approves their own proposal."),
+    "already_approved": ("您已经批准过此方案。", "You have already approved this remedy."),
+    "other_department_approval": (
+        "只有{department}的部门经理（或总经理）可以审批此方案。",
+        "Only the head of {department} (or a general manager) may approve this.",
+    ),
+    "role_may_not_approve": ("“{role}”不能审批处理方案。", "A {role} may not approve remedies."),
     "findings_first": (
         "请先记录调查结论（原因），再提出处理方案。",
         "Record the findings (cause) before proposing a remedy.",
@@ -130,9 +156,14 @@ _VOCABULARY_PARAMS: Final[dict[str, type[StrEnum]]] = {
     "stage": PdcaStage,
     "expected": PdcaStage,
     "requested": PdcaStage,
+    "department": Department,
 }
 """Conflict parameters labelled by a vocabulary."""
-_PAGE_TABLE_PARAMS: Final[dict[str, str]] = {"case_status": "status", "step": "step"}
+_PAGE_TABLE_PARAMS: Final[dict[str, str]] = {
+    "case_status": "status",
+    "step": "step",
+    "role": "role",
+}
 """Conflict parameters labelled by the page table's ``status.*`` and ``step.*`` entries."""
 
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import ConflictError, InvalidValueError, NotFoundError
+from shared.errors import ConflictError, ForbiddenError, InvalidValueError, NotFoundError
 
 PROBLEM_JSON = "application/problem+json"
 STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
@@ -103,7 +103,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         extra = getattr(exc, "extra", None) or {}
         return problem(409, str(exc), instance=request.url.path, **extra)
 
+    async def on_forbidden(request: Request, exc: Exception) -> JSONResponse:
+        extra = getattr(exc, "extra", None) or {}
+        return problem(403, str(exc), instance=request.url.path, **extra)
+
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(NotFoundError, on_not_found)
     app.add_exception_handler(ConflictError, on_conflict)
+    app.add_exception_handler(ForbiddenError, on_forbidden)

@@ -365,6 +365,11 @@ async def test_a_case_opens_for_its_people_and_not_for_another_department_or_own
         "gm": 200,
         "quality": 200,
     }
+    refused = await read(resolution, http, "sales_head", "/cases/c-1")
+    assert refused.json()["code"] == "not_your_case"  # a code the pages translate
+    stepped = await http("other_owner", "start_investigation")
+    assert (stepped.status_code, stepped.json()["code"]) == (403, "owned_by_other")
+    assert stepped.json()["owner"] == "olga"
     ok(await http("owner", "start_investigation"))
     ok(await http("head", "reassign", {"department": "after_sales", "owner": "otto"}))
     assert (await opens("owner"), await opens("other_owner")) == (200, 200)  # olga worked on it

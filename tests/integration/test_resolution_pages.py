@@ -217,3 +217,19 @@ async def test_assigning_suggests_the_people_who_own_cases(
     html = await page(runtime, "/ui/cases/c-5")
     suggested = re.search(r'<datalist id="assign-owners">(.*?)</datalist>', html, re.S)
     assert suggested and re.findall(r'value="([^"]+)"', suggested.group(1)) == ["olga"]
+
+
+async def test_a_refused_case_page_says_why_in_the_pages_language(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    sales_head = Principal(user="sun", role=Role.DEPARTMENT_HEAD, department=Department.SALES)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app),
+        base_url="http://resolution",
+        cookies={TOKEN_COOKIE: runtime.tokens.issue(sales_head)},
+    ) as client:
+        zh = await client.get("/ui/cases/c-1")
+        en = await client.get("/ui/cases/c-1", params={"lang": "en"})
+    assert zh.status_code == 403 and "此案件属于其他部门或其他负责人" in zh.text
+    assert "This case is another department&#39;s or another owner&#39;s" in en.text

@@ -13,11 +13,14 @@ from shared.web.problems import problem
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*ROOT.glob("services/**/*.py"), *ROOT.glob("shared/**/*.py")]
 _RAISED = re.compile(r'InvalidValueError\(\s*"([a-z_]+)"')
-_CONFLICT_CODES = re.compile(r'code="([a-z_]+)"')
+_CONFLICT_CODES = re.compile(
+    r'code="([a-z_]+)"|(?:StepRefusedError|ApprovalRefusedError|StepNotReadyError)\(\s*"([a-z_]+)"'
+)
 
 
 def _codes(pattern: re.Pattern[str]) -> set[str]:
-    return {code for path in SOURCES for code in pattern.findall(path.read_text("utf-8"))}
+    found = (match.group(0) for path in SOURCES for match in pattern.finditer(path.read_text()))
+    return {code for text in found for code in re.findall(r'"([a-z_]+)"', text)[:1]}
 
 
 @pytest.mark.parametrize("table", [FIELD_ERRORS, CONFLICTS])
@@ -34,7 +37,7 @@ def test_every_validator_code_is_translated() -> None:
 
 def test_every_conflict_code_is_translated() -> None:
     raised = _codes(_CONFLICT_CODES)
-    assert {"step_not_allowed", "case_changed", "stage_not_allowed"} <= raised
+    assert {"step_not_allowed", "case_changed", "stage_not_allowed", "owned_by_other"} <= raised
     assert raised - set(CONFLICTS) == set()
 
 

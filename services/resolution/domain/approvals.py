@@ -18,7 +18,13 @@ class Approver:
 
 
 class ApprovalRefusedError(PermissionError):
-    """This person may not approve this remedy; the message says why."""
+    """This person may not approve this remedy; the message says why, ``code`` and
+    ``params`` let a page say it in its language."""
+
+    def __init__(self, code: str, message: str, **params: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def check_approver(
@@ -29,18 +35,24 @@ def check_approver(
     earlier: Sequence[Approver],
 ) -> None:
     if approver.user == proposed_by:
-        raise ApprovalRefusedError("nobody approves their own proposal")
+        raise ApprovalRefusedError("own_proposal", "nobody approves their own proposal")
     if any(previous.user == approver.user for previous in earlier):
-        raise ApprovalRefusedError(f"{approver.user} has already approved this remedy")
+        raise ApprovalRefusedError(
+            "already_approved", f"{approver.user} has already approved this remedy"
+        )
     if approver.role in ("general_manager", "admin"):
         return
     if approver.role == "department_head" and approver.department == owning_department:
         return
     if approver.role == "department_head":
         raise ApprovalRefusedError(
-            f"only the head of {owning_department} (or a general manager) may approve this"
+            "other_department_approval",
+            f"only the head of {owning_department} (or a general manager) may approve this",
+            department=owning_department,
         )
-    raise ApprovalRefusedError(f"a {approver.role} may not approve remedies")
+    raise ApprovalRefusedError(
+        "role_may_not_approve", f"a {approver.role} may not approve remedies", role=approver.role
+    )
 
 
 def approvals_complete(

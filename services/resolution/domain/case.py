@@ -22,6 +22,7 @@ from pydantic import (
 
 from services.resolution.domain.approvals import (
     DEFAULT_SECOND_APPROVAL_ABOVE,
+    ApprovalRefusedError,
     Approver,
     approvals_complete,
     check_approver,
@@ -300,7 +301,13 @@ class Actor(BaseModel):
 
 
 class StepRefusedError(PermissionError):
-    """The step is allowed now, but not for this person (→ 403)."""
+    """The step is allowed now, but not for this person (→ 403); ``code`` and ``params``
+    let a page say why in its language."""
+
+    def __init__(self, code: str, message: str, **params: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class StepNotReadyError(ValueError):
@@ -456,7 +463,9 @@ def check_actor(case: Case, step: Step, command: CommandBase, actor: Actor) -> N
         own_department = actor.department == command.department.value
         if is_head and own_department and (step is Step.ASSIGN or actor.department == owning):
             return
-        raise StepRefusedError("only the head of the department (or the GM) assigns its cases")
+        raise StepRefusedError(
+            "assign_own_department", "only the head of the department (or the GM) assigns its cases"
+        )
     elif step in OWNER_STEPS or step in CONTACT_STEPS:
         if actor.role == "owner" and actor.user == case.owner:
             return
@@ -465,8 +474,17 @@ def check_actor(case: Case, step: Step, command: CommandBase, actor: Actor) -> N
         if step in CONTACT_STEPS and actor.role == "agent":
             return
         if actor.role == "owner":
-            raise StepRefusedError(f"this case is owned by {case.owner}, not {actor.user}")
-    raise StepRefusedError(f"a {actor.role} may not {step.value} this case")
+            raise StepRefusedError(
+                "owned_by_other",
+                f"this case is owned by {case.owner}, not {actor.user}",
+                owner=case.owner or "",
+            )
+    raise StepRefusedError(
+        "role_may_not_step",
+        f"a {actor.role} may not {step.value} this case",
+        role=actor.role,
+        step=step.value,
+    )
 
 
 def proposer_role(case: Case) -> str | None:
@@ -495,7 +513,7 @@ def check_contact(case: Case, actor: Actor) -> None:
     the head of the owning department, agents, the GM) but not an admin, who runs the
     system rather than the case. StepRefusedError otherwise."""
     if actor.role == "admin":
-        raise StepRefusedError("an admin does not contact customers")
+        raise StepRefusedError("admin_no_contact", "an admin does not contact customers")
     check_actor(case, Step.RECORD_CONTACT, CommandBase(), actor)
 
 
@@ -510,8 +528,8 @@ def _approver_check(case: Case, actor: Actor) -> list[Approver]:
             proposed_by=case.remedy.proposed_by,
             earlier=earlier,
         )
-    except PermissionError as exc:
-        raise StepRefusedError(str(exc)) from exc
+    except ApprovalRefusedError as exc:
+        raise StepRefusedError(exc.code, str(exc), **exc.params) from exc
     return earlier
 
 
