@@ -314,6 +314,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "contact.language": ("沟通语言", "Language"),
     "contact.none": ("未登记", "Not given"),
     "contact.words": ("客户原话（含号码）", "In the customer's words, numbers included"),
+    "misc.times_in": ("页面时间均为", "Times on this page are in"),
     "lang.zh": ("中文", "Chinese"),
     "lang.en": ("英文", "English"),
     "step.sla_first_contact_overdue": ("首次联系超时提醒", "First contact overdue"),

@@ -238,6 +238,7 @@ class Pages:
             "lang_switch": f"{root}/ui/lang?to={other}&next={quote(full_path, safe='')}",
             "signout": f"{root}/ui/signout",
             "home": "/intake/ui/",
+            **_zone_names(request),
         }
         values.update(context)
         response = self.templates.TemplateResponse(request, name, values, status_code=status_code)
@@ -248,6 +249,13 @@ class Pages:
 
 def _without_lang(query: str) -> str:
     return "&".join(part for part in query.split("&") if not part.startswith("lang="))
+
+
+def _zone_names(request: Request) -> dict[str, str]:
+    """Every time on a page is in the dealership's zone; the footer says which."""
+    zone = request.app.state.runtime.settings.zone
+    offset = datetime.now(zone).strftime("%z")
+    return {"zone_name": str(zone), "zone_offset": f"{offset[:3]}:{offset[3:]}"}
 
 
 def format_time(request: Request, value: datetime | str | None) -> str:

@@ -114,6 +114,7 @@ async def test_the_case_page_shows_time_by_stage_and_what_a_hold_waits_for(
     assert 'data-stage="approve"' in html and "On hold" in html
     assert 'data-paused="parts"' in html and "Waiting for parts" in html
     assert "Next customer update" in html  # the assignment told the customer; news in 24 h
+    assert "Times on this page are in Asia/Shanghai (UTC+08:00)" in html
     assert "Not counted" in html
 
 
