@@ -103,6 +103,12 @@ class ServiceRuntime:
         """Run once the store is open and before any event is consumed (migrations)."""
         self._tasks: list[asyncio.Task[None]] = []
 
+    def add_periodic(self, job: Periodic) -> None:
+        """A job for a service built after its runtime (it needs the runtime's relay)."""
+        if self._started:
+            raise RuntimeError("periodic jobs are added before the runtime starts")
+        self._periodic.append(job)
+
     # -- lifecycle -------------------------------------------------------------
 
     async def start(self, bootstrap: str, *, fresh_broker: bool = False) -> None:

@@ -122,6 +122,15 @@ class Settings(BaseSettings):
     retrain_check_seconds: float = Field(
         default=300, gt=0, description="How often analytics looks for new confirmed causes."
     )
+    retention_days: int = Field(
+        default=1095,
+        ge=0,
+        description="A closed complaint's personal data is erased this many days after its"
+        " case closed (PIPL art. 19; 1095: the Civil Code's 3-year limitation period). 0: kept.",
+    )
+    retention_check_seconds: float = Field(
+        default=3600, gt=0, description="How often intake looks for complaints past retention."
+    )
     trend_check_seconds: float = Field(
         default=300, gt=0, description="How often analytics compares this week with its baseline."
     )

@@ -175,6 +175,14 @@ class Accountable(StrEnum):
     GENERAL_MANAGER = "general_manager"
 
 
+class ErasureReason(StrEnum):
+    """Why a complaint's personal data was erased (PIPL art. 47: on request, or when the
+    retention period is over)."""
+
+    CUSTOMER_REQUEST = "customer_request"
+    RETENTION = "retention"
+
+
 class PdcaStage(StrEnum):
     PLAN = "plan"
     DO = "do"
@@ -292,6 +300,10 @@ LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         Accountable.OWNER: ("案件负责人", "Case owner"),
         Accountable.DEPARTMENT_HEAD: ("部门经理", "Department head"),
         Accountable.GENERAL_MANAGER: ("总经理", "General manager"),
+    },
+    ErasureReason: {
+        ErasureReason.CUSTOMER_REQUEST: ("客户要求删除", "At the customer's request"),
+        ErasureReason.RETENTION: ("保存期限已满", "Retention period over"),
     },
     PdcaStage: {
         PdcaStage.PLAN: ("计划", "Plan"),

@@ -10,7 +10,7 @@ from services.intake.store import create_intake_store
 from shared.calendar import business_calendar
 from shared.clock import Clock, SystemClock
 from shared.crypto import FieldCipher
-from shared.runtime import ServiceRuntime
+from shared.runtime import Periodic, ServiceRuntime
 from shared.secrets import data_key
 from shared.settings import Settings
 from shared.web.pages import install_pages
@@ -43,6 +43,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         on_commit=runtime.relay.notify,
     )
     runtime.app.state.service = service
+    if settings.retention_days:
+        runtime.add_periodic(
+            Periodic(
+                "retention",
+                settings.retention_check_seconds,
+                lambda: service.erase_past_retention(settings.retention_days),
+            )
+        )
     install_pages(runtime.app, pages.router, home=True)
     runtime.subscribe(handlers(service))
     return runtime

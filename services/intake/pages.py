@@ -11,13 +11,14 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from services.intake.routes import CONTACT_ROLES, RECORDER_ROLES
+from services.intake.routes import CONTACT_ROLES, ERASER_ROLES, RECORDER_ROLES
 from shared.auth import Principal
 from shared.vocab import AGENT_CHANNELS, Channel, Demand
 from shared.web.pages import (
@@ -34,6 +35,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 pages = Pages(Path(__file__).parent / "templates")
 Recorder = Annotated[Principal, Depends(page_user(*RECORDER_ROLES))]
 Contacter = Annotated[Principal, Depends(page_user(*CONTACT_ROLES))]
+Eraser = Annotated[Principal, Depends(page_user(*ERASER_ROLES))]
 
 FORM_CHANNELS = [channel for channel in Channel if channel in AGENT_CHANNELS]
 SEARCH_KEYS = ("ticket", "phone", "vin", "plate")
@@ -171,6 +173,27 @@ async def search(
         results=results,
         error=error,
     )
+
+
+@router.post("/complaints/{complaint_id}/erase", response_class=HTMLResponse)
+async def erase(request: Request, principal: Eraser, complaint_id: str) -> Response:
+    """An administrator erases a closed complaint's personal data; the search shows it so."""
+    ticket = (await request.form()).get("ticket_no")
+    ticket_no = ticket if isinstance(ticket, str) else ""
+    async with service_api(request) as api:
+        response = check(await api.post("/erasures", json={"ticket_no": ticket_no}))
+    search = f"{request.scope.get('root_path', '')}/ui/search?by=ticket&q={quote(ticket_no)}"
+    if response.status_code != 200:
+        return pages.render(
+            request,
+            "message.html",
+            principal=principal,
+            status_code=response.status_code,
+            title="erasure.erase",
+            detail=problem_message(response.json(), language_of(request)),
+            back=search,
+        )
+    return RedirectResponse(search, status_code=303)
 
 
 @router.post("/complaints/{complaint_id}/contact", response_class=HTMLResponse)

@@ -17,13 +17,14 @@ from fastapi import (
     status,
 )
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from services.intake.domain.channels import ADAPTERS, NotAComplaint
 from services.intake.domain.record import (
     Complaint,
     ComplaintCreate,
     FollowUp,
+    PhoneNumber,
     RecordDraft,
     TargetIn,
     VehicleIn,
@@ -33,7 +34,8 @@ from services.intake.service import IntakeService, Outcome, Registration
 from shared.auth import InvalidTokenError, Principal, Role, require_roles, verify_contact_grant
 from shared.contracts.envelope import Actor
 from shared.crypto import mask_code, mask_email, mask_id_number, mask_phone
-from shared.vocab import Channel, Demand, Language, Urgency
+from shared.errors import InvalidValueError
+from shared.vocab import Channel, Demand, ErasureReason, Language, Urgency
 from shared.web.problems import field_path, problem
 
 router = APIRouter(tags=["complaints"])
@@ -81,6 +83,11 @@ class ComplaintRead(BaseModel):
     references: dict[str, str]
     follow_ups: list[FollowUp]
     open: bool = Field(default=True, description="False once its case is closed.")
+    closed_at: datetime | None = None
+    erased_at: datetime | None = Field(
+        default=None, description="Set once the customer's personal data was erased."
+    )
+    erasure_reason: ErasureReason | None = None
 
     @classmethod
     def of(cls, complaint: Complaint) -> ComplaintRead:
@@ -114,6 +121,9 @@ class ComplaintRead(BaseModel):
             references=complaint.references,
             follow_ups=complaint.follow_ups,
             open=complaint.open,
+            closed_at=complaint.closed_at,
+            erased_at=complaint.erased_at,
+            erasure_reason=complaint.erasure_reason,
         )
 
 
@@ -427,3 +437,65 @@ async def contact_views(
 ) -> list[ContactViewRead]:
     views = await service.contact_views(complaint_id)
     return [ContactViewRead(user=v.user, role=v.role, at=v.at) for v in views]
+
+
+ERASER_ROLES = (Role.ADMIN,)
+
+
+class ErasureRequest(BaseModel):
+    """Whose personal data to erase: a customer by phone (all their complaints), or one ticket."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: PhoneNumber | None = None
+    ticket_no: str | None = Field(default=None, min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ErasureRequest:
+        if (self.phone is None) == (self.ticket_no is None):
+            raise InvalidValueError(
+                "erasure_target", "give either a phone number or a ticket number"
+            )
+        return self
+
+
+class ErasedRead(BaseModel):
+    complaint_id: str
+    ticket_no: str
+    erased_at: datetime
+    erasure_reason: ErasureReason
+
+
+class ErasureRead(BaseModel):
+    erased: list[ErasedRead]
+
+
+@router.post(
+    "/erasures",
+    summary="Erase a customer's personal data (PIPL art. 47): by phone, every complaint of"
+    " theirs; or one ticket. Only once their cases are closed; the handling record stays",
+    responses={
+        404: {"description": "no complaint has this phone or ticket"},
+        409: {"description": "a case of theirs is still open (code complaint_open)"},
+    },
+)
+async def erase_personal_data(
+    body: ErasureRequest,
+    service: Service,
+    principal: Annotated[Principal, Depends(require_roles(*ERASER_ROLES))],
+) -> ErasureRead:
+    erased = await service.erase(
+        actor=_actor(principal), phone=body.phone, ticket_no=body.ticket_no
+    )
+    return ErasureRead(
+        erased=[
+            ErasedRead(
+                complaint_id=c.id,
+                ticket_no=c.ticket_no,
+                erased_at=c.erased_at,
+                erasure_reason=c.erasure_reason,
+            )
+            for c in erased
+            if c.erased_at is not None and c.erasure_reason is not None
+        ]
+    )

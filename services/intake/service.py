@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from services.intake.domain.acknowledgement import Acknowledgement, acknowledge
+from services.intake.domain.erasure import ERASED_NAME, check_erasable, retention_cutoff
 from services.intake.domain.language import detect_language
 from services.intake.domain.record import (
     Complaint,
     CustomerIn,
     FollowUp,
     RecordDraft,
+    VehicleIn,
     format_ticket_no,
     received_time,
 )
@@ -39,8 +41,10 @@ from shared.calendar import BusinessCalendar, promised_by
 from shared.clock import Clock
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.intake import (
+    COMPLAINT_ERASED,
     COMPLAINT_REGISTERED,
     COMPLAINT_UPDATED,
+    ComplaintErased,
     ComplaintRegistered,
     ComplaintUpdated,
 )
@@ -52,12 +56,16 @@ from shared.contracts.notifications import (
 from shared.crypto import FieldCipher, mask_code, mask_email, mask_id_number, mask_phone, mask_plate
 from shared.errors import NotFoundError, TransientStoreError
 from shared.redaction import redact
-from shared.vocab import Language, Urgency
+from shared.vocab import ErasureReason, Language, Urgency
 
 SERVICE = "intake"
 _ATTEMPTS = 5
 """Concurrent registrations of one customer may collide in the store; each is retried whole."""
 _URGENCY_ORDER = (Urgency.NORMAL, Urgency.HIGH, Urgency.CRITICAL)
+_EVER = datetime(1970, 1, 1, tzinfo=UTC)
+_RETENTION_BATCH = 200
+_RETENTION_BATCHES = 50
+"""One retention run erases at most this many batches; the next run goes on."""
 
 
 class Outcome(StrEnum):
@@ -291,8 +299,98 @@ class IntakeService:
             if stored is None:
                 raise LookupError(f"case closed for unknown complaint {event.complaint_id}")
             if stored.open:
-                await uow.replace_complaint(stored.model_copy(update={"open": False}))
+                closed = {"open": False, "closed_at": event.occurred_at}
+                await uow.replace_complaint(stored.model_copy(update=closed))
         return True
+
+    async def erase(
+        self, *, actor: Actor, phone: str | None = None, ticket_no: str | None = None
+    ) -> list[Complaint]:
+        """Erase a customer's personal data at their request: every complaint that has their
+        phone (and those sharing an email or WeChat openid with one: the same customer in
+        another channel), or one ticket. All of them or none (``domain.erasure``); each
+        erased complaint is announced so resolution and analytics drop their copies.
+        Returns the complaints now erased, those erased before included."""
+        now = self._clock.now()
+        ticket = None
+        if ticket_no is not None:
+            found = await self._store.search(SearchQuery(ticket_no=ticket_no, limit=1))
+            if not found:
+                raise NotFoundError(f"no complaint {ticket_no}")
+            ticket = found[0].id
+        async with self._store.unit_of_work() as uow:
+            if ticket is not None:
+                stored = await uow.get_complaint(ticket)
+                assert stored is not None  # complaints are never deleted
+                complaints = [stored]
+            else:
+                complaints = await self._customer_complaints(uow, phone or "")
+                if not complaints:
+                    raise NotFoundError("no complaint has this phone number")
+            check_erasable([c.ticket_no for c in complaints if c.open])
+            erased = []
+            for stored in complaints:
+                if stored.erased_at is None:
+                    stored = _erased(stored, ErasureReason.CUSTOMER_REQUEST, now, actor.id)
+                    await uow.replace_complaint(stored)
+                    await uow.add_events([self._erasure_event(stored, actor)])
+                erased.append(stored)
+        self._on_commit()
+        return [self._from_stored(stored) for stored in erased]
+
+    async def erase_past_retention(self, days: int) -> int:
+        """Erase closed complaints whose retention period is over; returns how many."""
+        cutoff = retention_cutoff(self._clock.now(), days)
+        if cutoff is None:
+            return 0
+        actor, total = Actor.service(SERVICE), 0
+        for _ in range(_RETENTION_BATCHES):
+            due = await self._store.retained_before(cutoff, _RETENTION_BATCH)
+            async with self._store.unit_of_work() as uow:
+                for found in due:
+                    stored = await uow.get_complaint(found.id)
+                    start = stored.retain_from if stored else None
+                    if stored is None or start is None or start >= cutoff:
+                        continue  # changed meanwhile
+                    stored = _erased(stored, ErasureReason.RETENTION, self._clock.now(), None)
+                    await uow.replace_complaint(stored)
+                    await uow.add_events([self._erasure_event(stored, actor)])
+                    total += 1
+            self._on_commit()
+            if len(due) < _RETENTION_BATCH:
+                break
+        return total
+
+    async def _customer_complaints(
+        self, uow: IntakeUnitOfWork, phone: str
+    ) -> list[StoredComplaint]:
+        """The complaints of the customer with this phone, across their channels."""
+        direct = await uow.complaints_of(
+            CustomerKeys(phone_hash=self._cipher.lookup_hash(phone)), since=_EVER
+        )
+        found = {c.id: c for c in direct}
+        for complaint in direct:
+            keys = CustomerKeys(
+                email_hash=complaint.email_hash, wechat_openid=complaint.wechat_openid
+            )
+            found.update({c.id: c for c in await uow.complaints_of(keys, since=_EVER)})
+        return sorted(found.values(), key=lambda c: c.registered_at)
+
+    def _erasure_event(self, stored: StoredComplaint, actor: Actor) -> EventEnvelope:
+        assert stored.erased_at is not None and stored.erasure_reason is not None
+        return new_event(
+            payload=ComplaintErased(
+                complaint_id=stored.id,
+                ticket_no=stored.ticket_no,
+                reason=stored.erasure_reason,
+                erased_at=stored.erased_at,
+            ),
+            event_type=COMPLAINT_ERASED,
+            complaint_id=stored.id,
+            actor=actor,
+            producer=SERVICE,
+            occurred_at=stored.erased_at,
+        )
 
     async def reveal_contact(
         self, complaint_id: str, *, user: str, role: str
@@ -458,7 +556,9 @@ class IntakeService:
             email=decrypt(stored.email_encrypted) if stored.email_encrypted else None,
             wechat_openid=stored.wechat_openid,
         )
-        return Complaint(
+        # an erased complaint has no way to reach anyone: read as stored, not validated
+        build = Complaint.model_construct if stored.erased_at else Complaint
+        return build(
             id=stored.id,
             ticket_no=stored.ticket_no,
             channel=stored.channel,
@@ -478,7 +578,45 @@ class IntakeService:
             references=stored.references,
             follow_ups=stored.follow_ups,
             open=stored.open,
+            closed_at=stored.closed_at,
+            erased_at=stored.erased_at,
+            erasure_reason=stored.erasure_reason,
         )
+
+
+def _erased(
+    stored: StoredComplaint, reason: ErasureReason, at: datetime, by: str | None
+) -> StoredComplaint:
+    """The complaint without its customer: no name, contact, ID, car identity or words (the
+    look-ups go too, so no search or repeat link finds them); dates, channel, urgency,
+    demands, target and references stay for the dealership's records."""
+    return stored.model_copy(
+        update={
+            "customer_name": ERASED_NAME,
+            **dict.fromkeys(
+                (
+                    "customer_id",
+                    "wechat_openid",
+                    "phone_encrypted",
+                    "phone_hash",
+                    "phone_masked",
+                    "email_encrypted",
+                    "email_hash",
+                    "email_masked",
+                    "id_number_encrypted",
+                    "id_number_masked",
+                    "demand_note",
+                )
+            ),
+            "vehicle": VehicleIn(model=stored.vehicle.model),
+            "content": "",
+            "sealed_words": [],
+            "follow_ups": [f.model_copy(update={"content": ""}) for f in stored.follow_ups],
+            "erased_at": at,
+            "erasure_reason": reason,
+            "erased_by": by,
+        }
+    )
 
 
 def _redacted(draft: RecordDraft) -> RecordDraft:

@@ -20,8 +20,8 @@ from shared.contracts.envelope import EventEnvelope
 from shared.settings import Settings
 from shared.storage.base import OpenableStore
 from shared.storage.mongo import MongoStore, MongoTx
-from shared.storage.sqlite import SqliteStore
-from shared.vocab import Channel, Demand, Language, Urgency
+from shared.storage.sqlite import SqliteStore, sortable_instant
+from shared.vocab import Channel, Demand, ErasureReason, Language, Urgency
 
 
 class StoredComplaint(BaseModel):
@@ -62,6 +62,20 @@ class StoredComplaint(BaseModel):
     references: dict[str, str] = Field(default_factory=dict)
     follow_ups: list[FollowUp] = Field(default_factory=list)
     open: bool = True
+    closed_at: datetime | None = None
+    """When resolution closed its case: the retention period runs from then."""
+    erased_at: datetime | None = None
+    """When the customer's personal data was erased; only the handling record is left."""
+    erasure_reason: ErasureReason | None = None
+    erased_by: str | None = None
+
+    @property
+    def retain_from(self) -> datetime | None:
+        """Where the retention period starts: the closing, or the registration for one closed
+        before closing times were kept; None while open or once erased."""
+        if self.open or self.erased_at is not None:
+            return None
+        return self.closed_at or self.registered_at
 
 
 class ContactView(BaseModel):
@@ -134,6 +148,11 @@ class IntakeStore(OpenableStore, Protocol):
 
     async def count_complaints(self) -> int: ...
 
+    async def retained_before(self, cutoff: datetime, limit: int) -> list[StoredComplaint]:
+        """Closed, not yet erased complaints whose retention started before ``cutoff``,
+        oldest first."""
+        ...
+
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         """Newest first."""
         ...
@@ -141,20 +160,30 @@ class IntakeStore(OpenableStore, Protocol):
 
 # -- SQLite --------------------------------------------------------------------------
 
-_SQLITE_COLUMNS = "id, ticket_no, phone_hash, email_hash, wechat_openid, vin, plate, registered_at"
+_LOOKUP_COLUMNS = ("phone_hash", "email_hash", "wechat_openid", "vin", "plate", "retain_from")
+"""The columns that change with the document (an erasure clears the look-ups)."""
+_SQLITE_COLUMNS = ", ".join(("id", "ticket_no", "registered_at", *_LOOKUP_COLUMNS, "doc"))
+
+
+def _lookups(complaint: StoredComplaint) -> tuple[Any, ...]:
+    retain_from = complaint.retain_from
+    return (
+        complaint.phone_hash,
+        complaint.email_hash,
+        complaint.wechat_openid,
+        complaint.vehicle.vin,
+        complaint.vehicle.plate,
+        sortable_instant(retain_from) if retain_from else None,
+        complaint.model_dump_json(),
+    )
 
 
 def _sqlite_row(complaint: StoredComplaint) -> tuple[Any, ...]:
     return (
         complaint.id,
         complaint.ticket_no,
-        complaint.phone_hash,
-        complaint.email_hash,
-        complaint.wechat_openid,
-        complaint.vehicle.vin,
-        complaint.vehicle.plate,
         complaint.registered_at.isoformat(),
-        complaint.model_dump_json(),
+        *_lookups(complaint),
     )
 
 
@@ -230,15 +259,17 @@ class _SqliteUnitOfWork:
         )
 
     async def add_complaint(self, complaint: StoredComplaint) -> None:
+        row = _sqlite_row(complaint)
+        marks = ", ".join("?" for _ in row)
         await self._conn.execute(
-            f"INSERT INTO complaints ({_SQLITE_COLUMNS}, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _sqlite_row(complaint),
+            f"INSERT INTO complaints ({_SQLITE_COLUMNS}) VALUES ({marks})", row
         )
 
     async def replace_complaint(self, complaint: StoredComplaint) -> None:
+        assignments = ", ".join(f"{column} = ?" for column in (*_LOOKUP_COLUMNS, "doc"))
         await self._conn.execute(
-            "UPDATE complaints SET doc = ? WHERE id = ?",
-            (complaint.model_dump_json(), complaint.id),
+            f"UPDATE complaints SET {assignments} WHERE id = ?",
+            (*_lookups(complaint), complaint.id),
         )
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
@@ -249,6 +280,10 @@ class _SqliteUnitOfWork:
             "INSERT INTO contact_views (complaint_id, at, user, role) VALUES (?, ?, ?, ?)",
             (view.complaint_id, view.at.isoformat(), view.user, view.role),
         )
+
+
+_RETENTION_VERSION = 1
+"""The file's ``user_version`` once every closed complaint has its ``retain_from``."""
 
 
 class SqliteIntakeStore(SqliteStore):
@@ -263,6 +298,7 @@ class SqliteIntakeStore(SqliteStore):
             vin TEXT,
             plate TEXT,
             registered_at TEXT NOT NULL,
+            retain_from TEXT,
             doc TEXT NOT NULL
         )
         """,
@@ -288,6 +324,30 @@ class SqliteIntakeStore(SqliteStore):
         """,
         "CREATE INDEX IF NOT EXISTS contact_views_by_complaint ON contact_views (complaint_id, at)",
     )
+    added_columns = (
+        "ALTER TABLE complaints ADD COLUMN retain_from TEXT",
+        "CREATE INDEX IF NOT EXISTS complaints_retention ON complaints (retain_from)"
+        " WHERE retain_from IS NOT NULL",
+    )
+
+    async def open(self) -> None:
+        await super().open()
+        await self._start_retention_of_closed()
+
+    async def _start_retention_of_closed(self) -> None:
+        """Once per file: complaints closed before closings were recorded start their
+        retention period from their registration (``StoredComplaint.retain_from``)."""
+        cursor = await self.conn.execute("PRAGMA user_version")
+        row = await cursor.fetchone()
+        if row is not None and int(row[0]) >= _RETENTION_VERSION:
+            return
+        async with self.transaction() as conn:
+            cursor = await conn.execute("SELECT doc FROM complaints WHERE retain_from IS NULL")
+            for found in await cursor.fetchall():
+                complaint = StoredComplaint.model_validate_json(found["doc"])
+                if complaint.retain_from is not None:
+                    await _SqliteUnitOfWork(conn).replace_complaint(complaint)
+            await conn.execute(f"PRAGMA user_version = {_RETENTION_VERSION}")
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[IntakeUnitOfWork]:
@@ -318,6 +378,14 @@ class SqliteIntakeStore(SqliteStore):
         row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def retained_before(self, cutoff: datetime, limit: int) -> list[StoredComplaint]:
+        cursor = await self.conn.execute(
+            "SELECT doc FROM complaints WHERE retain_from IS NOT NULL AND retain_from < ?"
+            " ORDER BY retain_from LIMIT ?",
+            (sortable_instant(cutoff), limit),
+        )
+        return [StoredComplaint.model_validate_json(row["doc"]) for row in await cursor.fetchall()]
+
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         cursor = await self.conn.execute(
             "SELECT complaint_id, at, user, role FROM contact_views WHERE complaint_id = ?"
@@ -333,12 +401,14 @@ class SqliteIntakeStore(SqliteStore):
 def _to_doc(complaint: StoredComplaint) -> dict[str, Any]:
     doc = complaint.model_dump(mode="python")
     doc["_id"] = doc.pop("id")
+    doc["retain_from"] = complaint.retain_from  # derived, stored to be found by an index
     return doc
 
 
 def _from_doc(doc: dict[str, Any]) -> StoredComplaint:
     doc = dict(doc)
     doc["id"] = doc.pop("_id")
+    doc.pop("retain_from", None)
     return StoredComplaint.model_validate(doc)
 
 
@@ -429,6 +499,13 @@ class MongoIntakeStore(MongoStore):
         for field in ("phone_hash", "email_hash", "wechat_openid", "vehicle.vin", "vehicle.plate"):
             await complaints.create_index([(field, ASCENDING), ("registered_at", DESCENDING)])
         await self.db.contact_views.create_index([("complaint_id", ASCENDING), ("at", DESCENDING)])
+        await complaints.create_index(
+            "retain_from", partialFilterExpression={"retain_from": {"$type": "date"}}
+        )
+        await complaints.update_many(  # closed before closings were recorded
+            {"retain_from": {"$exists": False}, "open": False, "erased_at": None},
+            [{"$set": {"retain_from": {"$ifNull": ["$closed_at", "$registered_at"]}}}],
+        )
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[IntakeUnitOfWork]:
@@ -457,6 +534,10 @@ class MongoIntakeStore(MongoStore):
 
     async def count_complaints(self) -> int:
         return await self.db.complaints.count_documents({})
+
+    async def retained_before(self, cutoff: datetime, limit: int) -> list[StoredComplaint]:
+        cursor = self.db.complaints.find({"retain_from": {"$ne": None, "$lt": cutoff}})
+        return [_from_doc(doc) async for doc in cursor.sort("retain_from", ASCENDING).limit(limit)]
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         cursor = self.db.contact_views.find({"complaint_id": complaint_id}, {"_id": 0})

@@ -7,10 +7,19 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.vocab import Channel, Demand, Department, Language, TargetKind, Urgency
+from shared.vocab import (
+    Channel,
+    Demand,
+    Department,
+    ErasureReason,
+    Language,
+    TargetKind,
+    Urgency,
+)
 
 COMPLAINT_REGISTERED: Final = "complaint.registered"
 COMPLAINT_UPDATED: Final = "complaint.updated"
+COMPLAINT_ERASED: Final = "complaint.erased"
 
 
 class ComplaintRegistered(BaseModel):
@@ -53,3 +62,16 @@ class ComplaintUpdated(BaseModel):
     received_at: datetime
     urgency: Urgency
     urgency_reasons: list[str] = Field(default_factory=list)
+
+
+class ComplaintErased(BaseModel):
+    """A closed complaint's personal data was erased at intake: every service that keeps a
+    copy (the customer's name and words, masked numbers, plate) drops it too. What the
+    dealership must still count (dates, channel, causes, remedy, SLA) stays."""
+
+    model_config = ConfigDict(frozen=True)
+
+    complaint_id: str
+    ticket_no: str
+    reason: ErasureReason
+    erased_at: datetime

@@ -143,6 +143,9 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "search.results": ("查询结果", "Results"),
     "search.state_open": ("处理中", "Open"),
     "search.state_closed": ("已结案", "Closed"),
+    "erasure.erased": ("个人信息已删除", "Personal data erased"),
+    "erasure.erase": ("删除个人信息", "Erase personal data"),
+    "erasure.confirm": ("确认删除（不可恢复）", "I confirm (cannot be undone)"),
     # complaint fields in lists
     "field.ticket": ("编号", "Ticket"),
     "field.received_at": ("受理时间", "Received"),

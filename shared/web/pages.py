@@ -32,6 +32,7 @@ from shared.vocab import (
     Channel,
     Demand,
     Department,
+    ErasureReason,
     HoldReason,
     Language,
     PdcaStage,
@@ -65,6 +66,7 @@ VOCABULARIES: Final[dict[str, Any]] = {
     "case_stage": CaseStage,
     "accountable": Accountable,
     "hold_reason": HoldReason,
+    "erasure_reason": ErasureReason,
 }
 
 

@@ -80,6 +80,10 @@ FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
         "The ID card number's check digit does not match: mistyped?",
     ),
     "email": ("不是有效的电子邮件地址", "Not an email address"),
+    "erasure_target": (
+        "请填写电话号码或投诉单号（二选一）",
+        "Give either a phone number or a ticket number",
+    ),
     "unreachable_customer": (
         "请至少留下电话、电子邮件或微信之一，以便联系客户",
         "A phone, an email or a WeChat openid is needed to reach the customer",
@@ -133,6 +137,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "Record the findings (cause) before proposing a remedy.",
     ),
     "remedy_first": ("尚无待审批的处理方案。", "There is no remedy to decide on yet."),
+    "complaint_open": (
+        "投诉 {tickets} 尚未结案：结案后才能删除客户的个人信息。",
+        "The case of {tickets} is still open: close it before erasing the customer's data.",
+    ),
     "case_changed": (
         "案件刚被其他人更新，请刷新页面后再试。",
         "Someone else updated the case meanwhile: reload it and try again.",

@@ -167,3 +167,30 @@ async def test_a_contact_view_rolls_back_with_its_unit_of_work(store: IntakeStor
             )
             raise RuntimeError("the view was never shown")
     assert await store.contact_views("c-1") == []
+
+
+async def test_retention_finds_closed_unerased_complaints_oldest_first(store: IntakeStore) -> None:
+    await add(
+        store,
+        stored(1, open=False, closed_at=T0 + timedelta(days=3)),
+        stored(2, open=False, closed_at=T0 + timedelta(days=1)),
+        stored(3),  # open
+        stored(4, open=False, closed_at=T0 + timedelta(days=9)),  # closed after the cutoff
+        stored(5, open=False, closed_at=T0, erased_at=T0 + timedelta(days=1)),
+        stored(6, open=False),  # closed by older code: retained from its registration
+    )
+    cutoff = T0 + timedelta(days=5)
+    assert [c.id for c in await store.retained_before(cutoff, 10)] == ["c-6", "c-2", "c-1"]
+    assert [c.id for c in await store.retained_before(cutoff, 2)] == ["c-6", "c-2"]
+
+
+async def test_a_replaced_complaint_is_found_by_its_new_keys_only(store: IntakeStore) -> None:
+    await add(store, stored(1, vehicle=VehicleIn(vin="LSVAA4182E2123451", plate="粤A12345")))
+    erased = stored(1, phone_hash=None, open=False, erased_at=T0)
+    async with store.unit_of_work() as uow:
+        await uow.replace_complaint(erased)
+    assert await store.search(SearchQuery(phone_hash="ph-1")) == []
+    assert await store.search(SearchQuery(vin="LSVAA4182E2123451")) == []
+    assert await store.search(SearchQuery(plate="粤A12345")) == []
+    assert [c.id for c in await store.search(SearchQuery(ticket_no="TS-20260501-0001"))] == ["c-1"]
+    assert await store.retained_before(T0 + timedelta(days=999), 10) == []

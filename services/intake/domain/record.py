@@ -28,7 +28,16 @@ from services.intake.domain.validators import (
     normalize_vin,
 )
 from shared.errors import InvalidValueError
-from shared.vocab import AGENT_CHANNELS, Channel, Demand, Department, Language, TargetKind, Urgency
+from shared.vocab import (
+    AGENT_CHANNELS,
+    Channel,
+    Demand,
+    Department,
+    ErasureReason,
+    Language,
+    TargetKind,
+    Urgency,
+)
 
 PhoneNumber = Annotated[str, AfterValidator(normalize_phone)]
 Vin = Annotated[str, AfterValidator(normalize_vin)]
@@ -178,6 +187,10 @@ class Complaint(BaseModel):
     follow_ups: list[FollowUp] = Field(default_factory=list)
     open: bool = True
     """False once resolution closed its case: it takes no more follow-ups."""
+    closed_at: datetime | None = None
+    erased_at: datetime | None = None
+    """Set once the customer's personal data was erased (``domain.erasure``)."""
+    erasure_reason: ErasureReason | None = None
 
 
 def format_ticket_no(day: date, sequence: int) -> str:

@@ -1,0 +1,34 @@
+"""When a complaint's personal data may be erased, and when it must be.
+
+PIPL (个人信息保护法) art. 47: a customer may have their personal data deleted; art. 19:
+it is kept no longer than its purpose needs. A complaint's purpose ends with its case,
+so erasure waits for the closing (the loop still needs to reach the customer), and the
+retention period runs from then: by default three years, the Civil Code's limitation
+period for a dispute (art. 188). What is left is the handling record, without a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from shared.errors import ConflictError
+
+ERASED_NAME = ""
+"""The name an erased complaint shows; pages say "personal data erased" instead."""
+
+
+def retention_cutoff(now: datetime, days: int) -> datetime | None:
+    """Complaints whose retention started before this are past it; None: kept for ever."""
+    return now - timedelta(days=days) if days > 0 else None
+
+
+def check_erasable(open_tickets: Sequence[str]) -> None:
+    """All of a customer's complaints are erased together, or none: none while one is open."""
+    if open_tickets:
+        tickets = ", ".join(open_tickets)
+        raise ConflictError(
+            f"the case of {tickets} is still open: close it before erasing the customer's data",
+            code="complaint_open",
+            tickets=tickets,
+        )
