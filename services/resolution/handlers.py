@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.resolution.service import ResolutionService
 from shared.contracts.analytics import CAUSE_PREDICTED
-from shared.contracts.intake import COMPLAINT_REGISTERED, COMPLAINT_UPDATED
+from shared.contracts.intake import COMPLAINT_ERASED, COMPLAINT_REGISTERED, COMPLAINT_UPDATED
 from shared.runtime import Handlers
 
 
@@ -12,5 +12,6 @@ def handlers(service: ResolutionService) -> Handlers:
     return {
         COMPLAINT_REGISTERED: service.on_complaint_registered,
         COMPLAINT_UPDATED: service.on_complaint_updated,
+        COMPLAINT_ERASED: service.on_complaint_erased,
         CAUSE_PREDICTED: service.on_cause_predicted,
     }

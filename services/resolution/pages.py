@@ -19,7 +19,8 @@ from services.resolution.domain.case import COMMANDS, CONTACT_STEPS, OWNER_STEPS
 from services.resolution.domain.workflow import CaseStatus, Step
 from services.resolution.routes import APPROVER_ROLES, READER_ROLES
 from shared.auth import Principal, Role
-from shared.vocab import Cause, Department, HoldReason, Touchpoint
+from shared.vocab import Cause, Department, ErasureReason, HoldReason, Touchpoint
+from shared.web.i18n import code_label
 from shared.web.pages import (
     Pages,
     SignInRequiredError,
@@ -65,7 +66,10 @@ def offered_steps(case: dict[str, Any], principal: Principal) -> list[str]:
 
 
 def may_contact(case: dict[str, Any], principal: Principal) -> bool:
-    """Whether to offer the customer's number; the grant route still decides."""
+    """Whether to offer the customer's number; the grant route still decides. Not once the
+    customer's personal data is erased: there is no number left to show."""
+    if case.get("erased_at"):
+        return False
     if principal.role is Role.OWNER:
         return bool(case.get("owner") == principal.user)
     if principal.role is Role.DEPARTMENT_HEAD:
@@ -181,6 +185,7 @@ async def _case_page(
         steps=steps,
         known_owners=owners,
         may_contact=may_contact(case, principal),
+        erasure_reason=code_label(ErasureReason, case.get("erasure_reason"), language_of(request)),
         done=request.query_params.get("done", ""),
         failed=failed,
         message=message,

@@ -25,6 +25,7 @@ from services.resolution.domain.case import (
     decide,
     open_case,
 )
+from services.resolution.domain.erasure import erase_personal_data, without_quotes
 from services.resolution.domain.loop import current_round
 from services.resolution.domain.messages import customer_message
 from services.resolution.domain.milestones import (
@@ -41,7 +42,7 @@ from shared.calendar import promised_by
 from shared.clock import Clock
 from shared.contracts.analytics import CausePredicted
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
-from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
+from shared.contracts.intake import ComplaintErased, ComplaintRegistered, ComplaintUpdated
 from shared.contracts.notifications import NOTIFICATION_REQUESTED, NotificationRequested
 from shared.contracts.resolution import (
     CASE_CLOSED,
@@ -108,6 +109,26 @@ class ResolutionService:
                 # registration itself was dead-lettered: then this one is poison too
                 raise LookupError(f"no case for complaint {update.complaint_id} to update")
             await uow.save_case(add_follow_up(case, update))
+        return True
+
+    async def on_complaint_erased(self, event: EventEnvelope) -> bool:
+        """Intake erased the complaint's personal data: the case drops its copies too, and
+        nobody is told (the customer asked, or the law says so). False when already done."""
+        erased = event.payload_as(ComplaintErased)
+        async with self._store.unit_of_work() as uow:
+            if not await uow.claim(SERVICE, event.event_id):
+                return False
+            case = await uow.get_case(erased.complaint_id)
+            if case is None:
+                # as for an update: the registration was dead-lettered, so this one is kept
+                # beside it, and replaying both in order erases the case it opens
+                raise LookupError(f"no case for complaint {erased.complaint_id} to erase")
+            updated = erase_personal_data(case, erased)
+            if updated == case:
+                return False  # erased before, by another event
+            await uow.save_case(updated)
+            if updated.suggestion is not None:  # kept beside the case: erase it there too
+                await uow.save_suggestion(updated.complaint_id, updated.suggestion)
         return True
 
     @property
@@ -268,6 +289,8 @@ class ResolutionService:
                 explanation=prediction.explanation,
                 evidence=prediction.evidence,
             )
+            if case.erased_at is not None:  # a late prediction must not bring the words back
+                suggestion = without_quotes(suggestion)
             await uow.save_suggestion(prediction.complaint_id, suggestion)
         return True
 

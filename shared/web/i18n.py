@@ -206,6 +206,12 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "case.no_steps": ("当前角色没有可执行的步骤。", "Nothing for your role to do now."),
     "case.step_done": ("已完成：", "Done:"),
     "case.closed": ("案件已结案。", "The case is closed."),
+    "case.erased": (
+        "客户个人信息已删除（{reason}，{date}）",
+        "Customer's personal data erased ({reason}, {date})",
+    ),
+    "case.erased_short": ("个人信息已删除", "Personal data erased"),
+    "step.personal_data_erased": ("删除客户个人信息", "Customer's personal data erased"),
     "case.back": ("返回列表", "Back to the list"),
     "case.who": ("操作人", "By"),
     "case.when": ("时间", "When"),

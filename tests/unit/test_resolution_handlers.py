@@ -89,3 +89,26 @@ async def test_a_predicted_cause_becomes_the_cases_suggestion(runtime: ServiceRu
         "process_policy",
         "v3",
     )
+
+
+async def test_an_erasure_reaches_the_case_over_the_bus(runtime: ServiceRuntime) -> None:
+    from shared.contracts.intake import COMPLAINT_ERASED, ComplaintErased
+    from shared.vocab import ErasureReason
+
+    erased = new_event(
+        payload=ComplaintErased(
+            complaint_id="c-1",
+            ticket_no="TS-20260302-0001",
+            reason=ErasureReason.RETENTION,
+            erased_at=datetime(2029, 3, 2, 10, 0, tzinfo=UTC),
+        ),
+        event_type=COMPLAINT_ERASED,
+        complaint_id="c-1",
+        actor=Actor.service("intake"),
+        producer="intake",
+    )
+    async with TestKafkaBroker(runtime.attach(KafkaBroker())) as broker:
+        await broker.publish(registered("c-1").to_bytes(), topic=INTAKE_EVENTS, key=b"c-1")
+        await broker.publish(erased.to_bytes(), topic=INTAKE_EVENTS, key=b"c-1")
+    case = await runtime.app.state.service.get_case("c-1")
+    assert (case.erasure_reason, case.customer_name) == ("retention", "")

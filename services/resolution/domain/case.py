@@ -166,6 +166,10 @@ class Case(BaseModel):
     sla_fired: list[str] = Field(default_factory=list)
     """SLA milestones already fired; a breach stays recorded even when the step is done later."""
     next_deadline_at: datetime | None = None
+    erased_at: datetime | None = None
+    """When intake erased the customer's personal data (``domain.erasure``): the case keeps
+    only what the dealership must still count."""
+    erasure_reason: str | None = None
 
 
 # -- commands ----------------------------------------------------------------------------
