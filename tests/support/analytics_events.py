@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
-from shared.contracts.intake import COMPLAINT_REGISTERED, ComplaintRegistered
+from shared.contracts.intake import (
+    COMPLAINT_ERASED,
+    COMPLAINT_REGISTERED,
+    ComplaintErased,
+    ComplaintRegistered,
+)
 from shared.contracts.resolution import (
     CASE_CLOSED,
     CASE_OPENED,
@@ -16,7 +21,7 @@ from shared.contracts.resolution import (
     CaseStepTaken,
     StageTime,
 )
-from shared.vocab import Channel, Department, Urgency
+from shared.vocab import Channel, Department, ErasureReason, Urgency
 
 
 def registered(
@@ -126,5 +131,21 @@ def breached(complaint_id: str, at: datetime) -> EventEnvelope:
         complaint_id=complaint_id,
         actor=Actor.service("resolution"),
         producer="resolution",
+        occurred_at=at,
+    )
+
+
+def erased(complaint_id: str, at: datetime) -> EventEnvelope:
+    return new_event(
+        payload=ComplaintErased(
+            complaint_id=complaint_id,
+            ticket_no=f"TS-{complaint_id}",
+            reason=ErasureReason.CUSTOMER_REQUEST,
+            erased_at=at,
+        ),
+        event_type=COMPLAINT_ERASED,
+        complaint_id=complaint_id,
+        actor=Actor(id="admin", role="admin"),
+        producer="intake",
         occurred_at=at,
     )

@@ -29,9 +29,10 @@ from services.analytics.domain.reports import (
     time_to_close,
 )
 from services.analytics.domain.trends import detect_spikes
+from shared.contracts.analytics import CauseEvidence
 from shared.contracts.resolution import StageTime
 from shared.vocab import PdcaStage
-from tests.support.analytics_events import breached, opened, registered, step
+from tests.support.analytics_events import breached, erased, opened, registered, step
 
 ZONE = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
@@ -135,6 +136,50 @@ def test_the_confirmed_cause_wins_over_the_prediction() -> None:
         step("c-1", "record_findings", T0, to_status="investigating", causes=["process_policy"]),
     )
     assert confirmed.cause == "process_policy" and confirmed.causes == ["process_policy"]
+
+
+QUOTING = PredictedCause(
+    causes=["product_quality"],
+    primary_cause="product_quality",
+    confidence=0.9,
+    model_version="m1",
+    explanation=["刹车异响"],
+    evidence=[CauseEvidence(cause="product_quality", terms=["刹车异响"], negated=["没有漏油"])],
+)
+
+
+def test_an_erased_complaint_keeps_its_counts_but_not_its_words() -> None:
+    closed = None
+    for event in lifecycle():
+        closed = fold(closed, event)
+    assert closed is not None
+    closed = with_prediction(closed, QUOTING)
+    gone = fold(closed, erased("c-1", T0 + timedelta(days=400)))
+    assert gone.text == "" and gone.erased_at == T0 + timedelta(days=400)
+    assert gone.prediction is not None
+    assert gone.prediction.explanation == [] and gone.prediction.evidence == []
+    assert gone.prediction.causes == ["product_quality"]  # what was predicted still counts
+    assert contributions(gone, ZONE) == contributions(closed, ZONE)
+    again = fold(gone, erased("c-1", T0 + timedelta(days=500)))
+    assert again == gone  # the first erasure's time stands
+
+
+def test_a_registration_folded_after_the_erasure_brings_no_words_back() -> None:
+    """Topics interleave on a fresh start, and a rebuild replays the registration."""
+    events = lifecycle()
+    late = None
+    for event in [*events[1:], erased("c-1", T0 + timedelta(days=400)), events[0]]:
+        late = fold(late, event)
+    assert late is not None and late.registered and late.text == ""
+    late = with_prediction(late, QUOTING)
+    assert late.prediction is not None and late.prediction.evidence == []
+    replayed = fold(late, events[0])
+    assert replayed.text == "" and replayed.erased_at is not None
+    in_order = None
+    for event in [*events, erased("c-1", T0 + timedelta(days=400))]:
+        in_order = fold(in_order, event)
+    assert in_order is not None
+    assert contributions(late, ZONE) == contributions(in_order, ZONE)
 
 
 def test_cube_deltas_move_a_complaint_between_cells_and_sum_to_the_final_state() -> None:

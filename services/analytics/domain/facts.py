@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.contracts.analytics import CauseEvidence
 from shared.contracts.envelope import EventEnvelope
 from shared.contracts.intake import (
+    COMPLAINT_ERASED,
     COMPLAINT_REGISTERED,
     COMPLAINT_UPDATED,
+    ComplaintErased,
     ComplaintRegistered,
 )
 from shared.contracts.resolution import (
@@ -35,7 +37,14 @@ NON_MONETARY_REMEDIES = frozenset({"repair", "replacement", "apology"})
 CASE_STEP_TYPES = frozenset(STEP_EVENTS.values())
 SLA_BREACHED = SLA_EVENTS["breach"]
 FOLDED_TYPES = frozenset(
-    {COMPLAINT_REGISTERED, COMPLAINT_UPDATED, CASE_OPENED, CASE_CLOSED, SLA_BREACHED}
+    {
+        COMPLAINT_REGISTERED,
+        COMPLAINT_UPDATED,
+        COMPLAINT_ERASED,
+        CASE_OPENED,
+        CASE_CLOSED,
+        SLA_BREACHED,
+    }
     | CASE_STEP_TYPES
 )
 
@@ -85,6 +94,9 @@ class ComplaintFact(BaseModel):
     stage_times: list[StageTime] = Field(default_factory=list)
     """Where the closed loop's time went, by stage and department, as resolution counted
     it at closing."""
+    erased_at: datetime | None = None
+    """When intake erased the complaint's personal data: the text (and the prediction's
+    quotes of it) is gone for good, even if the registration is folded again later."""
 
     @property
     def cause(self) -> str:
@@ -127,6 +139,8 @@ def fold(fact: ComplaintFact | None, event: EventEnvelope) -> ComplaintFact:
         return _registered(current, event.payload_as(ComplaintRegistered))
     if event.type == COMPLAINT_UPDATED:
         return current.model_copy(update={"follow_ups": current.follow_ups + 1})
+    if event.type == COMPLAINT_ERASED:
+        return erased(current, event.payload_as(ComplaintErased))
     if event.type == CASE_OPENED:
         event.payload_as(CaseOpened)
         return current.model_copy(update={"case_opened": True})
@@ -150,9 +164,28 @@ def _registered(fact: ComplaintFact, complaint: ComplaintRegistered) -> Complain
             "department": fact.department
             or (complaint.target_department.value if complaint.target_department else None),
             "repeat_complainant": complaint.repeat_complainant,
-            "text": redact(complaint.content),  # intake masks too; older events did not,
+            # intake masks too; older events did not. An erased complaint stays erased when
+            # its registration arrives late (topics interleave) or is replayed (rebuild).
+            "text": "" if fact.erased_at else redact(complaint.content),
         }
     )
+
+
+def erased(fact: ComplaintFact, erasure: ComplaintErased) -> ComplaintFact:
+    """The fact without the customer's words: the text and the prediction's quotes of it
+    (terms, evidence phrases). Counts, causes and times stay, so reports do not change;
+    the first erasure's time stands."""
+    return fact.model_copy(
+        update={
+            "text": "",
+            "prediction": _unquoted(fact.prediction) if fact.prediction else None,
+            "erased_at": fact.erased_at or erasure.erased_at,
+        }
+    )
+
+
+def _unquoted(prediction: PredictedCause) -> PredictedCause:
+    return prediction.model_copy(update={"explanation": [], "evidence": []})
 
 
 def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> ComplaintFact:
@@ -180,4 +213,5 @@ def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> Complain
 
 
 def with_prediction(fact: ComplaintFact, prediction: PredictedCause) -> ComplaintFact:
-    return fact.model_copy(update={"prediction": prediction})
+    kept = _unquoted(prediction) if fact.erased_at else prediction
+    return fact.model_copy(update={"prediction": kept})
