@@ -306,6 +306,37 @@ async def test_a_complaint_is_driven_through_every_step_to_closed(
     assert rows["approve"]["cases"] == 1 and rows["approve"]["over_budget"] == 0
     assert rows["approve"]["label"] == "Approval"
 
+    # the customer asks to be forgotten: intake erases, the others follow over Kafka
+    admin = bearer(system.token("admin"))
+
+    async def erase() -> httpx.Response:  # 409 until intake has seen case.closed
+        return await client.post("/intake/erasures", json={"phone": "13812345678"}, headers=admin)
+
+    erasure = await eventually(
+        erase, lambda r: r.status_code != 409, what="intake to take the erasure"
+    )
+    assert erasure.status_code == 200, erasure.text
+    assert [e["erasure_reason"] for e in erasure.json()["erased"]] == ["customer_request"]
+    forgotten = (
+        await eventually(
+            case, lambda r: r.json()["erasure_reason"] is not None, what="the case erased"
+        )
+    ).json()
+    assert (forgotten["customer_name"], forgotten["content"]) == ("", "")
+    assert forgotten["status"] == "closed" and forgotten["causes"] == ["product_quality"]
+
+    def analytics_text() -> str:
+        with sqlite3.connect(system.data_dir / "analytics.db") as db:
+            row = db.execute("SELECT doc FROM facts WHERE complaint_id = ?", (complaint_id,))
+            return str(row.fetchone()[0])
+
+    async def analytics_erased() -> bool:
+        return '"erased_at":null' not in analytics_text()
+
+    await eventually(analytics_erased, bool, what="analytics to drop the words")
+    assert "方向盘抖动" not in analytics_text()
+    assert (await by_cause())["product_quality"]["closed"] == 1  # still counted
+
 
 async def test_analytics_rebuild_replays_the_topics_into_the_same_reports(
     system: System, client: httpx.AsyncClient
