@@ -387,7 +387,10 @@ class ContactRead(BaseModel):
     "/complaints/{complaint_id}/contact",
     summary="The customer's full phone and email, with a grant from resolution; each view is"
     " recorded",
-    responses={403: {"description": "no valid grant for this user and complaint"}},
+    responses={
+        403: {"description": "no valid grant for this user and complaint"},
+        409: {"description": "the customer's personal data was erased"},
+    },
 )
 async def reveal_contact(
     complaint_id: str,

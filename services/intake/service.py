@@ -54,7 +54,7 @@ from shared.contracts.notifications import (
     Purpose,
 )
 from shared.crypto import FieldCipher, mask_code, mask_email, mask_id_number, mask_phone, mask_plate
-from shared.errors import NotFoundError, TransientStoreError
+from shared.errors import ConflictError, NotFoundError, TransientStoreError
 from shared.redaction import redact
 from shared.vocab import ErasureReason, Language, Urgency
 
@@ -403,6 +403,11 @@ class IntakeService:
             stored = await uow.get_complaint(complaint_id)
             if stored is None:
                 raise NotFoundError(f"no complaint {complaint_id}")
+            if stored.erased_at is not None:  # nothing left to show, so nothing to audit
+                raise ConflictError(
+                    f"the personal data of {stored.ticket_no} was erased",
+                    code="personal_data_erased",
+                )
             await uow.add_contact_view(
                 ContactView(complaint_id=complaint_id, user=user, role=role, at=now)
             )

@@ -339,7 +339,10 @@ class ContactGrant(BaseModel):
 @router.post(
     "/cases/{complaint_id}/contact_grant",
     summary="A short-lived grant to read the customer's phone from intake (to call them)",
-    responses={403: {"description": "not yours to contact"}},
+    responses={
+        403: {"description": "not yours to contact"},
+        409: {"description": "the customer's personal data was erased"},
+    },
 )
 async def contact_grant(
     complaint_id: str,
@@ -352,6 +355,8 @@ async def contact_grant(
         await service.check_contact(complaint_id, actor)
     except StepRefusedError as exc:
         raise ForbiddenError(str(exc), code=exc.code, **exc.params) from exc
+    except StepNotReadyError as exc:
+        raise ConflictError(str(exc), code=exc.code) from exc
     tokens: TokenService = request.app.state.tokens
     return ContactGrant(
         grant=issue_contact_grant(tokens, principal, complaint_id=complaint_id),

@@ -141,6 +141,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "投诉 {tickets} 尚未结案：结案后才能删除客户的个人信息。",
         "The case of {tickets} is still open: close it before erasing the customer's data.",
     ),
+    "personal_data_erased": (
+        "客户的个人信息已删除，无法再查看或联系。",
+        "The customer's personal data was erased: there is nothing left to show or call.",
+    ),
     "case_changed": (
         "案件刚被其他人更新，请刷新页面后再试。",
         "Someone else updated the case meanwhile: reload it and try again.",

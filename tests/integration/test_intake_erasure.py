@@ -14,7 +14,7 @@ import pytest
 from services.intake.bootstrap import bootstrap
 from services.intake.service import IntakeService
 from services.intake.store import IntakeStore, SqliteIntakeStore
-from shared.auth import Principal, Role
+from shared.auth import Principal, Role, issue_contact_grant
 from shared.clock import ManualClock
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.intake import COMPLAINT_ERASED, ComplaintErased
@@ -307,3 +307,20 @@ async def test_an_admin_erases_from_the_search_page_and_an_agent_is_not_offered_
         assert done.status_code == 200
         assert "个人信息已删除" in done.text and "客户要求删除" in done.text
         assert "张伟" not in done.text and "data-erase-form" not in done.text
+
+
+async def test_an_erased_customers_contact_is_not_shown_even_with_a_grant(
+    intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    c = await register(agent)
+    await close_case(intake, c["id"], clock.now())
+    assert (await admin.post("/erasures", json={"ticket_no": c["ticket_no"]})).status_code == 200
+    olga = Principal(user="olga", role=Role.OWNER)
+    async with client_for(intake, olga) as owner:
+        refused = await owner.post(
+            f"/complaints/{c['id']}/contact",
+            json={"grant": issue_contact_grant(intake.tokens, olga, complaint_id=c["id"])},
+        )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "personal_data_erased"
+    assert await service_of(intake).contact_views(c["id"]) == []  # nothing shown, no view

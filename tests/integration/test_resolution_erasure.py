@@ -199,3 +199,20 @@ async def test_the_case_json_of_an_erased_case(resolution: ServiceRuntime) -> No
         "",
     )
     assert case["status"] == "closed" and case["stages"] and case["causes"]
+
+
+async def test_no_contact_grant_for_an_erased_customer(resolution: ServiceRuntime) -> None:
+    async def grant() -> httpx.Response:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=resolution.app), base_url="http://resolution"
+        ) as client:
+            token = resolution.tokens.issue(HEAD)
+            return await client.post(
+                "/cases/c-1/contact_grant", headers={"Authorization": f"Bearer {token}"}
+            )
+
+    assert (await grant()).status_code == 200
+    await resolution.app.state.service.on_complaint_erased(erased())
+    refused = await grant()
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "personal_data_erased"

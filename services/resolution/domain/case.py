@@ -515,10 +515,13 @@ def may_read(case: Case, actor: Actor) -> bool:
 def check_contact(case: Case, actor: Actor) -> None:
     """Who may see the customer's phone: whoever may record a contact with them (the owner,
     the head of the owning department, agents, the GM) but not an admin, who runs the
-    system rather than the case. StepRefusedError otherwise."""
+    system rather than the case. StepRefusedError otherwise; StepNotReadyError once the
+    customer's personal data was erased (there is nobody left to call)."""
     if actor.role == "admin":
         raise StepRefusedError("admin_no_contact", "an admin does not contact customers")
     check_actor(case, Step.RECORD_CONTACT, CommandBase(), actor)
+    if case.erased_at is not None:
+        raise StepNotReadyError("personal_data_erased", "the customer's personal data was erased")
 
 
 def _approver_check(case: Case, actor: Actor) -> list[Approver]:
