@@ -260,11 +260,10 @@ def main() -> None:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        err.print(
-            f"[bold red]error:[/] invalid setting COMPLAINTS_{where.upper()}: {first['msg']}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        # a check across settings has no one field: its message names them
+        what = f"setting COMPLAINTS_{where.upper()}" if where else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        err.print(f"[bold red]error:[/] invalid {what}: {message}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except OSError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)

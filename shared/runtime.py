@@ -99,6 +99,10 @@ class ServiceRuntime:
         self.app = self._create_app(routers, app_state or {}, description)
         self._started = False
         self._periodic = list(periodic)
+        if settings.outbox_keep_days:
+            self._periodic.append(
+                Periodic("outbox-purge", settings.outbox_purge_seconds, self.purge_outbox)
+            )
         self._prepare = list(prepare)
         """Run once the store is open and before any event is consumed (migrations)."""
         self._tasks: list[asyncio.Task[None]] = []
@@ -108,6 +112,15 @@ class ServiceRuntime:
         if self._started:
             raise RuntimeError("periodic jobs are added before the runtime starts")
         self._periodic.append(job)
+
+    async def purge_outbox(self) -> int:
+        """Delete the events published more than ``outbox_keep_days`` ago; how many."""
+        cutoff = self.clock.now() - timedelta(days=self.settings.outbox_keep_days)
+        purged = await self.store.purge_published(cutoff)
+        if purged:
+            await self.store.forget_deleted()
+            log.info("published events purged from the outbox", service=self.name, n=purged)
+        return purged
 
     # -- lifecycle -------------------------------------------------------------
 

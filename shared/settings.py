@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.vocab import DEFAULT_STAGE_SHARES, CaseStage
@@ -111,6 +111,16 @@ class Settings(BaseSettings):
         description="With the in-memory embedded broker, events of this many past hours are"
         " sent again at start (consumers drop what they already applied).",
     )
+    outbox_keep_days: float = Field(
+        default=14,
+        ge=0,
+        description="Published events are deleted from each service's outbox after this many"
+        " days (they hold customers' names and words); at least the embedded replay window."
+        " 0: kept.",
+    )
+    outbox_purge_seconds: float = Field(
+        default=3600, gt=0, description="How often each service purges its published outbox."
+    )
     consumer_max_attempts: int = Field(
         default=3, ge=1, description="Tries before a failing message goes to the dead-letter topic."
     )
@@ -168,6 +178,16 @@ class Settings(BaseSettings):
     @property
     def uses_mongo(self) -> bool:
         return bool(self.mongo_url.strip())
+
+    @model_validator(mode="after")
+    def _outbox_covers_the_replay(self) -> Settings:
+        if self.outbox_keep_days and self.outbox_keep_days * 24 < self.embedded_replay_hours:
+            raise ValueError(
+                f"COMPLAINTS_OUTBOX_KEEP_DAYS ({self.outbox_keep_days:g}) must cover"
+                f" COMPLAINTS_EMBEDDED_REPLAY_HOURS ({self.embedded_replay_hours:g} h),"
+                " or be 0 to keep every event"
+            )
+        return self
 
     @field_validator("stage_budgets")
     @classmethod

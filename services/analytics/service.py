@@ -65,7 +65,7 @@ from shared.contracts.analytics import (
     TrendAlertRaised,
 )
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
-from shared.contracts.intake import COMPLAINT_REGISTERED, ComplaintRegistered
+from shared.contracts.intake import COMPLAINT_ERASED, COMPLAINT_REGISTERED, ComplaintRegistered
 from shared.errors import ConflictError, NotFoundError, TransientStoreError
 from shared.vocab import PdcaStage, PreventionType
 
@@ -143,6 +143,8 @@ class AnalyticsService:
                 difference(contributions(before, self._zone), contributions(after, self._zone))
             )
             await uow.save_fact(after)
+        if event.type == COMPLAINT_ERASED:
+            await self._store.forget_deleted()
         return True
 
     async def replay(self, events: Iterable[EventEnvelope]) -> int:

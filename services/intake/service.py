@@ -328,14 +328,17 @@ class IntakeService:
                 if not complaints:
                     raise NotFoundError("no complaint has this phone number")
             check_erasable([c.ticket_no for c in complaints if c.open])
-            erased = []
+            erased, newly = [], 0
             for stored in complaints:
                 if stored.erased_at is None:
                     stored = _erased(stored, ErasureReason.CUSTOMER_REQUEST, now, actor.id)
                     await uow.replace_complaint(stored)
                     await uow.add_events([self._erasure_event(stored, actor)])
+                    newly += 1
                 erased.append(stored)
         self._on_commit()
+        if newly:
+            await self._store.forget_deleted()
         return [self._from_stored(stored) for stored in erased]
 
     async def erase_past_retention(self, days: int) -> int:
@@ -359,6 +362,8 @@ class IntakeService:
             self._on_commit()
             if len(due) < _RETENTION_BATCH:
                 break
+        if total:
+            await self._store.forget_deleted()
         return total
 
     async def _customer_complaints(

@@ -129,6 +129,7 @@ class ResolutionService:
             await uow.save_case(updated)
             if updated.suggestion is not None:  # kept beside the case: erase it there too
                 await uow.save_suggestion(updated.complaint_id, updated.suggestion)
+        await self._store.forget_deleted()
         return True
 
     @property

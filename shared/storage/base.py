@@ -56,10 +56,22 @@ class OutboxStore(Protocol):
         """
         ...
 
+    async def purge_published(self, before: datetime) -> int:
+        """Delete events published and written before ``before``; returns how many.
+
+        Published rows only serve a replay to a fresh embedded broker; kept for ever they
+        would hold every customer's name and words long after erasure and retention."""
+        ...
+
 
 class ServiceStore(OutboxStore, Protocol):
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""
+        ...
+
+    async def forget_deleted(self) -> None:
+        """Leave no copy of what was just erased or deleted in the store's files (after a
+        personal data erasure or an outbox purge)."""
         ...
 
     async def close(self) -> None: ...

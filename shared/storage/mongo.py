@@ -81,6 +81,10 @@ class MongoStore:
             await self._client.close()
             self._client = None
 
+    async def forget_deleted(self) -> None:
+        """Nothing to do from here: WiredTiger reuses the blocks it freed in its own time;
+        an operator runs ``compact`` (and rotates backups) where copies must go at once."""
+
     async def ping(self) -> None:
         await self.client.admin.command("ping")
 
@@ -150,6 +154,12 @@ class MongoStore:
             {"published": True, "created_at": {"$gte": cutoff}}, {"$set": {"published": False}}
         )
         return result.modified_count
+
+    async def purge_published(self, before: datetime) -> int:
+        result = await self.db.outbox.delete_many(
+            {"published": True, "created_at": {"$lt": before}}
+        )
+        return result.deleted_count
 
     async def count_pending_outbox(self) -> int:
         return await self.db.outbox.count_documents({"published": False})

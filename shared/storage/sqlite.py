@@ -70,6 +70,9 @@ class SqliteStore:
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA busy_timeout=5000")
+            # deleted and overwritten rows are zeroed, not left in free space: erased
+            # personal data must not be recoverable from the file
+            await conn.execute("PRAGMA secure_delete=ON")
             for statement in (*_BASE_SCHEMA, *self.schema):
                 await conn.execute(statement)
             for statement in self.added_columns:
@@ -95,6 +98,12 @@ class SqliteStore:
 
     async def ping(self) -> None:
         await self.conn.execute("SELECT 1")
+
+    async def forget_deleted(self) -> None:
+        # secure_delete zeroes the file's pages once they are checkpointed; the log keeps
+        # the old page images until it is truncated
+        async with self._write_lock:
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -157,7 +166,15 @@ class SqliteStore:
         async with self.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE outbox SET published = 0 WHERE published = 1 AND created_at >= ?",
-                (cutoff.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z",),
+                (_created_at(cutoff),),
+            )
+            return cursor.rowcount
+
+    async def purge_published(self, before: datetime) -> int:
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM outbox WHERE published = 1 AND created_at < ?",
+                (_created_at(before),),
             )
             return cursor.rowcount
 
@@ -176,6 +193,11 @@ class SqliteStore:
             (consumer, event_id),
         )
         return cursor.rowcount == 1
+
+
+def _created_at(instant: datetime) -> str:
+    """The outbox's ``created_at`` form (milliseconds, as SQLite's ``%f`` writes them)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
 def sortable_instant(instant: datetime) -> str:

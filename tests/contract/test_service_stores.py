@@ -118,6 +118,20 @@ async def test_requeue_sends_recent_events_again(resolution: ResolutionStore) ->
     assert await resolution.requeue_since(datetime(2999, 1, 1, tzinfo=UTC)) == 0
 
 
+async def test_purging_deletes_only_published_events_written_before_the_cutoff(
+    resolution: ResolutionStore,
+) -> None:
+    async with resolution.unit_of_work() as uow:
+        await uow.add_events([complaint_registered(f"c-{i}", at=T0) for i in range(3)])
+    pending = await resolution.pending_outbox(10)
+    await resolution.mark_published([m.position for m in pending[:2]])
+    assert await resolution.purge_published(datetime(2000, 1, 1, tzinfo=UTC)) == 0
+    assert await resolution.purge_published(datetime(2999, 1, 1, tzinfo=UTC)) == 2
+    assert [m.event_id for m in await resolution.pending_outbox(10)] == [pending[2].event_id]
+    await resolution.forget_deleted()
+    assert await resolution.requeue_since(datetime(2000, 1, 1, tzinfo=UTC)) == 0  # gone
+
+
 async def test_a_failed_unit_of_work_leaves_nothing(resolution: ResolutionStore) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         async with resolution.unit_of_work() as uow:

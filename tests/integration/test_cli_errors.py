@@ -83,6 +83,12 @@ def test_invalid_setting(base_env: dict[str, str]) -> None:
     assert_one_line_error(result, "COMPLAINTS_SLA_HOURS")
 
 
+def test_an_outbox_kept_shorter_than_the_embedded_replay(base_env: dict[str, str]) -> None:
+    env = {**base_env, "COMPLAINTS_OUTBOX_KEEP_DAYS": "2"}  # replay: 168 h by default
+    result = complaints("serve", "intake", env=env)
+    assert_one_line_error(result, "COMPLAINTS_OUTBOX_KEEP_DAYS")
+
+
 def test_short_token_secret(base_env: dict[str, str]) -> None:
     env = {**base_env, "COMPLAINTS_TOKEN_SECRET": "short"}
     result = complaints("token", "--user", "alice", "--role", "agent", env=env)

@@ -324,3 +324,31 @@ async def test_an_erased_customers_contact_is_not_shown_even_with_a_grant(
     assert refused.status_code == 409, refused.text
     assert refused.json()["code"] == "personal_data_erased"
     assert await service_of(intake).contact_views(c["id"]) == []  # nothing shown, no view
+
+
+async def test_once_erased_and_purged_the_customer_is_nowhere_in_the_files(
+    intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    """The row is rewritten, the registration's event leaves the outbox once published and
+    kept long enough, and SQLite's free space and write-ahead log hold no old copy."""
+    c = await register(agent)
+    await close_case(intake, c["id"], clock.now())
+    store = cast(SqliteIntakeStore, intake.store)
+    words = ("张伟".encode(), "发动机异响".encode(), "希望尽快回电".encode(), b"LSVAA4182E2123451")
+
+    def held() -> list[bytes]:
+        files = [store.path, store.path.with_name(store.path.name + "-wal")]
+        data = b"".join(f.read_bytes() for f in files if f.exists())
+        return [w for w in words if w in data]
+
+    assert held() == list(words)
+    secure = await (await store.conn.execute("PRAGMA secure_delete")).fetchone()
+    assert secure is not None and secure[0] == 1  # freed space is zeroed, whatever the build
+    await store.forget_deleted()  # the words are in the database file itself now
+    assert held() == list(words)
+    assert (await admin.post("/erasures", json={"phone": PHONE})).status_code == 200
+    assert held() == [w for w in words if w != b"LSVAA4182E2123451"]  # events still hold them
+    await store.mark_published([m.position for m in await store.pending_outbox(100)])
+    assert await store.purge_published(datetime.now(UTC) + timedelta(minutes=1)) > 0
+    await store.forget_deleted()
+    assert held() == []
