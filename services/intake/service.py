@@ -44,6 +44,7 @@ from shared.contracts.intake import (
     COMPLAINT_ERASED,
     COMPLAINT_REGISTERED,
     COMPLAINT_UPDATED,
+    PERSONAL_REFERENCES,
     ComplaintErased,
     ComplaintRegistered,
     ComplaintUpdated,
@@ -599,7 +600,8 @@ def _erased(
 ) -> StoredComplaint:
     """The complaint without its customer: no name, contact, ID, car identity or words (the
     look-ups go too, so no search or repeat link finds them); dates, channel, urgency,
-    demands, target and references stay for the dealership's records."""
+    demands, target and the references that do not point at the person stay for the
+    dealership's records."""
     return stored.model_copy(
         update={
             "customer_name": ERASED_NAME,
@@ -622,6 +624,9 @@ def _erased(
             "content": "",
             "sealed_words": [],
             "follow_ups": [f.model_copy(update={"content": ""}) for f in stored.follow_ups],
+            "references": {
+                k: v for k, v in stored.references.items() if k not in PERSONAL_REFERENCES
+            },
             "erased_at": at,
             "erasure_reason": reason,
             "erased_by": by,

@@ -64,6 +64,11 @@ class ComplaintUpdated(BaseModel):
     urgency_reasons: list[str] = Field(default_factory=list)
 
 
+PERSONAL_REFERENCES: Final = frozenset({"post_url", "wechat_media_id"})
+"""References that point at the customer (their post, their voice message): erased with
+them. The others name the channel or an agency's case and stay."""
+
+
 class ComplaintErased(BaseModel):
     """A closed complaint's personal data was erased at intake: every service that keeps a
     copy (the customer's name and words, masked numbers, plate) drops it too. What the

@@ -3,9 +3,11 @@ when the retention period is over; on a real SQLite store, events checked in the
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -26,6 +28,7 @@ from shared.web.pages import TOKEN_COOKIE
 AGENT = Principal(user="agent-7", role=Role.AGENT)
 ADMIN = Principal(user="admin-1", role=Role.ADMIN)
 PHONE = "13812345678"
+EXAMPLES = Path(__file__).parents[2] / "examples" / "channels"
 
 
 def complaint(**changes: Any) -> dict[str, Any]:
@@ -352,3 +355,21 @@ async def test_once_erased_and_purged_the_customer_is_nowhere_in_the_files(
     assert await store.purge_published(datetime.now(UTC) + timedelta(minutes=1)) > 0
     await store.forget_deleted()
     assert held() == []
+
+
+async def test_an_erased_social_complaint_loses_the_link_to_the_post(
+    intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    mention = json.loads((EXAMPLES / "social.zh.json").read_text(encoding="utf-8"))
+    response = await agent.post("/channels/social", json=mention)
+    assert response.status_code == 201, response.text
+    c = response.json()
+    assert c["references"]["post_url"] == mention["post_url"]
+    await close_case(intake, c["id"], clock.now())
+    assert (await admin.post("/erasures", json={"ticket_no": c["ticket_no"]})).status_code == 200
+    shown = (await agent.get(f"/complaints/{c['id']}")).json()
+    assert "post_url" not in shown["references"]
+    assert shown["references"]["platform"] == "weibo"  # the channel's own facts stay
+    with sqlite3.connect(cast(SqliteIntakeStore, intake.store).path) as db:
+        (doc,) = db.execute("SELECT doc FROM complaints WHERE id = ?", (c["id"],)).fetchone()
+    assert mention["post_url"] not in doc and mention["author_handle"] not in doc

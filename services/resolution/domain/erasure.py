@@ -9,13 +9,10 @@ remedy, approvals, SLA and the timeline's steps (staff's own notes included).
 from __future__ import annotations
 
 from services.resolution.domain.case import Case, CauseSuggestion, TimelineEntry
-from shared.contracts.intake import ComplaintErased
+from shared.contracts.intake import PERSONAL_REFERENCES, ComplaintErased
 
 ERASED_STEP = "personal_data_erased"
 """The timeline entry that records the erasure (a system entry: it moves no clock)."""
-PERSONAL_REFERENCES = frozenset({"post_url", "wechat_media_id"})
-"""References that point at the customer (their post, their voice message); the others
-name the channel or an agency's case and stay."""
 
 
 def erase_personal_data(case: Case, erased: ComplaintErased) -> Case:
