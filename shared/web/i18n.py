@@ -198,6 +198,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "case.title": ("案件详情", "Case"),
     "case.complaint": ("投诉", "Complaint"),
     "case.timeline": ("处理记录", "Timeline"),
+    "case.causes_recorded": ("确认原因", "Causes confirmed"),
+    "case.reclassified_from": ("重新归类，原为", "reclassified; was"),
     "case.no_timeline": ("尚无处理记录。", "Nothing done yet."),
     "case.suggestion": ("系统预测原因", "Predicted cause"),
     "case.confidence": ("置信度", "confidence"),

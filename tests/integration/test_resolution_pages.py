@@ -143,6 +143,35 @@ async def test_a_reopened_case_shows_the_clock_of_its_new_round(
     assert "1d 14h left" in english and "round 2" in english
 
 
+async def test_a_reclassified_cause_shows_what_it_was_on_the_timeline(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    service = runtime.app.state.service
+    owner = Actor(user="olga", role="owner", department="after_sales")
+    head = Actor(user="hu", role="department_head", department="after_sales")
+    await service.take_step("c-1", Step.APPROVE, Approve(), actor=head)
+    for step, command in (
+        (Step.START_EXECUTION, StartExecution()),
+        (Step.RESOLVE, Resolve(customer_notified=True)),
+        (Step.REQUEST_FEEDBACK, RequestFeedback()),
+        (Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=1)),  # reopened: investigate again
+    ):
+        await service.take_step("c-1", step, command, actor=owner)
+    findings = RecordFindings(
+        findings="客户误解保修条款：刹车盘属易损件",
+        causes=[Cause.CUSTOMER_MISUNDERSTANDING, Cause.PROCESS_POLICY],
+        primary_cause=Cause.CUSTOMER_MISUNDERSTANDING,
+    )
+    await service.take_step("c-1", Step.RECORD_FINDINGS, findings, actor=owner)
+    html = await page(runtime, "/ui/cases/c-1")
+    assert 'data-causes="customer_misunderstanding process_policy"' in html
+    assert 'data-reclassified-from="product_quality"' in html and "重新归类，原为" in html
+    assert html.count("data-reclassified-from") == 1  # the first finding replaced nothing
+    english = await page(runtime, "/ui/cases/c-1?lang=en")
+    assert "reclassified; was" in english
+
+
 async def test_the_queue_flags_cases_whose_customer_is_owed_news(
     resolution: tuple[ServiceRuntime, ManualClock],
 ) -> None:

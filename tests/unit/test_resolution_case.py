@@ -201,6 +201,40 @@ def test_dissatisfaction_reopens_one_level_up() -> None:
     assert (case.escalation_level, case.reopened, case.remedy) == (1, 1, None)
 
 
+def test_every_reclassification_stays_on_the_timeline() -> None:
+    first = run(
+        new_case(),
+        (Step.TRIAGE, Triage(valid=True), AGENT),
+        (Step.ASSIGN, Assign(department=Department.AFTER_SALES, owner="olga"), HEAD),
+        (Step.START_INVESTIGATION, StartInvestigation(), OWNER),
+        (Step.RECORD_FINDINGS, FINDINGS, OWNER),
+    )
+    recorded = first.timeline[-1]
+    assert recorded.causes == ["service_attitude_efficiency", "product_quality"]
+    assert recorded.reclassified_from == []  # the first finding replaces nothing
+    same = FINDINGS.model_copy(update={"causes": list(reversed(FINDINGS.causes))})
+    again = decide(first, Step.RECORD_FINDINGS, same, actor=OWNER, now=T0 + timedelta(hours=5))
+    assert again.timeline[-1].reclassified_from == []  # same causes, same primary
+    primary_moved = FINDINGS.model_copy(update={"primary_cause": Cause.PRODUCT_QUALITY})
+    moved = decide(again, Step.RECORD_FINDINGS, primary_moved, actor=HEAD, now=T0)
+    assert moved.timeline[-1].causes == ["product_quality", "service_attitude_efficiency"]
+    assert moved.timeline[-1].reclassified_from == [
+        "service_attitude_efficiency",
+        "product_quality",
+    ]
+    other = RecordFindings(
+        findings="客户误解保修条款",
+        causes=[Cause.CUSTOMER_MISUNDERSTANDING],
+        primary_cause=Cause.CUSTOMER_MISUNDERSTANDING,
+    )
+    changed = decide(moved, Step.RECORD_FINDINGS, other, actor=OWNER, now=T0)
+    entry = changed.timeline[-1]
+    assert (entry.actor, entry.causes) == ("olga", ["customer_misunderstanding"])
+    assert entry.reclassified_from == ["product_quality", "service_attitude_efficiency"]
+    assert changed.causes == [Cause.CUSTOMER_MISUNDERSTANDING]
+    assert all(e.causes == [] for e in changed.timeline if e.step != "record_findings")
+
+
 def test_hold_records_the_pause_and_resume_returns() -> None:
     case = run(
         investigated(),

@@ -7,6 +7,7 @@ each step (one named owner, findings before a remedy, approval rules); it does n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -66,6 +67,11 @@ class TimelineEntry(BaseModel):
     """For an SLA milestone of a stage: the stage that ran over its budget."""
     round: int | None = None
     """For an SLA milestone: the round of the loop it belongs to (2 after a reopening)."""
+    causes: list[str] = Field(default_factory=list)
+    """For recorded findings: the causes confirmed, the primary one first."""
+    reclassified_from: list[str] = Field(default_factory=list)
+    """For recorded findings that changed the causes (or the primary one): the causes
+    before, primary first; every reclassification stays on the record."""
 
 
 class Remedy(BaseModel):
@@ -424,6 +430,7 @@ def decide(
         to_status=target,
         note=_note(command),
         department=_department_value(changes.get("department", case.department)),
+        **(_findings_audit(case, command) if isinstance(command, RecordFindings) else {}),
     )
     return case.model_copy(
         update={
@@ -548,6 +555,18 @@ def _approve(case: Case, actor: Actor, now: datetime) -> list[ApprovalRecord]:
 
 def _department_value(department: object) -> str | None:
     return department.value if isinstance(department, Department) else None
+
+
+def _findings_audit(case: Case, command: RecordFindings) -> dict[str, list[str]]:
+    """The causes a findings entry confirms, and those it replaced when it reclassified."""
+    after = _primary_first(command.primary_cause, command.causes)
+    before = _primary_first(case.primary_cause, case.causes) if case.causes else []
+    return {"causes": after, "reclassified_from": before if before and before != after else []}
+
+
+def _primary_first(primary: Cause | None, causes: Sequence[Cause]) -> list[str]:
+    rest = sorted(c.value for c in causes if c != primary)
+    return [primary.value, *rest] if primary is not None else rest
 
 
 def _note(command: CommandBase) -> str:
