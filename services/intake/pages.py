@@ -135,15 +135,27 @@ async def submit_complaint(request: Request, principal: Recorder) -> Response:
 
 @router.get("/complaints/open-check", response_class=HTMLResponse)
 async def open_check(request: Request, principal: Recorder) -> Response:
-    """The htmx fragment under the phone field: this customer's open complaints."""
-    phone = request.query_params.get("customer.phone", "")
-    found: list[dict[str, Any]] = []
-    if len(phone.strip()) >= 7:
-        async with service_api(request) as api:
-            response = check(await api.get("/complaints", params={"phone": phone, "limit": 10}))
-        if response.status_code == 200:
-            found = [c for c in response.json() if c.get("open", True)]
-    return pages.render(request, "intake/_open_warning.html", principal=principal, found=found)
+    """The htmx fragment under the customer's phone: the open complaints of this customer
+    (by phone) or of this car (by VIN, once all 17 characters are typed), so the agent can
+    tell the caller about them before registering the same matter again."""
+    phone = request.query_params.get("customer.phone", "").strip()
+    vin = request.query_params.get("vehicle.vin", "").strip()
+    lookups = {"phone": phone if len(phone) >= 7 else "", "vin": vin if len(vin) == 17 else ""}
+    found: dict[str, dict[str, Any]] = {}
+    async with service_api(request) as api:
+        for key, value in lookups.items():
+            if not value:
+                continue
+            response = check(await api.get("/complaints", params={key: value, "limit": 10}))
+            if response.status_code != 200:  # not a valid number or VIN yet: nothing to say
+                continue
+            for complaint in response.json():
+                if complaint.get("open", True):
+                    found.setdefault(complaint["id"], {**complaint, "matched": []})
+                    found[complaint["id"]]["matched"].append(key)
+    return pages.render(
+        request, "intake/_open_warning.html", principal=principal, found=list(found.values())
+    )
 
 
 @router.get("/search", response_class=HTMLResponse)

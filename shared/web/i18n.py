@@ -111,9 +111,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "form.marked_urgent": ("标记为紧急", "Mark as urgent"),
     "form.submit": ("提交登记", "Register"),
     "form.open_warning": (
-        "该客户已有未结案的投诉：",
-        "This customer already has an open complaint:",
+        "该客户或该车辆已有未结案的投诉：",
+        "This customer or this car already has an open complaint:",
     ),
+    "form.matched_phone": ("同一电话", "same phone"),
+    "form.matched_vin": ("同一车架号", "same VIN"),
     "form.open_warning_help": (
         "如为同一事项，新登记将作为跟进并入原投诉。",
         "If it is the same matter, it will be linked to that complaint as a follow-up.",

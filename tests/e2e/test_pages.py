@@ -140,14 +140,21 @@ def test_a_validation_error_is_shown_next_to_its_field(page: Page, site: Site) -
 
 
 def test_the_agent_is_warned_of_an_open_complaint(page: Page, site: Site) -> None:
-    api_complaint(site, "13922223333")
+    api_complaint(site, "13922223333", vehicle={"vin": "LSVAA4182E2123451"})
     sign_in(page, site, site.token("alice", "agent"), then="/intake/ui/complaints/new")
     page.fill("#f-customer-phone", "139 2222 3333")
     page.locator("#f-customer-phone").dispatch_event("change")
     warning = page.locator("[data-open-complaints]")
     expect(warning).to_be_visible()
-    expect(warning).to_contain_text("该客户已有未结案的投诉")
+    expect(warning).to_contain_text("该客户或该车辆已有未结案的投诉")
     screenshot(page, "agent-open-warning")
+    # the same car, another phone (a relative calls): the warning follows the VIN
+    page.fill("#f-customer-phone", "13700009999")
+    page.locator("#f-customer-phone").dispatch_event("change")
+    expect(warning).to_have_count(0)
+    page.fill("#f-vehicle-vin", "LSVAA4182E2123451")
+    page.locator("#f-vehicle-vin").dispatch_event("change")
+    expect(page.locator("[data-open-complaints] li[data-matched='vin']")).to_be_visible()
 
 
 # -- owners and heads ---------------------------------------------------------------------

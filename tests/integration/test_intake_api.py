@@ -545,3 +545,26 @@ async def test_a_mistyped_page_address_is_a_page_and_an_api_one_a_problem(
     api = await client.get("/no-such-thing")
     assert api.status_code == 404
     assert api.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_form_warns_of_open_complaints_by_phone_or_by_car(
+    client: httpx.AsyncClient, browser: httpx.AsyncClient
+) -> None:
+    mine = (await client.post("/complaints", json=complaint())).json()
+    form_page = (await browser.get("/ui/complaints/new")).text
+    assert form_page.count("/ui/complaints/open-check") == 2  # under the phone and the VIN
+    assert "hx-include=\"[name='customer.phone'],[name='vehicle.vin']\"" in form_page
+
+    async def warning(**params: str) -> str:
+        response = await browser.get("/ui/complaints/open-check", params=params)
+        assert response.status_code == 200
+        return response.text
+
+    both = await warning(**{"customer.phone": "138 1234 5678", "vehicle.vin": "LSVAA4182E2123451"})
+    assert both.count("<li") == 1 and 'data-matched="phone vin"' in both
+    assert mine["ticket_no"] in both and "同一电话、同一车架号" in both
+    # the car's new owner calls from another phone: the car's complaint still shows
+    by_car = await warning(**{"customer.phone": "13900001111", "vehicle.vin": "LSVAA4182E2123451"})
+    assert 'data-matched="vin"' in by_car and mine["ticket_no"] in by_car
+    assert await warning(**{"customer.phone": "13900001111", "vehicle.vin": "LSVAA41"}) == ""
+    assert await warning(**{"customer.phone": "12"}) == ""  # not typed far enough yet
