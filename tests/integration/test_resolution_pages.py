@@ -97,6 +97,22 @@ async def page(runtime: ServiceRuntime, path: str) -> str:
     return response.text
 
 
+OWNER = Actor(user="olga", role="owner", department="after_sales")
+
+
+async def resolve_and_ask(runtime: ServiceRuntime, complaint_id: str) -> None:
+    """Approved, executed, resolved: the customer is asked for their rating."""
+    service = runtime.app.state.service
+    head = Actor(user="hu", role="department_head", department="after_sales")
+    await service.take_step(complaint_id, Step.APPROVE, Approve(), actor=head)
+    for step, command in (
+        (Step.START_EXECUTION, StartExecution()),
+        (Step.RESOLVE, Resolve(customer_notified=True)),
+        (Step.REQUEST_FEEDBACK, RequestFeedback()),
+    ):
+        await service.take_step(complaint_id, step, command, actor=OWNER)
+
+
 async def test_the_queue_flags_a_stage_over_its_budget(
     resolution: tuple[ServiceRuntime, ManualClock],
 ) -> None:
@@ -122,19 +138,10 @@ async def test_a_reopened_case_shows_the_clock_of_its_new_round(
     resolution: tuple[ServiceRuntime, ManualClock],
 ) -> None:
     runtime, clock = resolution
-    service = runtime.app.state.service
-    head = Actor(user="hu", role="department_head", department="after_sales")
-    owner = Actor(user="olga", role="owner", department="after_sales")
-    await service.take_step("c-1", Step.APPROVE, Approve(), actor=head)
-    for step, command in (
-        (Step.START_EXECUTION, StartExecution()),
-        (Step.RESOLVE, Resolve(customer_notified=True)),
-        (Step.REQUEST_FEEDBACK, RequestFeedback()),
-    ):
-        await service.take_step("c-1", step, command, actor=owner)
+    await resolve_and_ask(runtime, "c-1")
     clock.set(T0 + 50 * H)  # past the first round's 48 h: it was resolved in time
     feedback = RecordFeedback(satisfaction=2)
-    await service.take_step("c-1", Step.RECORD_FEEDBACK, feedback, actor=owner)
+    await runtime.app.state.service.take_step("c-1", Step.RECORD_FEEDBACK, feedback, actor=OWNER)
     clock.set(T0 + 60 * H)
     html = await page(runtime, "/ui/cases/c-1")
     assert 'data-round="2"' in html and "第2轮" in html
@@ -148,22 +155,15 @@ async def test_a_reclassified_cause_shows_what_it_was_on_the_timeline(
 ) -> None:
     runtime, _ = resolution
     service = runtime.app.state.service
-    owner = Actor(user="olga", role="owner", department="after_sales")
-    head = Actor(user="hu", role="department_head", department="after_sales")
-    await service.take_step("c-1", Step.APPROVE, Approve(), actor=head)
-    for step, command in (
-        (Step.START_EXECUTION, StartExecution()),
-        (Step.RESOLVE, Resolve(customer_notified=True)),
-        (Step.REQUEST_FEEDBACK, RequestFeedback()),
-        (Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=1)),  # reopened: investigate again
-    ):
-        await service.take_step("c-1", step, command, actor=owner)
+    await resolve_and_ask(runtime, "c-1")
+    reopen = RecordFeedback(satisfaction=1)  # investigated again
+    await service.take_step("c-1", Step.RECORD_FEEDBACK, reopen, actor=OWNER)
     findings = RecordFindings(
         findings="客户误解保修条款：刹车盘属易损件",
         causes=[Cause.CUSTOMER_MISUNDERSTANDING, Cause.PROCESS_POLICY],
         primary_cause=Cause.CUSTOMER_MISUNDERSTANDING,
     )
-    await service.take_step("c-1", Step.RECORD_FINDINGS, findings, actor=owner)
+    await service.take_step("c-1", Step.RECORD_FINDINGS, findings, actor=OWNER)
     html = await page(runtime, "/ui/cases/c-1")
     assert 'data-causes="customer_misunderstanding process_policy"' in html
     assert 'data-reclassified-from="product_quality"' in html and "重新归类，原为" in html
