@@ -11,7 +11,12 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from services.intake.domain.acknowledgement import Acknowledgement, acknowledge
-from services.intake.domain.erasure import ERASED_NAME, check_erasable, retention_cutoff
+from services.intake.domain.erasure import (
+    ERASED_NAME,
+    check_erasable,
+    kept_external_id,
+    retention_cutoff,
+)
 from services.intake.domain.language import detect_language
 from services.intake.domain.record import (
     Complaint,
@@ -57,7 +62,7 @@ from shared.contracts.notifications import (
 from shared.crypto import FieldCipher, mask_code, mask_email, mask_id_number, mask_phone, mask_plate
 from shared.errors import ConflictError, NotFoundError, TransientStoreError
 from shared.redaction import redact
-from shared.vocab import ErasureReason, Language, Urgency
+from shared.vocab import Channel, ErasureReason, Language, Urgency
 
 SERVICE = "intake"
 _ATTEMPTS = 5
@@ -147,7 +152,7 @@ class IntakeService:
             if original and original != masked
         ]
         async with self._store.unit_of_work() as uow:
-            seen = await uow.find_message(message_keys)
+            seen = await uow.find_message(self._lookup_keys(given, message_keys))
             if seen is not None:
                 return Registration(Outcome.REPLAYED, self._from_stored(seen), None)
             now = self._clock.now()
@@ -332,6 +337,7 @@ class IntakeService:
             erased, newly = [], 0
             for stored in complaints:
                 if stored.erased_at is None:
+                    await self._forget_message_id(uow, stored)
                     stored = _erased(stored, ErasureReason.CUSTOMER_REQUEST, now, actor.id)
                     await uow.replace_complaint(stored)
                     await uow.add_events([self._erasure_event(stored, actor)])
@@ -356,6 +362,7 @@ class IntakeService:
                     start = stored.retain_from if stored else None
                     if stored is None or start is None or start >= cutoff:
                         continue  # changed meanwhile
+                    await self._forget_message_id(uow, stored)
                     stored = _erased(stored, ErasureReason.RETENTION, self._clock.now(), None)
                     await uow.replace_complaint(stored)
                     await uow.add_events([self._erasure_event(stored, actor)])
@@ -451,14 +458,37 @@ class IntakeService:
 
     # -- helpers -----------------------------------------------------------------
 
-    @staticmethod
-    def _message_keys(draft: RecordDraft, idempotency_key: str | None) -> list[str]:
+    def _message_keys(self, draft: RecordDraft, idempotency_key: str | None) -> list[str]:
+        """The keys a redelivered message is known by. A channel's message id is kept only
+        as its keyed hash: it may name the customer's post or chat, and the key must outlive
+        the erasure so a late redelivery is still recognised instead of registered again."""
         keys = []
         if draft.external_id:
-            keys.append(f"msg:{draft.channel.value}:{draft.external_id}")
+            keys.append(self._message_key(draft.channel, draft.external_id))
         if idempotency_key:
             keys.append(f"idem:{idempotency_key}")
         return keys
+
+    def _message_key(self, channel: Channel, external_id: str) -> str:
+        return f"msg:{channel.value}:#{self._cipher.lookup_hash(external_id)}"
+
+    @staticmethod
+    def _legacy_message_key(channel: Channel, external_id: str) -> str:
+        """How message ids were kept before they were hashed: still looked up, rekeyed on
+        erasure."""
+        return f"msg:{channel.value}:{external_id}"
+
+    def _lookup_keys(self, draft: RecordDraft, keys: list[str]) -> list[str]:
+        if not draft.external_id:
+            return keys
+        return [*keys, self._legacy_message_key(draft.channel, draft.external_id)]
+
+    async def _forget_message_id(self, uow: IntakeUnitOfWork, stored: StoredComplaint) -> None:
+        if stored.external_id and kept_external_id(stored.channel, stored.external_id) is None:
+            await uow.rekey_message(
+                self._legacy_message_key(stored.channel, stored.external_id),
+                self._message_key(stored.channel, stored.external_id),
+            )
 
     def _customer_keys(self, customer: CustomerIn, vin: str | None) -> CustomerKeys:
         return CustomerKeys(
@@ -622,6 +652,7 @@ def _erased(
             ),
             "vehicle": VehicleIn(model=stored.vehicle.model),
             "content": "",
+            "external_id": kept_external_id(stored.channel, stored.external_id),
             "sealed_words": [],
             "follow_ups": [f.model_copy(update={"content": ""}) for f in stored.follow_ups],
             "references": {

@@ -126,6 +126,10 @@ class IntakeUnitOfWork(Protocol):
 
     async def remember_messages(self, keys: Sequence[str], complaint_id: str) -> None: ...
 
+    async def rekey_message(self, old: str, new: str) -> None:
+        """The message known by ``old`` is known by ``new`` instead; none: nothing to do."""
+        ...
+
     async def complaints_of(self, keys: CustomerKeys, since: datetime) -> list[StoredComplaint]: ...
 
     async def add_complaint(self, complaint: StoredComplaint) -> None: ...
@@ -249,6 +253,14 @@ class _SqliteUnitOfWork:
             "INSERT INTO message_keys (key, complaint_id) VALUES (?, ?)",
             [(key, complaint_id) for key in keys],
         )
+
+    async def rekey_message(self, old: str, new: str) -> None:
+        await self._conn.execute(
+            "INSERT OR IGNORE INTO message_keys (key, complaint_id)"
+            " SELECT ?, complaint_id FROM message_keys WHERE key = ?",
+            (new, old),
+        )
+        await self._conn.execute("DELETE FROM message_keys WHERE key = ?", (old,))
 
     async def complaints_of(self, keys: CustomerKeys, since: datetime) -> list[StoredComplaint]:
         if not keys.any():
@@ -465,6 +477,18 @@ class _MongoUnitOfWork:
         if keys:
             await self._tx.db.message_keys.insert_many(
                 [{"_id": key, "complaint_id": complaint_id} for key in keys],
+                session=self._tx.session,
+            )
+
+    async def rekey_message(self, old: str, new: str) -> None:
+        mark = await self._tx.db.message_keys.find_one_and_delete(
+            {"_id": old}, session=self._tx.session
+        )
+        if mark is not None:
+            await self._tx.db.message_keys.update_one(
+                {"_id": new},
+                {"$setOnInsert": {"complaint_id": mark["complaint_id"]}},
+                upsert=True,
                 session=self._tx.session,
             )
 

@@ -76,6 +76,19 @@ async def test_message_keys_lead_back_to_their_complaint(store: IntakeStore) -> 
         assert await uow.find_message([]) is None
 
 
+async def test_a_rekeyed_message_is_known_by_its_new_key_only(store: IntakeStore) -> None:
+    await add(store, stored(1))
+    async with store.unit_of_work() as uow:
+        await uow.remember_messages(["msg:weibo:post-1"], "c-1")
+    async with store.unit_of_work() as uow:
+        await uow.rekey_message("msg:weibo:post-1", "msg:weibo:#h1")
+        await uow.rekey_message("msg:weibo:unknown", "msg:weibo:#h2")
+    async with store.unit_of_work() as uow:
+        assert (await uow.find_message(["msg:weibo:#h1"])) == stored(1)
+        assert await uow.find_message(["msg:weibo:post-1"]) is None
+        assert await uow.find_message(["msg:weibo:#h2"]) is None
+
+
 async def test_a_message_key_is_taken_only_once(store: IntakeStore) -> None:
     await add(store, stored(1), stored(2))
     async with store.unit_of_work() as uow:

@@ -373,3 +373,42 @@ async def test_an_erased_social_complaint_loses_the_link_to_the_post(
     with sqlite3.connect(cast(SqliteIntakeStore, intake.store).path) as db:
         (doc,) = db.execute("SELECT doc FROM complaints WHERE id = ?", (c["id"],)).fetchone()
     assert mention["post_url"] not in doc and mention["author_handle"] not in doc
+    assert mention["post_id"] not in doc and mention["author_id"] not in doc
+    with sqlite3.connect(cast(SqliteIntakeStore, intake.store).path) as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM message_keys")]
+    assert keys and not any(mention["post_id"] in k for k in keys)
+    again = await agent.post("/channels/social", json=mention)  # the listening tool redelivers
+    assert again.status_code == 200 and again.json()["id"] == c["id"]
+
+
+async def test_erasure_rekeys_a_message_id_kept_in_the_clear_before_ids_were_hashed(
+    intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    mention = json.loads((EXAMPLES / "social.zh.json").read_text(encoding="utf-8"))
+    c = (await agent.post("/channels/social", json=mention)).json()
+    store = cast(SqliteIntakeStore, intake.store)
+    await store.conn.execute(
+        "UPDATE message_keys SET key = ? WHERE complaint_id = ?",
+        (f"msg:weibo:{mention['post_id']}", c["id"]),
+    )
+    await store.conn.commit()
+    assert (await agent.post("/channels/social", json=mention)).json()["id"] == c["id"]
+    await close_case(intake, c["id"], clock.now())
+    assert (await admin.post("/erasures", json={"ticket_no": c["ticket_no"]})).status_code == 200
+    with sqlite3.connect(store.path) as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM message_keys")]
+    assert len(keys) == 1 and mention["post_id"] not in keys[0]
+    assert (await agent.post("/channels/social", json=mention)).json()["id"] == c["id"]
+
+
+async def test_an_agency_case_number_stays_after_the_erasure(
+    intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    """The dealership still answers to the regulator for its case."""
+    case = json.loads((EXAMPLES / "regulator.zh.json").read_text(encoding="utf-8"))
+    response = await agent.post("/channels/regulator", json=case)
+    assert response.status_code == 201, response.text
+    c = response.json()
+    await close_case(intake, c["id"], clock.now())
+    assert (await admin.post("/erasures", json={"ticket_no": c["ticket_no"]})).status_code == 200
+    assert (await agent.get(f"/complaints/{c['id']}")).json()["external_id"] == case["case_no"]

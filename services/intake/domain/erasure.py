@@ -13,9 +13,21 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shared.errors import ConflictError
+from shared.vocab import Channel
 
 ERASED_NAME = ""
 """The name an erased complaint shows; pages say "personal data erased" instead."""
+
+
+AGENCY_CASE_CHANNELS: frozenset[Channel] = frozenset({Channel.MANUFACTURER, Channel.REGULATOR})
+"""Channels whose message id is an agency's case number, which the dealership still answers
+to after the erasure; every other channel's id names the customer's own post, message,
+chat or submission, and goes with them."""
+
+
+def kept_external_id(channel: Channel, external_id: str | None) -> str | None:
+    """What an erased complaint keeps of the id its channel gave it."""
+    return external_id if channel in AGENCY_CASE_CHANNELS else None
 
 
 def retention_cutoff(now: datetime, days: int) -> datetime | None:
