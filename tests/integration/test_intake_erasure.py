@@ -357,16 +357,37 @@ async def test_once_erased_and_purged_the_customer_is_nowhere_in_the_files(
     assert held() == []
 
 
+def channel_example(name: str) -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
+
+
+async def register_from(
+    client: httpx.AsyncClient, channel: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    response = await client.post(f"/channels/{channel}", json=payload)
+    assert response.status_code == 201, response.text
+    return cast(dict[str, Any], response.json())
+
+
+async def erase_ticket(
+    runtime: ServiceRuntime, admin: httpx.AsyncClient, c: dict[str, Any], at: datetime
+) -> None:
+    await close_case(runtime, c["id"], at)
+    assert (await admin.post("/erasures", json={"ticket_no": c["ticket_no"]})).status_code == 200
+
+
+def message_keys(runtime: ServiceRuntime) -> list[str]:
+    with sqlite3.connect(cast(SqliteIntakeStore, runtime.store).path) as db:
+        return [k for (k,) in db.execute("SELECT key FROM message_keys")]
+
+
 async def test_an_erased_social_complaint_loses_the_link_to_the_post(
     intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    mention = json.loads((EXAMPLES / "social.zh.json").read_text(encoding="utf-8"))
-    response = await agent.post("/channels/social", json=mention)
-    assert response.status_code == 201, response.text
-    c = response.json()
+    mention = channel_example("social.zh.json")
+    c = await register_from(agent, "social", mention)
     assert c["references"]["post_url"] == mention["post_url"]
-    await close_case(intake, c["id"], clock.now())
-    assert (await admin.post("/erasures", json={"ticket_no": c["ticket_no"]})).status_code == 200
+    await erase_ticket(intake, admin, c, clock.now())
     shown = (await agent.get(f"/complaints/{c['id']}")).json()
     assert "post_url" not in shown["references"]
     assert shown["references"]["platform"] == "weibo"  # the channel's own facts stay
@@ -374,8 +395,7 @@ async def test_an_erased_social_complaint_loses_the_link_to_the_post(
         (doc,) = db.execute("SELECT doc FROM complaints WHERE id = ?", (c["id"],)).fetchone()
     assert mention["post_url"] not in doc and mention["author_handle"] not in doc
     assert mention["post_id"] not in doc and mention["author_id"] not in doc
-    with sqlite3.connect(cast(SqliteIntakeStore, intake.store).path) as db:
-        keys = [k for (k,) in db.execute("SELECT key FROM message_keys")]
+    keys = message_keys(intake)
     assert keys and not any(mention["post_id"] in k for k in keys)
     again = await agent.post("/channels/social", json=mention)  # the listening tool redelivers
     assert again.status_code == 200 and again.json()["id"] == c["id"]
@@ -384,8 +404,8 @@ async def test_an_erased_social_complaint_loses_the_link_to_the_post(
 async def test_erasure_rekeys_a_message_id_kept_in_the_clear_before_ids_were_hashed(
     intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    mention = json.loads((EXAMPLES / "social.zh.json").read_text(encoding="utf-8"))
-    c = (await agent.post("/channels/social", json=mention)).json()
+    mention = channel_example("social.zh.json")
+    c = await register_from(agent, "social", mention)
     store = cast(SqliteIntakeStore, intake.store)
     await store.conn.execute(
         "UPDATE message_keys SET key = ? WHERE complaint_id = ?",
@@ -393,10 +413,8 @@ async def test_erasure_rekeys_a_message_id_kept_in_the_clear_before_ids_were_has
     )
     await store.conn.commit()
     assert (await agent.post("/channels/social", json=mention)).json()["id"] == c["id"]
-    await close_case(intake, c["id"], clock.now())
-    assert (await admin.post("/erasures", json={"ticket_no": c["ticket_no"]})).status_code == 200
-    with sqlite3.connect(store.path) as db:
-        keys = [k for (k,) in db.execute("SELECT key FROM message_keys")]
+    await erase_ticket(intake, admin, c, clock.now())
+    keys = message_keys(intake)
     assert len(keys) == 1 and mention["post_id"] not in keys[0]
     assert (await agent.post("/channels/social", json=mention)).json()["id"] == c["id"]
 
@@ -405,10 +423,7 @@ async def test_an_agency_case_number_stays_after_the_erasure(
     intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     """The dealership still answers to the regulator for its case."""
-    case = json.loads((EXAMPLES / "regulator.zh.json").read_text(encoding="utf-8"))
-    response = await agent.post("/channels/regulator", json=case)
-    assert response.status_code == 201, response.text
-    c = response.json()
-    await close_case(intake, c["id"], clock.now())
-    assert (await admin.post("/erasures", json={"ticket_no": c["ticket_no"]})).status_code == 200
+    case = channel_example("regulator.zh.json")
+    c = await register_from(agent, "regulator", case)
+    await erase_ticket(intake, admin, c, clock.now())
     assert (await agent.get(f"/complaints/{c['id']}")).json()["external_id"] == case["case_no"]
