@@ -337,10 +337,9 @@ class IntakeService:
             erased, newly = [], 0
             for stored in complaints:
                 if stored.erased_at is None:
-                    await self._forget_message_id(uow, stored)
-                    stored = _erased(stored, ErasureReason.CUSTOMER_REQUEST, now, actor.id)
-                    await uow.replace_complaint(stored)
-                    await uow.add_events([self._erasure_event(stored, actor)])
+                    stored = await self._erase_one(
+                        uow, stored, ErasureReason.CUSTOMER_REQUEST, now, actor
+                    )
                     newly += 1
                 erased.append(stored)
         self._on_commit()
@@ -362,10 +361,9 @@ class IntakeService:
                     start = stored.retain_from if stored else None
                     if stored is None or start is None or start >= cutoff:
                         continue  # changed meanwhile
-                    await self._forget_message_id(uow, stored)
-                    stored = _erased(stored, ErasureReason.RETENTION, self._clock.now(), None)
-                    await uow.replace_complaint(stored)
-                    await uow.add_events([self._erasure_event(stored, actor)])
+                    await self._erase_one(
+                        uow, stored, ErasureReason.RETENTION, self._clock.now(), actor
+                    )
                     total += 1
             self._on_commit()
             if len(due) < _RETENTION_BATCH:
@@ -373,6 +371,23 @@ class IntakeService:
         if total:
             await self._store.forget_deleted()
         return total
+
+    async def _erase_one(
+        self,
+        uow: IntakeUnitOfWork,
+        stored: StoredComplaint,
+        reason: ErasureReason,
+        at: datetime,
+        actor: Actor,
+    ) -> StoredComplaint:
+        """Rewrites the complaint without its customer and announces it; a service erasing on
+        its own (retention) is recorded as nobody's."""
+        await self._forget_message_id(uow, stored)
+        by = None if reason is ErasureReason.RETENTION else actor.id
+        erased = _erased(stored, reason, at, by)
+        await uow.replace_complaint(erased)
+        await uow.add_events([self._erasure_event(erased, actor)])
+        return erased
 
     async def _customer_complaints(
         self, uow: IntakeUnitOfWork, phone: str
