@@ -499,11 +499,16 @@ class IntakeService:
         return [*keys, self._legacy_message_key(draft.channel, draft.external_id)]
 
     async def _forget_message_id(self, uow: IntakeUnitOfWork, stored: StoredComplaint) -> None:
-        if stored.external_id and kept_external_id(stored.channel, stored.external_id) is None:
-            await uow.rekey_message(
-                self._legacy_message_key(stored.channel, stored.external_id),
-                self._message_key(stored.channel, stored.external_id),
-            )
+        """Rekeys the message ids kept in the clear, the complaint's and its follow-ups', that
+        the erasure drops."""
+        messages = [(stored.channel, stored.external_id)]
+        messages += [(f.channel, f.external_id) for f in stored.follow_ups]
+        for channel, external_id in messages:
+            if external_id and kept_external_id(channel, external_id) is None:
+                await uow.rekey_message(
+                    self._legacy_message_key(channel, external_id),
+                    self._message_key(channel, external_id),
+                )
 
     def _customer_keys(self, customer: CustomerIn, vin: str | None) -> CustomerKeys:
         return CustomerKeys(
@@ -669,7 +674,7 @@ def _erased(
             "content": "",
             "external_id": kept_external_id(stored.channel, stored.external_id),
             "sealed_words": [],
-            "follow_ups": [f.model_copy(update={"content": ""}) for f in stored.follow_ups],
+            "follow_ups": [_erased_follow_up(f) for f in stored.follow_ups],
             "references": {
                 k: v for k, v in stored.references.items() if k not in PERSONAL_REFERENCES
             },
@@ -678,6 +683,11 @@ def _erased(
             "erased_by": by,
         }
     )
+
+
+def _erased_follow_up(follow_up: FollowUp) -> FollowUp:
+    kept = kept_external_id(follow_up.channel, follow_up.external_id)
+    return follow_up.model_copy(update={"content": "", "external_id": kept})
 
 
 def _redacted(draft: RecordDraft) -> RecordDraft:

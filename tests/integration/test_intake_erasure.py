@@ -427,3 +427,29 @@ async def test_an_agency_case_number_stays_after_the_erasure(
     c = await register_from(agent, "regulator", case)
     await erase_ticket(intake, admin, c, clock.now())
     assert (await agent.get(f"/complaints/{c['id']}")).json()["external_id"] == case["case_no"]
+
+
+async def test_an_erased_complaint_loses_the_ids_of_its_follow_ups_messages(
+    intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    chat = channel_example("chat.zh.json")
+    c = await register_from(agent, "chat", chat)
+    again = {**chat, "session_id": "CS-20240816-0B91C4"}  # the customer comes back next day
+    linked = await agent.post("/channels/chat", json=again)
+    assert linked.status_code == 200 and linked.json()["outcome"] == "linked"
+    assert linked.json()["follow_ups"][0]["external_id"] == again["session_id"]
+    store = cast(SqliteIntakeStore, intake.store)
+    await store.conn.execute(  # the follow-up's id as kept before ids were hashed
+        "UPDATE message_keys SET key = ? WHERE rowid = (SELECT max(rowid) FROM message_keys)",
+        (f"msg:online_chat:{again['session_id']}",),
+    )
+    await store.conn.commit()
+    await erase_ticket(intake, admin, c, clock.now())
+    shown = (await agent.get(f"/complaints/{c['id']}")).json()
+    assert [f["external_id"] for f in shown["follow_ups"]] == [None]
+    with sqlite3.connect(store.path) as db:
+        (doc,) = db.execute("SELECT doc FROM complaints WHERE id = ?", (c["id"],)).fetchone()
+    assert chat["session_id"] not in doc and again["session_id"] not in doc
+    assert not any(again["session_id"] in k for k in message_keys(intake))
+    replayed = await agent.post("/channels/chat", json=again)
+    assert replayed.status_code == 200 and replayed.json()["id"] == c["id"]
