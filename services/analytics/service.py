@@ -131,6 +131,8 @@ class AnalyticsService:
             await uow.add_counters(increments_for(event))
             if event.type not in FOLDED_TYPES:
                 return True
+            if event.type == COMPLAINT_ERASED:
+                await uow.forget_published_events(event.complaint_id)
             before = await uow.get_fact(event.complaint_id)
             after = fold(before, event)
             if prediction is not None and after.prediction is None:

@@ -66,6 +66,10 @@ class AnalyticsUnitOfWork(Protocol):
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None: ...
 
+    async def forget_published_events(self, complaint_id: str) -> None:
+        """Delete the complaint's events already published (an erasure keeps no copy)."""
+        ...
+
     async def add_alert(self, spike: Spike, raised_at: datetime) -> bool:
         """False when this bucket already alerted this week."""
         ...
@@ -201,6 +205,9 @@ class _SqliteUnitOfWork:
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await SqliteStore.add_outbox(self._conn, events)
+
+    async def forget_published_events(self, complaint_id: str) -> None:
+        await SqliteStore.forget_published(self._conn, complaint_id)
 
     async def add_alert(self, spike: Spike, raised_at: datetime) -> bool:
         cursor = await self._conn.execute(
@@ -506,6 +513,9 @@ class _MongoUnitOfWork:
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await MongoStore.add_outbox(self._tx, events)
+
+    async def forget_published_events(self, complaint_id: str) -> None:
+        await MongoStore.forget_published(self._tx, complaint_id)
 
     async def add_alert(self, spike: Spike, raised_at: datetime) -> bool:
         key = f"{spike.week}:{spike.dimension}:{spike.value}"

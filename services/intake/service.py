@@ -383,6 +383,7 @@ class IntakeService:
         """Rewrites the complaint without its customer and announces it; a service erasing on
         its own (retention) is recorded as nobody's."""
         await self._forget_message_id(uow, stored)
+        await uow.forget_published_events(stored.id)
         by = None if reason is ErasureReason.RETENTION else actor.id
         erased = _erased(stored, reason, at, by)
         await uow.replace_complaint(erased)

@@ -138,6 +138,10 @@ class IntakeUnitOfWork(Protocol):
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None: ...
 
+    async def forget_published_events(self, complaint_id: str) -> None:
+        """Delete the complaint's events already published (an erasure keeps no copy)."""
+        ...
+
     async def add_contact_view(self, view: ContactView) -> None: ...
 
 
@@ -286,6 +290,9 @@ class _SqliteUnitOfWork:
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await SqliteStore.add_outbox(self._conn, events)
+
+    async def forget_published_events(self, complaint_id: str) -> None:
+        await SqliteStore.forget_published(self._conn, complaint_id)
 
     async def add_contact_view(self, view: ContactView) -> None:
         await self._conn.execute(
@@ -511,6 +518,9 @@ class _MongoUnitOfWork:
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await MongoStore.add_outbox(self._tx, events)
+
+    async def forget_published_events(self, complaint_id: str) -> None:
+        await MongoStore.forget_published(self._tx, complaint_id)
 
     async def add_contact_view(self, view: ContactView) -> None:
         await self._tx.db.contact_views.insert_one(view.model_dump(), session=self._tx.session)

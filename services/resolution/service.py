@@ -112,8 +112,9 @@ class ResolutionService:
         return True
 
     async def on_complaint_erased(self, event: EventEnvelope) -> bool:
-        """Intake erased the complaint's personal data: the case drops its copies too, and
-        nobody is told (the customer asked, or the law says so). False when already done."""
+        """Intake erased the complaint's personal data: the case drops its copies too, its
+        events already sent leave the outbox, and nobody is told (the customer asked, or the
+        law says so). False when already done."""
         erased = event.payload_as(ComplaintErased)
         async with self._store.unit_of_work() as uow:
             if not await uow.claim(SERVICE, event.event_id):
@@ -123,14 +124,15 @@ class ResolutionService:
                 # as for an update: the registration was dead-lettered, so this one is kept
                 # beside it, and replaying both in order erases the case it opens
                 raise LookupError(f"no case for complaint {erased.complaint_id} to erase")
+            await uow.forget_published_events(erased.complaint_id)
             updated = erase_personal_data(case, erased)
-            if updated == case:
-                return False  # erased before, by another event
-            await uow.save_case(updated)
-            if updated.suggestion is not None:  # kept beside the case: erase it there too
-                await uow.save_suggestion(updated.complaint_id, updated.suggestion)
+            changed = updated != case  # unchanged: erased before, by another event
+            if changed:
+                await uow.save_case(updated)
+                if updated.suggestion is not None:  # kept beside the case: erase it there
+                    await uow.save_suggestion(updated.complaint_id, updated.suggestion)
         await self._store.forget_deleted()
-        return True
+        return changed
 
     @property
     def policy(self) -> SlaPolicy:

@@ -33,6 +33,10 @@ class ResolutionUnitOfWork(Protocol):
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None: ...
 
+    async def forget_published_events(self, complaint_id: str) -> None:
+        """Delete the complaint's events already published (an erasure keeps no copy)."""
+        ...
+
     async def save_suggestion(self, complaint_id: str, suggestion: CauseSuggestion) -> None:
         """Analytics' prediction, kept beside the case: it never moves the case's version,
         so it cannot turn a user's step into a conflict."""
@@ -124,6 +128,9 @@ class _SqliteUnitOfWork:
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await SqliteStore.add_outbox(self._conn, events)
+
+    async def forget_published_events(self, complaint_id: str) -> None:
+        await SqliteStore.forget_published(self._conn, complaint_id)
 
     async def save_suggestion(self, complaint_id: str, suggestion: CauseSuggestion) -> None:
         await self._conn.execute(
@@ -295,6 +302,9 @@ class _MongoUnitOfWork:
 
     async def add_events(self, events: Sequence[EventEnvelope]) -> None:
         await MongoStore.add_outbox(self._tx, events)
+
+    async def forget_published_events(self, complaint_id: str) -> None:
+        await MongoStore.forget_published(self._tx, complaint_id)
 
     async def save_suggestion(self, complaint_id: str, suggestion: CauseSuggestion) -> None:
         await self._tx.db.suggestions.replace_one(

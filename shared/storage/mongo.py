@@ -61,6 +61,7 @@ class MongoStore:
     async def _create_indexes(self) -> None:
         await self.db.outbox.create_index([("published", ASCENDING), ("_id", ASCENDING)])
         await self.db.outbox.create_index("event_id", unique=True)
+        await self.db.outbox.create_index("key")
         await self.create_indexes()
 
     async def create_indexes(self) -> None:
@@ -127,6 +128,13 @@ class MongoStore:
                 }
             )
         await tx.db.outbox.insert_many(docs, session=tx.session)
+
+    @staticmethod
+    async def forget_published(tx: MongoTx, key: str) -> int:
+        """Delete the published events of one complaint (their key): an erasure leaves no
+        copy of its words in the outbox until the purge; unsent events still go out."""
+        result = await tx.db.outbox.delete_many({"published": True, "key": key}, session=tx.session)
+        return result.deleted_count
 
     async def pending_outbox(self, limit: int) -> list[OutboxMessage]:
         cursor = self.db.outbox.find({"published": False}).sort("_id", ASCENDING).limit(limit)

@@ -34,6 +34,7 @@ _BASE_SCHEMA = (
     )
     """,
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (published, position)",
+    "CREATE INDEX IF NOT EXISTS outbox_by_key ON outbox (key)",
     """
     CREATE TABLE IF NOT EXISTS inbox (
         consumer TEXT NOT NULL,
@@ -133,6 +134,13 @@ class SqliteStore:
             "INSERT INTO outbox (event_id, event_type, topic, key, value) VALUES (?, ?, ?, ?, ?)",
             rows,
         )
+
+    @staticmethod
+    async def forget_published(conn: aiosqlite.Connection, key: str) -> int:
+        """Delete the published events of one complaint (their key): an erasure leaves no
+        copy of its words in the outbox until the purge; unsent events still go out."""
+        cursor = await conn.execute("DELETE FROM outbox WHERE published = 1 AND key = ?", (key,))
+        return cursor.rowcount
 
     async def pending_outbox(self, limit: int) -> list[OutboxMessage]:
         cursor = await self.conn.execute(

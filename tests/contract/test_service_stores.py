@@ -132,6 +132,36 @@ async def test_purging_deletes_only_published_events_written_before_the_cutoff(
     assert await resolution.requeue_since(datetime(2000, 1, 1, tzinfo=UTC)) == 0  # gone
 
 
+async def test_purging_keeps_what_was_written_just_after_the_cutoff(
+    resolution: ResolutionStore,
+) -> None:
+    cutoff = datetime.now(UTC) - timedelta(seconds=1)
+    async with resolution.unit_of_work() as uow:
+        await uow.add_events([complaint_registered("c-1", at=T0)])
+    await resolution.mark_published([m.position for m in await resolution.pending_outbox(10)])
+    assert await resolution.purge_published(cutoff) == 0
+    assert await resolution.purge_published(datetime.now(UTC) + timedelta(seconds=1)) == 1
+
+
+async def test_forgetting_a_complaints_events_deletes_only_those_already_sent(
+    resolution: ResolutionStore,
+) -> None:
+    async with resolution.unit_of_work() as uow:
+        await uow.add_events(
+            [complaint_registered("c-1", at=T0), complaint_registered("c-2", at=T0)]
+        )
+    sent = await resolution.pending_outbox(10)
+    await resolution.mark_published([m.position for m in sent])
+    async with resolution.unit_of_work() as uow:
+        await uow.add_events([complaint_registered("c-1", at=T0)])  # not sent yet
+        await uow.forget_published_events("c-1")
+    unsent = await resolution.pending_outbox(10)
+    assert [m.key for m in unsent] == ["c-1"] and unsent[0].event_id not in {
+        m.event_id for m in sent
+    }
+    assert await resolution.requeue_since(datetime(2000, 1, 1, tzinfo=UTC)) == 1  # c-2's
+
+
 async def test_a_failed_unit_of_work_leaves_nothing(resolution: ResolutionStore) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         async with resolution.unit_of_work() as uow:

@@ -112,3 +112,19 @@ async def test_a_rebuild_does_not_bring_the_words_back(
     assert await service.replay(replayed) == len(replayed)
     assert [w for w in WORDS if w in await facts_text(service)] == []
     assert await reports(service) == before
+
+
+async def test_an_erasure_deletes_the_predictions_already_sent_quoting_the_words(
+    service: AnalyticsService,
+) -> None:
+    for event in [*loop("c-1", "高速行驶时方向盘抖动，刹车也软"), *loop("c-2", "发动机异响")]:
+        await service.on_event(event)
+    store = service._store
+    assert isinstance(store, SqliteAnalyticsStore)
+    sent = await store.pending_outbox(100)
+    assert {m.key for m in sent} == {"c-1", "c-2"}
+    await store.mark_published([m.position for m in sent])
+    await service.on_event(erased("c-1", T0 + timedelta(days=10)))
+    cursor = await store.conn.execute("SELECT key FROM outbox")
+    assert [k for (k,) in await cursor.fetchall()] == ["c-2"]
+    assert "方向盘抖动".encode() not in store.path.read_bytes()

@@ -329,11 +329,11 @@ async def test_an_erased_customers_contact_is_not_shown_even_with_a_grant(
     assert await service_of(intake).contact_views(c["id"]) == []  # nothing shown, no view
 
 
-async def test_once_erased_and_purged_the_customer_is_nowhere_in_the_files(
+async def test_once_erased_the_customer_is_nowhere_in_the_files(
     intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    """The row is rewritten, the registration's event leaves the outbox once published and
-    kept long enough, and SQLite's free space and write-ahead log hold no old copy."""
+    """The row is rewritten, the events already sent leave the outbox (those not yet sent
+    still go out), and SQLite's free space and write-ahead log hold no old copy."""
     c = await register(agent)
     await close_case(intake, c["id"], clock.now())
     store = cast(SqliteIntakeStore, intake.store)
@@ -349,12 +349,32 @@ async def test_once_erased_and_purged_the_customer_is_nowhere_in_the_files(
     assert secure is not None and secure[0] == 1  # freed space is zeroed, whatever the build
     await store.forget_deleted()  # the words are in the database file itself now
     assert held() == list(words)
+    sent = await store.pending_outbox(100)
+    await store.mark_published([m.position for m in sent[:-1]])  # the last is not sent yet
     assert (await admin.post("/erasures", json={"phone": PHONE})).status_code == 200
-    assert held() == [w for w in words if w != b"LSVAA4182E2123451"]  # events still hold them
+    unsent = [m.event_id for m in await store.pending_outbox(100)]
+    assert unsent[0] == sent[-1].event_id and len(unsent) == 2  # it and the erasure go out
     await store.mark_published([m.position for m in await store.pending_outbox(100)])
-    assert await store.purge_published(datetime.now(UTC) + timedelta(minutes=1)) > 0
+    assert await store.purge_published(datetime.now(UTC) + timedelta(minutes=1)) == 2
     await store.forget_deleted()
     assert held() == []
+
+
+async def test_erasure_leaves_no_sent_event_of_the_complaint_in_the_outbox(
+    intake: ServiceRuntime, agent: httpx.AsyncClient, admin: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    c = await register(agent)
+    await close_case(intake, c["id"], clock.now())
+    store = cast(SqliteIntakeStore, intake.store)
+    await store.mark_published([m.position for m in await store.pending_outbox(100)])
+    other = await register(agent, customer={"name": "李娜", "phone": "13900001111"})
+    assert (await admin.post("/erasures", json={"phone": PHONE})).status_code == 200
+    with sqlite3.connect(store.path) as db:
+        kept = db.execute("SELECT key, event_type, published FROM outbox").fetchall()
+    assert (c["id"], "complaint.erased", 0) in kept
+    assert {k for k, _, _ in kept} == {c["id"], other["id"]}
+    assert [t for k, t, _ in kept if k == c["id"]] == ["complaint.erased"]
+    assert b"\xe5\xbc\xa0\xe4\xbc\x9f" not in store.path.read_bytes()  # 张伟
 
 
 def channel_example(name: str) -> dict[str, Any]:

@@ -216,3 +216,17 @@ async def test_no_contact_grant_for_an_erased_customer(resolution: ServiceRuntim
     refused = await grant()
     assert refused.status_code == 409, refused.text
     assert refused.json()["code"] == "personal_data_erased"
+
+
+async def test_an_erasure_deletes_the_cases_events_already_sent_and_sends_the_rest(
+    resolution: ServiceRuntime,
+) -> None:
+    store = resolution.store
+    assert isinstance(store, SqliteResolutionStore)
+    sent = await store.pending_outbox(100)
+    await store.mark_published([m.position for m in sent[:-1]])
+    assert len(sent) > 2 and {m.key for m in sent} == {"c-1"}
+    await resolution.app.state.service.on_complaint_erased(erased())
+    assert [m.event_id for m in await store.pending_outbox(100)] == [sent[-1].event_id]
+    cursor = await store.conn.execute("SELECT count(*) FROM outbox")
+    assert tuple(await cursor.fetchone() or ()) == (1,)
