@@ -28,7 +28,7 @@ from shared.auth import TokenService
 from shared.bus.consumer import Apply, EventConsumer, dead_letter_publisher
 from shared.bus.kafka import create_broker, ensure_topics
 from shared.bus.outbox import OutboxRelay
-from shared.clock import Clock
+from shared.clock import Clock, SystemClock
 from shared.contracts.topics import ALL_TOPICS
 from shared.errors import StartupError
 from shared.metrics import ServiceMetrics
@@ -84,6 +84,9 @@ class ServiceRuntime:
         self.settings = settings
         self.store = store
         self.clock = clock
+        self.outbox_clock: Clock = SystemClock()
+        """The outbox stamps its rows with the machine's time, whatever ``clock`` says (the
+        demo moves it), so an event's age is measured on this one."""
         self.metrics = ServiceMetrics(name)
         self.tokens = TokenService(
             token_secret(settings), ttl=timedelta(hours=settings.token_ttl_hours), clock=clock
@@ -115,7 +118,7 @@ class ServiceRuntime:
 
     async def purge_outbox(self) -> int:
         """Delete the events published more than ``outbox_keep_days`` ago; how many."""
-        cutoff = self.clock.now() - timedelta(days=self.settings.outbox_keep_days)
+        cutoff = self.outbox_clock.now() - timedelta(days=self.settings.outbox_keep_days)
         purged = await self.store.purge_published(cutoff)
         if purged:
             await self.store.forget_deleted()
@@ -140,7 +143,9 @@ class ServiceRuntime:
                     name = getattr(step, "__name__", "prepare")
                     raise StartupError(f"{self.name}: {name} failed: {exc}") from exc
             if fresh_broker and self.settings.embedded_replay_hours:
-                cutoff = self.clock.now() - timedelta(hours=self.settings.embedded_replay_hours)
+                cutoff = self.outbox_clock.now() - timedelta(
+                    hours=self.settings.embedded_replay_hours
+                )
                 requeued = await self.store.requeue_since(cutoff)
                 if requeued:
                     log.info("replaying outbox to the fresh broker", service=self.name, n=requeued)

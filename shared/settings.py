@@ -115,8 +115,8 @@ class Settings(BaseSettings):
         default=14,
         ge=0,
         description="Published events are deleted from each service's outbox after this many"
-        " days (they hold customers' names and words); at least the embedded replay window."
-        " 0: kept.",
+        " days (they hold customers' names and words); with the embedded broker, at least"
+        " its replay window. 0: kept.",
     )
     outbox_purge_seconds: float = Field(
         default=3600, gt=0, description="How often each service purges its published outbox."
@@ -181,7 +181,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _outbox_covers_the_replay(self) -> Settings:
-        if self.outbox_keep_days and self.outbox_keep_days * 24 < self.embedded_replay_hours:
+        # only the embedded broker starts empty and needs the replay; Kafka keeps its topics
+        if (
+            self.embedded_broker
+            and self.outbox_keep_days
+            and self.outbox_keep_days * 24 < self.embedded_replay_hours
+        ):
             raise ValueError(
                 f"COMPLAINTS_OUTBOX_KEEP_DAYS ({self.outbox_keep_days:g}) must cover"
                 f" COMPLAINTS_EMBEDDED_REPLAY_HOURS ({self.embedded_replay_hours:g} h),"
