@@ -69,9 +69,9 @@ class ServiceStore(OutboxStore, Protocol):
         """Raise if the store cannot be reached."""
         ...
 
-    async def forget_deleted(self) -> None:
+    async def forget_deleted(self) -> bool:
         """Leave no copy of what was just erased or deleted in the store's files (after a
-        personal data erasure or an outbox purge)."""
+        personal data erasure or an outbox purge); False when some copy may remain for now."""
         ...
 
     async def close(self) -> None: ...

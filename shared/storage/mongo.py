@@ -82,9 +82,10 @@ class MongoStore:
             await self._client.close()
             self._client = None
 
-    async def forget_deleted(self) -> None:
+    async def forget_deleted(self) -> bool:
         """Nothing to do from here: WiredTiger reuses the blocks it freed in its own time;
         an operator runs ``compact`` (and rotates backups) where copies must go at once."""
+        return True
 
     async def ping(self) -> None:
         await self.client.admin.command("ping")

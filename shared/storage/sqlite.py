@@ -15,10 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
+import structlog
 
 from shared.contracts.envelope import EventEnvelope
 from shared.errors import StartupError
 from shared.storage.base import OutboxMessage
+
+log = structlog.get_logger(__name__)
 
 _BASE_SCHEMA = (
     """
@@ -100,11 +103,21 @@ class SqliteStore:
     async def ping(self) -> None:
         await self.conn.execute("SELECT 1")
 
-    async def forget_deleted(self) -> None:
+    async def forget_deleted(self) -> bool:
         # secure_delete zeroes the file's pages once they are checkpointed; the log keeps
-        # the old page images until it is truncated
+        # the old page images until it is truncated, which a reader still in the log (a
+        # backup, an operator's sqlite3 shell) prevents beyond the busy timeout: say so
         async with self._write_lock:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor = await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            row = await cursor.fetchone()
+        if row is None or not row[0]:
+            return True
+        log.warning(
+            "write-ahead log not truncated: a reader holds it; what was erased stays in it"
+            " until the next checkpoint",
+            path=str(self.path),
+        )
+        return False
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
