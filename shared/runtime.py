@@ -116,6 +116,12 @@ class ServiceRuntime:
             raise RuntimeError("periodic jobs are added before the runtime starts")
         self._periodic.append(job)
 
+    def add_prepare(self, step: Callable[[], Awaitable[object]]) -> None:
+        """A start-up step of a service built after its runtime."""
+        if self._started:
+            raise RuntimeError("start-up steps are added before the runtime starts")
+        self._prepare.append(step)
+
     async def purge_outbox(self) -> int:
         """Delete the events published more than ``outbox_keep_days`` ago; how many."""
         cutoff = self.outbox_clock.now() - timedelta(days=self.settings.outbox_keep_days)

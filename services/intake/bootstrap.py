@@ -51,6 +51,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
                 lambda: service.erase_past_retention(settings.retention_days),
             )
         )
+    runtime.add_prepare(service.erase_again_where_older)
     install_pages(runtime.app, pages.router, home=True)
     runtime.subscribe(handlers(service))
     return runtime

@@ -10,10 +10,14 @@ from enum import StrEnum
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+import structlog
+
 from services.intake.domain.acknowledgement import Acknowledgement, acknowledge
 from services.intake.domain.erasure import (
     ERASED_NAME,
+    ERASURE_VERSION,
     check_erasable,
+    erased_by_an_older_version,
     kept_external_id,
     retention_cutoff,
 )
@@ -65,6 +69,7 @@ from shared.redaction import redact
 from shared.vocab import Channel, ErasureReason, Language, Urgency
 
 SERVICE = "intake"
+log = structlog.get_logger(__name__)
 _ATTEMPTS = 5
 """Concurrent registrations of one customer may collide in the store; each is retried whole."""
 _URGENCY_ORDER = (Urgency.NORMAL, Urgency.HIGH, Urgency.CRITICAL)
@@ -372,6 +377,32 @@ class IntakeService:
             await self._store.forget_deleted()
         return total
 
+    async def erase_again_where_older(self) -> int:
+        """Erase again, with what the current version drops, the complaints an older version
+        erased (their reason, time and author stay), and announce each again so resolution
+        and analytics drop what they kept too. At start, before any event; returns how many."""
+        actor, total, done = Actor.service(SERVICE), 0, -1
+        while total > done:  # each batch erases again, or nothing is left
+            done = total
+            due = await self._store.erased_before_version(ERASURE_VERSION, _RETENTION_BATCH)
+            async with self._store.unit_of_work() as uow:
+                for found in due:
+                    stored = await uow.get_complaint(found.id)
+                    assert stored is not None  # complaints are never deleted
+                    if not erased_by_an_older_version(stored.erased_at, stored.erasure_version):
+                        continue
+                    assert stored.erased_at is not None and stored.erasure_reason is not None
+                    again = _erased(
+                        stored, stored.erasure_reason, stored.erased_at, stored.erased_by
+                    )
+                    await self._write_erased(uow, stored, again, actor)
+                    total += 1
+            self._on_commit()
+        if total:
+            await self._store.forget_deleted()
+            log.info("complaints erased by an older version erased again", n=total)
+        return total
+
     async def _erase_one(
         self,
         uow: IntakeUnitOfWork,
@@ -380,12 +411,17 @@ class IntakeService:
         at: datetime,
         actor: Actor,
     ) -> StoredComplaint:
-        """Rewrites the complaint without its customer and announces it; a service erasing on
-        its own (retention) is recorded as nobody's."""
+        """A service erasing on its own (retention) is recorded as nobody's."""
+        by = None if reason is ErasureReason.RETENTION else actor.id
+        return await self._write_erased(uow, stored, _erased(stored, reason, at, by), actor)
+
+    async def _write_erased(
+        self, uow: IntakeUnitOfWork, stored: StoredComplaint, erased: StoredComplaint, actor: Actor
+    ) -> StoredComplaint:
+        """Rewrites the complaint without its customer, leaves no copy under its message ids
+        or in the events already sent, and announces it."""
         await self._forget_message_id(uow, stored)
         await uow.forget_published_events(stored.id)
-        by = None if reason is ErasureReason.RETENTION else actor.id
-        erased = _erased(stored, reason, at, by)
         await uow.replace_complaint(erased)
         await uow.add_events([self._erasure_event(erased, actor)])
         return erased
@@ -682,6 +718,7 @@ def _erased(
             "erased_at": at,
             "erasure_reason": reason,
             "erased_by": by,
+            "erasure_version": ERASURE_VERSION,
         }
     )
 

@@ -68,6 +68,9 @@ class StoredComplaint(BaseModel):
     """When the customer's personal data was erased; only the handling record is left."""
     erasure_reason: ErasureReason | None = None
     erased_by: str | None = None
+    erasure_version: int = 0
+    """``domain.erasure.ERASURE_VERSION`` of the erasure (0: erased before versions were
+    recorded)."""
 
     @property
     def retain_from(self) -> datetime | None:
@@ -161,6 +164,10 @@ class IntakeStore(OpenableStore, Protocol):
         oldest first."""
         ...
 
+    async def erased_before_version(self, version: int, limit: int) -> list[StoredComplaint]:
+        """Complaints erased by an erasure older than ``version``."""
+        ...
+
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         """Newest first."""
         ...
@@ -168,7 +175,15 @@ class IntakeStore(OpenableStore, Protocol):
 
 # -- SQLite --------------------------------------------------------------------------
 
-_LOOKUP_COLUMNS = ("phone_hash", "email_hash", "wechat_openid", "vin", "plate", "retain_from")
+_LOOKUP_COLUMNS = (
+    "phone_hash",
+    "email_hash",
+    "wechat_openid",
+    "vin",
+    "plate",
+    "retain_from",
+    "erasure_version",
+)
 """The columns that change with the document (an erasure clears the look-ups)."""
 _SQLITE_COLUMNS = ", ".join(("id", "ticket_no", "registered_at", *_LOOKUP_COLUMNS, "doc"))
 
@@ -182,6 +197,7 @@ def _lookups(complaint: StoredComplaint) -> tuple[Any, ...]:
         complaint.vehicle.vin,
         complaint.vehicle.plate,
         sortable_instant(retain_from) if retain_from else None,
+        complaint.erasure_version if complaint.erased_at is not None else None,
         complaint.model_dump_json(),
     )
 
@@ -303,6 +319,8 @@ class _SqliteUnitOfWork:
 
 _RETENTION_VERSION = 1
 """The file's ``user_version`` once every closed complaint has its ``retain_from``."""
+_ERASURE_VERSION_COLUMN = 2
+"""The file's ``user_version`` once every erased complaint has its ``erasure_version``."""
 
 
 class SqliteIntakeStore(SqliteStore):
@@ -318,6 +336,7 @@ class SqliteIntakeStore(SqliteStore):
             plate TEXT,
             registered_at TEXT NOT NULL,
             retain_from TEXT,
+            erasure_version INTEGER,
             doc TEXT NOT NULL
         )
         """,
@@ -347,11 +366,15 @@ class SqliteIntakeStore(SqliteStore):
         "ALTER TABLE complaints ADD COLUMN retain_from TEXT",
         "CREATE INDEX IF NOT EXISTS complaints_retention ON complaints (retain_from)"
         " WHERE retain_from IS NOT NULL",
+        "ALTER TABLE complaints ADD COLUMN erasure_version INTEGER",
+        "CREATE INDEX IF NOT EXISTS complaints_erasure ON complaints (erasure_version)"
+        " WHERE erasure_version IS NOT NULL",
     )
 
     async def open(self) -> None:
         await super().open()
         await self._start_retention_of_closed()
+        await self._record_erasure_versions()
 
     async def _start_retention_of_closed(self) -> None:
         """Once per file: complaints closed before closings were recorded start their
@@ -367,6 +390,22 @@ class SqliteIntakeStore(SqliteStore):
                 if complaint.retain_from is not None:
                     await _SqliteUnitOfWork(conn).replace_complaint(complaint)
             await conn.execute(f"PRAGMA user_version = {_RETENTION_VERSION}")
+
+    async def _record_erasure_versions(self) -> None:
+        """Once per file: complaints erased before the column existed get it from their
+        document (0 for erasures older than versions), so the older ones are found."""
+        cursor = await self.conn.execute("PRAGMA user_version")
+        row = await cursor.fetchone()
+        if row is not None and int(row[0]) >= _ERASURE_VERSION_COLUMN:
+            return
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE complaints SET erasure_version ="
+                " COALESCE(json_extract(doc, '$.erasure_version'), 0)"
+                " WHERE erasure_version IS NULL"
+                " AND json_extract(doc, '$.erased_at') IS NOT NULL"
+            )
+            await conn.execute(f"PRAGMA user_version = {_ERASURE_VERSION_COLUMN}")
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[IntakeUnitOfWork]:
@@ -404,6 +443,9 @@ class SqliteIntakeStore(SqliteStore):
             (sortable_instant(cutoff), limit),
         )
         return [StoredComplaint.model_validate_json(row["doc"]) for row in await cursor.fetchall()]
+
+    async def erased_before_version(self, version: int, limit: int) -> list[StoredComplaint]:
+        return await _sqlite_select(self.conn, "erasure_version < ?", [version], limit)
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         cursor = await self.conn.execute(
@@ -536,6 +578,9 @@ class MongoIntakeStore(MongoStore):
         await complaints.create_index(
             "retain_from", partialFilterExpression={"retain_from": {"$type": "date"}}
         )
+        await complaints.create_index(
+            "erasure_version", partialFilterExpression={"erased_at": {"$type": "date"}}
+        )
         await complaints.update_many(  # closed before closings were recorded
             {"retain_from": {"$exists": False}, "open": False, "erased_at": None},
             [{"$set": {"retain_from": {"$ifNull": ["$closed_at", "$registered_at"]}}}],
@@ -572,6 +617,11 @@ class MongoIntakeStore(MongoStore):
     async def retained_before(self, cutoff: datetime, limit: int) -> list[StoredComplaint]:
         cursor = self.db.complaints.find({"retain_from": {"$ne": None, "$lt": cutoff}})
         return [_from_doc(doc) async for doc in cursor.sort("retain_from", ASCENDING).limit(limit)]
+
+    async def erased_before_version(self, version: int, limit: int) -> list[StoredComplaint]:
+        # documents erased before versions were recorded have no erasure_version
+        selector = {"erased_at": {"$ne": None}, "erasure_version": {"$not": {"$gte": version}}}
+        return [_from_doc(doc) async for doc in self.db.complaints.find(selector).limit(limit)]
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         cursor = self.db.contact_views.find({"complaint_id": complaint_id}, {"_id": 0})

@@ -23,6 +23,8 @@ from shared.storage.base import OutboxMessage
 
 log = structlog.get_logger(__name__)
 
+_REWRITTEN = "rewritten_without_free_space"
+
 _BASE_SCHEMA = (
     """
     CREATE TABLE IF NOT EXISTS outbox (
@@ -38,6 +40,12 @@ _BASE_SCHEMA = (
     """,
     "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (published, position)",
     "CREATE INDEX IF NOT EXISTS outbox_by_key ON outbox (key)",
+    """
+    CREATE TABLE IF NOT EXISTS steps_done (
+        name TEXT PRIMARY KEY,
+        done_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+    )
+    """,
     """
     CREATE TABLE IF NOT EXISTS inbox (
         consumer TEXT NOT NULL,
@@ -68,6 +76,7 @@ class SqliteStore:
     async def open(self) -> None:
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
+            new_file = not self._path.exists()
             conn = await aiosqlite.connect(self._path, isolation_level=None)
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode=WAL")
@@ -85,9 +94,24 @@ class SqliteStore:
                 except sqlite3.OperationalError as exc:
                     if "duplicate column" not in str(exc):
                         raise
+            await self._rewrite_once_without_free_space(conn, new_file=new_file)
         except (OSError, sqlite3.Error) as exc:
             raise StartupError(f"cannot open SQLite database {self._path}: {exc}") from exc
         self._conn = conn
+
+    async def _rewrite_once_without_free_space(
+        self, conn: aiosqlite.Connection, *, new_file: bool
+    ) -> None:
+        """A file written before ``secure_delete`` was on may keep deleted rows (erased
+        personal data) in its free pages: rewritten once, it keeps none."""
+        cursor = await conn.execute("SELECT 1 FROM steps_done WHERE name = ?", (_REWRITTEN,))
+        if await cursor.fetchone() is not None:
+            return
+        if not new_file:
+            log.info("rewriting the database without its free space, once", path=str(self._path))
+            await conn.execute("VACUUM")
+        await conn.execute("INSERT INTO steps_done (name) VALUES (?)", (_REWRITTEN,))
+        await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @property
     def conn(self) -> aiosqlite.Connection:

@@ -207,3 +207,21 @@ async def test_a_replaced_complaint_is_found_by_its_new_keys_only(store: IntakeS
     assert await store.search(SearchQuery(plate="粤A12345")) == []
     assert [c.id for c in await store.search(SearchQuery(ticket_no="TS-20260501-0001"))] == ["c-1"]
     assert await store.retained_before(T0 + timedelta(days=999), 10) == []
+
+
+async def test_complaints_erased_by_an_older_version_are_found(store: IntakeStore) -> None:
+    erased = {"open": False, "erased_at": T0 + timedelta(days=1), "erasure_reason": "retention"}
+    await add(
+        store,
+        stored(1, **erased),  # erased before versions were recorded
+        stored(2, **erased, erasure_version=1),
+        stored(3, **erased, erasure_version=2),
+        stored(4, open=False),
+        stored(5, erasure_version=0),  # never erased
+    )
+    assert sorted(c.id for c in await store.erased_before_version(2, 10)) == ["c-1", "c-2"]
+    assert [c.id for c in await store.erased_before_version(1, 10)] == ["c-1"]
+    assert len(await store.erased_before_version(2, 1)) == 1
+    async with store.unit_of_work() as uow:
+        await uow.replace_complaint(stored(1, **erased, erasure_version=2))
+    assert [c.id for c in await store.erased_before_version(2, 10)] == ["c-2"]

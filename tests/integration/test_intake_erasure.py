@@ -473,3 +473,64 @@ async def test_an_erased_complaint_loses_the_ids_of_its_follow_ups_messages(
     assert not any(again["session_id"] in k for k in message_keys(intake))
     replayed = await agent.post("/channels/chat", json=again)
     assert replayed.status_code == 200 and replayed.json()["id"] == c["id"]
+
+
+async def test_complaints_erased_by_an_older_version_are_erased_again_at_start(
+    make_settings: Callable[..., Settings], clock: ManualClock
+) -> None:
+    """Version 1 kept the chat session id, in the record and in the clear as a message key,
+    and the events already sent: the next start drops them and announces the erasure again,
+    keeping who erased it, why and when."""
+    runtime = bootstrap(make_settings(), clock=clock)
+    await runtime.store.open()
+    chat = channel_example("chat.zh.json")
+    session = chat["session_id"]
+    store = cast(SqliteIntakeStore, runtime.store)
+    async with client_for(runtime, AGENT) as agent, client_for(runtime, ADMIN) as admin:
+        c = await register_from(agent, "chat", chat)
+        await store.mark_published([m.position for m in await store.pending_outbox(100)])
+        with sqlite3.connect(store.path) as db:
+            sent = db.execute("SELECT * FROM outbox WHERE key = ?", (c["id"],)).fetchall()
+        await erase_ticket(runtime, admin, c, clock.now())
+        before = (await agent.get(f"/complaints/{c['id']}")).json()
+    await runtime.store.close()
+    with sqlite3.connect(store.path) as db:  # as version 1 left it
+        (doc,) = db.execute("SELECT doc FROM complaints WHERE id = ?", (c["id"],)).fetchone()
+        old = {**json.loads(doc), "external_id": session}
+        del old["erasure_version"]
+        db.execute(
+            "UPDATE complaints SET doc = ?, erasure_version = NULL WHERE id = ?",
+            (json.dumps(old, ensure_ascii=False), c["id"]),
+        )
+        db.execute("UPDATE message_keys SET key = ?", (f"msg:online_chat:{session}",))
+        db.execute("DELETE FROM outbox")
+        db.executemany(f"INSERT INTO outbox VALUES ({', '.join('?' * 8)})", sent)
+        db.execute("PRAGMA user_version = 1")
+
+    upgraded = bootstrap(make_settings(), clock=clock)
+    service = service_of(upgraded)
+    assert service.erase_again_where_older in upgraded._prepare
+    await upgraded.store.open()
+    try:
+        assert await service.erase_again_where_older() == 1
+        assert await service.erase_again_where_older() == 0
+        async with client_for(upgraded, AGENT) as agent:
+            shown = (await agent.get(f"/complaints/{c['id']}")).json()
+            assert shown["external_id"] is None
+            for kept in ("erased_at", "erasure_reason", "ticket_no", "registered_at"):
+                assert shown[kept] == before[kept]
+            replayed = await agent.post("/channels/chat", json=chat)
+            assert replayed.status_code == 200 and replayed.json()["id"] == c["id"]
+        assert not any(session in k for k in message_keys(upgraded))
+        with sqlite3.connect(store.path) as db:
+            kept_events = db.execute(
+                "SELECT event_type, published FROM outbox WHERE key = ?", (c["id"],)
+            ).fetchall()
+        assert kept_events == [("complaint.erased", 0)]
+        (event,) = await erasures(upgraded)
+        payload = event.payload_as(ComplaintErased)
+        assert payload.reason == "customer_request"
+        assert payload.erased_at.isoformat().startswith(before["erased_at"][:19])
+        assert session.encode() not in store.path.read_bytes()
+    finally:
+        await upgraded.store.close()

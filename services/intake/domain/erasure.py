@@ -15,6 +15,12 @@ from datetime import datetime, timedelta
 from shared.errors import ConflictError
 from shared.vocab import Channel
 
+ERASURE_VERSION = 2
+"""What an erasure drops, as a number stored with each erased complaint, so complaints
+erased by an older version are erased again with what was added since. 1: the customer's
+name, contacts, ID, car identity, words and look-ups. 2: also the ids the customer's
+channels gave their messages, and the complaint's events already sent from the outbox."""
+
 ERASED_NAME = ""
 """The name an erased complaint shows; pages say "personal data erased" instead."""
 
@@ -28,6 +34,11 @@ chat or submission, and goes with them."""
 def kept_external_id(channel: Channel, external_id: str | None) -> str | None:
     """What an erased complaint keeps of the id its channel gave it."""
     return external_id if channel in AGENCY_CASE_CHANNELS else None
+
+
+def erased_by_an_older_version(erased_at: datetime | None, version: int) -> bool:
+    """Whether an erased complaint still holds what later versions drop."""
+    return erased_at is not None and version < ERASURE_VERSION
 
 
 def retention_cutoff(now: datetime, days: int) -> datetime | None:

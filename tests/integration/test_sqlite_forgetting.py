@@ -1,6 +1,6 @@
-"""After an erasure the write-ahead log is truncated, so no old page image stays in it; a
-reader holding the log (a backup, an operator's shell) prevents that, and the store says so
-instead of claiming it forgot."""
+"""What SQLite deleted stays deleted in the files: the write-ahead log is truncated after an
+erasure (a reader holding it prevents that, and the store says so), and a file written
+before deleted rows were zeroed is rewritten once without its free space."""
 
 from __future__ import annotations
 
@@ -44,3 +44,30 @@ async def test_the_log_is_truncated_unless_a_reader_holds_it(tmp_path: Path) -> 
         assert wal.stat().st_size == 0
     finally:
         await store.close()
+
+
+async def test_a_file_from_before_zeroing_deletes_is_rewritten_once(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # as an older version wrote it, secure_delete off
+        db.execute("PRAGMA secure_delete=OFF")
+        db.execute("CREATE TABLE words (text TEXT)")
+        db.executemany("INSERT INTO words VALUES (?)", [("张伟的车发动机异响",), ("kept",)])
+        db.commit()
+        db.execute("DELETE FROM words WHERE text != 'kept'")
+        db.commit()
+    assert "张伟".encode() in path.read_bytes()
+
+    store = SqliteStore(path)
+    await store.open()
+    await store.close()
+    assert "张伟".encode() not in path.read_bytes()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT text FROM words").fetchall() == [("kept",)]
+        (done,) = db.execute("SELECT COUNT(*) FROM steps_done").fetchone()
+    assert done == 1
+
+    reopened = SqliteStore(path)
+    with capture_logs() as logs:
+        await reopened.open()
+        await reopened.close()
+    assert not any("rewriting" in e["event"] for e in logs)  # once only
