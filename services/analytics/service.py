@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -13,6 +13,11 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from services.analytics.domain.classifier.agreement import Agreement, agreement
+from services.analytics.domain.classifier.erasure import (
+    ERASED_EXAMPLES,
+    TRAINED_AFTER,
+    may_hold_erased_words,
+)
 from services.analytics.domain.classifier.model import CauseClassifier, Prediction, train
 from services.analytics.domain.counters import Summary, increments_for, summarize
 from services.analytics.domain.cube import (
@@ -135,6 +140,8 @@ class AnalyticsService:
                 await uow.forget_published_events(event.complaint_id)
             before = await uow.get_fact(event.complaint_id)
             after = fold(before, event)
+            if after.erased_example and not (before and before.erased_example):
+                await uow.add_counters({ERASED_EXAMPLES: 1})
             if prediction is not None and after.prediction is None:
                 after = with_prediction(after, prediction)
             if after.ready_to_publish_prediction:
@@ -216,8 +223,12 @@ class AnalyticsService:
         async with self._model_lock:
             return await self._train()
 
+    async def _erased_examples(self) -> int:
+        return (await self._store.counters()).get(ERASED_EXAMPLES, 0)
+
     async def _train(self) -> StoredModel:
         """Only under the model lock: one training at a time in this process."""
+        erased = await self._erased_examples()  # first: an erasure meanwhile makes it stale
         facts = await self._store.confirmations()
         confirmed = confirmed_examples(facts)
         examples = packaged_examples() + confirmed
@@ -225,7 +236,7 @@ class AnalyticsService:
         existing = await self._store.list_models()
         # named by what it learnt from, so instances training on the same data at once
         # name it alike and the store keeps one
-        version = f"m{len(existing) + 1:03d}-{examples_key(examples)[:8]}"
+        version = f"m{_next_ordinal(existing):03d}-{examples_key(examples)[:8]}"
         if confirmed:
             model = await asyncio.to_thread(train, examples, version=version)
         else:
@@ -235,7 +246,11 @@ class AnalyticsService:
             version=version,
             created_at=now,
             active=True,
-            trained_on={**model.trained_on, "confirmations": len(facts)},
+            trained_on={
+                **model.trained_on,
+                "confirmations": len(facts),
+                TRAINED_AFTER: erased,
+            },
             metrics=_cv_metrics(model.cv_f1),
         )
         try:
@@ -251,16 +266,39 @@ class AnalyticsService:
             return theirs[0]
         self._classifier = model
         log.info("cause classifier trained", version=version, examples=len(examples))
+        await self._delete_models_with_erased_words()
         return stored
 
+    async def _delete_models_with_erased_words(self) -> int:
+        """The versions no longer active that learnt from words erased since: deleted, so
+        the customer's words are in no model (the active one is replaced by retraining)."""
+        erased = await self._erased_examples()
+        stale = [
+            m.version
+            for m in await self._store.list_models()
+            if not m.active and may_hold_erased_words(m.trained_on, erased)
+        ]
+        deleted = await self._store.delete_models(stale)
+        if deleted:
+            await self._store.forget_deleted()
+            log.info("cause models holding erased words deleted", n=deleted)
+        return deleted
+
     async def retrain_if_due(self) -> StoredModel | None:
-        """Retrain once enough new causes were confirmed since the active model (or none yet)."""
+        """Retrain once enough new causes were confirmed since the active model (or none yet),
+        or at once when the active model learnt from words erased since."""
         async with self._model_lock:
             confirmed = await self._store.count_confirmations()
             models = await self._store.list_models()
             active = next((m for m in models if m.active), None)
             known = active.trained_on.get("confirmations", 0) if active else 0
-            if active is not None and confirmed - known < self._retrain_min:
+            erased = await self._erased_examples()
+            if (
+                active is not None
+                and not may_hold_erased_words(active.trained_on, erased)
+                and confirmed - known < self._retrain_min
+            ):
+                await self._delete_models_with_erased_words()
                 return None
             return await self._train()
 
@@ -275,6 +313,13 @@ class AnalyticsService:
         found = await self._store.get_model(version)
         if found is None:
             raise NotFoundError(f"no model version {version}")
+        if may_hold_erased_words(found[0].trained_on, await self._erased_examples()):
+            raise ConflictError(
+                f"model {version} learnt from complaints whose personal data was erased since:"
+                " train a new one instead",
+                code="model_holds_erased_words",
+                version=version,
+            )
         if not (await self._unpickle(found[1])).is_current:
             raise ConflictError(
                 f"model {version} was trained with features this version no longer makes:"
@@ -544,3 +589,10 @@ def _alert_event(spike: Spike, now: datetime) -> EventEnvelope:
         producer=SERVICE,
         occurred_at=now,
     )
+
+
+def _next_ordinal(models: Sequence[StoredModel]) -> int:
+    """One past the highest ``mNNN`` yet: deleted versions leave gaps, not a count that
+    would name the next like a kept one."""
+    ordinals = [int(m.version[1:4]) for m in models if m.version[1:4].isdigit()]
+    return max(ordinals, default=0) + 1

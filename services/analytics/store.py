@@ -110,6 +110,10 @@ class AnalyticsStore(OpenableStore, Protocol):
 
     async def activate_model(self, version: str) -> bool: ...
 
+    async def delete_models(self, versions: Sequence[str]) -> int:
+        """Delete these versions unless active; how many went."""
+        ...
+
     async def active_model(self) -> tuple[StoredModel, bytes] | None: ...
 
     async def get_model(self, version: str) -> tuple[StoredModel, bytes] | None: ...
@@ -355,6 +359,16 @@ class SqliteAnalyticsStore(SqliteStore):
                 return False
             await conn.execute("UPDATE models SET active = (version = ?)", (version,))
         return True
+
+    async def delete_models(self, versions: Sequence[str]) -> int:
+        if not versions:
+            return 0
+        marks = ", ".join("?" * len(versions))
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                f"DELETE FROM models WHERE active = 0 AND version IN ({marks})", tuple(versions)
+            )
+            return cursor.rowcount
 
     async def active_model(self) -> tuple[StoredModel, bytes] | None:
         cursor = await self.conn.execute("SELECT * FROM models WHERE active = 1 LIMIT 1")
@@ -639,6 +653,16 @@ class MongoAnalyticsStore(MongoStore):
                 {"_id": version}, {"$set": {"active": True}}, session=tx.session
             )
         return True
+
+    async def delete_models(self, versions: Sequence[str]) -> int:
+        if not versions:
+            return 0
+        async with self.transaction() as tx:
+            await _serialize_model_writes(tx)  # an activation meanwhile conflicts
+            result = await tx.db.models.delete_many(
+                {"_id": {"$in": list(versions)}, "active": False}, session=tx.session
+            )
+            return result.deleted_count
 
     async def active_model(self) -> tuple[StoredModel, bytes] | None:
         doc = await self.db.models.find_one({"active": True})

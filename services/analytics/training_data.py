@@ -46,5 +46,5 @@ def confirmed_examples(facts: Sequence[ComplaintFact]) -> list[Example]:
             weight=CONFIRMED_WEIGHT,
         )
         for fact in facts
-        if fact.text and fact.confirmed_causes
+        if fact.teaches_the_classifier
     ]

@@ -158,6 +158,11 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "Model {version} was trained with older features and cannot be activated:"
         " train a new version.",
     ),
+    "model_holds_erased_words": (
+        "模型 {version} 学习过已删除个人信息的投诉内容，不能再启用，请训练新版本。",
+        "Model {version} learnt from complaints whose personal data was erased since:"
+        " it cannot be activated; train a new version.",
+    ),
     "action_changed": (
         "该措施刚被其他人更新，请刷新页面后再试。",
         "Someone else updated the action meanwhile: reload and try again.",

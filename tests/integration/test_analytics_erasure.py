@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.analytics.domain.classifier.erasure import ERASED_EXAMPLES
 from services.analytics.domain.reports import Filters
 from services.analytics.service import AnalyticsService
 from services.analytics.store import SqliteAnalyticsStore
 from services.analytics.training_data import confirmed_examples
 from shared.clock import ManualClock
 from shared.contracts.envelope import EventEnvelope
+from shared.errors import ConflictError
 from shared.settings import Settings
 from tests.support.analytics_events import erased, opened, registered, step
 
@@ -112,6 +114,40 @@ async def test_a_rebuild_does_not_bring_the_words_back(
     assert await service.replay(replayed) == len(replayed)
     assert [w for w in WORDS if w in await facts_text(service)] == []
     assert await reports(service) == before
+    assert (await service._store.counters())[ERASED_EXAMPLES] == 1  # either order
+
+
+async def test_a_model_that_learnt_erased_words_is_replaced_and_those_before_deleted(
+    service: AnalyticsService,
+) -> None:
+    name = "赵铁柱"  # a customer who wrote their own name; in no packaged example
+    for event in [*loop("c-1", f"我是{name}，高速行驶时方向盘抖动"), *loop("c-2", "发动机异响")]:
+        await service.on_event(event)
+    learnt = await service.train()
+    assert learnt.trained_on["confirmations"] == 2
+    for event in loop("c-3", "空调不制冷"):  # a later model, with the name too
+        await service.on_event(event)
+    active = await service.train()
+    assert name in (await service.classifier()).features.chars.vocabulary_
+    assert await service.retrain_if_due() is None  # nothing new enough to learn from
+
+    await service.on_event(erased("c-1", T0 + timedelta(days=10)))
+    with pytest.raises(ConflictError) as refused:
+        await service.activate(learnt.version)
+    assert refused.value.extra["code"] == "model_holds_erased_words"
+
+    replaced = await service.retrain_if_due()  # the next periodic check, not 20 causes later
+    assert replaced is not None and replaced.active
+    assert name not in (await service.classifier()).features.chars.vocabulary_
+    kept = {m.version: m.trained_on["confirmations"] for m in await service.models()}
+    assert learnt.version not in kept and active.version not in kept
+    assert kept[replaced.version] == 3 and sorted(kept.values()) == [0, 3]  # and the baseline
+    store = service._store
+    assert isinstance(store, SqliteAnalyticsStore)
+    files = [store.path, store.path.with_name(store.path.name + "-wal")]
+    assert not any(name.encode() in f.read_bytes() for f in files if f.exists())
+    assert await service.retrain_if_due() is None
+    await service.activate(replaced.version)
 
 
 async def test_an_erasure_deletes_the_predictions_already_sent_quoting_the_words(
