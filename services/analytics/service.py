@@ -164,7 +164,15 @@ class AnalyticsService:
         return applied
 
     async def reset(self) -> None:
+        """Forget the read models before a rebuild, but not how many erasures the models have
+        seen: the topics may no longer hold the earlier ones, and a count that fell would
+        let a model keep words erased later. The replay counts them again: more, never less,
+        so at worst the classifier is retrained once more."""
+        erased = await self._erased_examples()
         await self._store.reset_read_models(SERVICE)
+        if erased:
+            async with self._store.unit_of_work() as uow:
+                await uow.add_counters({ERASED_EXAMPLES: erased})
 
     async def prepare_cube(self) -> int | None:
         """Recompute the cube from the stored facts when it was computed by other code (a new
@@ -594,5 +602,6 @@ def _alert_event(spike: Spike, now: datetime) -> EventEnvelope:
 def _next_ordinal(models: Sequence[StoredModel]) -> int:
     """One past the highest ``mNNN`` yet: deleted versions leave gaps, not a count that
     would name the next like a kept one."""
-    ordinals = [int(m.version[1:4]) for m in models if m.version[1:4].isdigit()]
+    numbers = (m.version.removeprefix("m").split("-", 1)[0] for m in models)
+    ordinals = [int(n) for n in numbers if n.isdigit()]
     return max(ordinals, default=0) + 1

@@ -114,7 +114,28 @@ async def test_a_rebuild_does_not_bring_the_words_back(
     assert await service.replay(replayed) == len(replayed)
     assert [w for w in WORDS if w in await facts_text(service)] == []
     assert await reports(service) == before
-    assert (await service._store.counters())[ERASED_EXAMPLES] == 1  # either order
+    # counted again in either order, on top of what the models have already seen
+    assert (await service._store.counters())[ERASED_EXAMPLES] == 2
+
+
+async def test_after_a_rebuild_from_shorter_topics_a_later_erasure_still_retrains(
+    service: AnalyticsService,
+) -> None:
+    """The topics no longer hold the first erasure; the count must not fall below what the
+    model recorded, or the second customer's words would stay in it."""
+    first, second = loop("c-1", "方向盘抖动"), loop("c-2", "发动机异响，冷车启动明显")
+    for event in [*first, erased("c-1", T0 + timedelta(days=10)), *second]:
+        await service.on_event(event)
+    trained = await service.train()
+    assert trained.trained_on["erased_examples"] == 1
+
+    await service.reset()
+    assert await service.replay(second) == len(second)  # what the topics still hold
+    await service.on_event(erased("c-2", T0 + timedelta(days=12)))
+
+    retrained = await service.retrain_if_due()
+    assert retrained is not None and retrained.version != trained.version
+    assert trained.version not in {m.version for m in await service.models()}
 
 
 async def test_a_model_that_learnt_erased_words_is_replaced_and_those_before_deleted(
