@@ -620,7 +620,7 @@ class MongoIntakeStore(MongoStore):
 
     async def erased_before_version(self, version: int, limit: int) -> list[StoredComplaint]:
         # documents erased before versions were recorded have no erasure_version
-        selector = {"erased_at": {"$ne": None}, "erasure_version": {"$not": {"$gte": version}}}
+        selector = {"erased_at": {"$type": "date"}, "erasure_version": {"$not": {"$gte": version}}}
         return [_from_doc(doc) async for doc in self.db.complaints.find(selector).limit(limit)]
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:

@@ -132,9 +132,15 @@ class MongoStore:
 
     @staticmethod
     async def forget_published(tx: MongoTx, key: str) -> int:
-        """Delete the published events of one complaint (their key): an erasure leaves no
-        copy of its words in the outbox until the purge; unsent events still go out."""
+        """Delete the published events of one complaint (their key), so an erasure leaves no
+        copy of its words in the outbox; those not sent yet still go out, and are deleted
+        once sent (``mark_published``). How many were deleted now."""
         result = await tx.db.outbox.delete_many({"published": True, "key": key}, session=tx.session)
+        await tx.db.outbox.update_many(
+            {"published": False, "key": key},
+            {"$set": {"forget_when_sent": True}},
+            session=tx.session,
+        )
         return result.deleted_count
 
     async def pending_outbox(self, limit: int) -> list[OutboxMessage]:
@@ -153,10 +159,10 @@ class MongoStore:
 
     async def mark_published(self, positions: Sequence[str]) -> None:
         if positions:
-            await self.db.outbox.update_many(
-                {"_id": {"$in": [ObjectId(p) for p in positions]}},
-                {"$set": {"published": True}},
-            )
+            ids = [ObjectId(p) for p in positions]
+            await self.db.outbox.update_many({"_id": {"$in": ids}}, {"$set": {"published": True}})
+            # after: an erasure in between either deletes it as published or flags it here
+            await self.db.outbox.delete_many({"_id": {"$in": ids}, "forget_when_sent": True})
 
     async def requeue_since(self, cutoff: datetime) -> int:
         result = await self.db.outbox.update_many(

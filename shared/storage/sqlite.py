@@ -35,6 +35,7 @@ _BASE_SCHEMA = (
         key TEXT NOT NULL,
         value BLOB NOT NULL,
         published INTEGER NOT NULL DEFAULT 0,
+        forget_when_sent INTEGER NOT NULL DEFAULT 0,
         created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
     )
     """,
@@ -55,6 +56,9 @@ _BASE_SCHEMA = (
     )
     """,
 )
+
+
+_BASE_ADDED_COLUMNS = ("ALTER TABLE outbox ADD COLUMN forget_when_sent INTEGER NOT NULL DEFAULT 0",)
 
 
 class SqliteStore:
@@ -88,30 +92,32 @@ class SqliteStore:
             await conn.execute("PRAGMA secure_delete=ON")
             for statement in (*_BASE_SCHEMA, *self.schema):
                 await conn.execute(statement)
-            for statement in self.added_columns:
+            for statement in (*_BASE_ADDED_COLUMNS, *self.added_columns):
                 try:
                     await conn.execute(statement)
                 except sqlite3.OperationalError as exc:
                     if "duplicate column" not in str(exc):
                         raise
-            await self._rewrite_once_without_free_space(conn, new_file=new_file)
+            rewritten = await self._rewrite_once_without_free_space(conn, new_file=new_file)
         except (OSError, sqlite3.Error) as exc:
             raise StartupError(f"cannot open SQLite database {self._path}: {exc}") from exc
         self._conn = conn
+        if rewritten:
+            await self.forget_deleted()  # the old pages are in the log until it is truncated
 
     async def _rewrite_once_without_free_space(
         self, conn: aiosqlite.Connection, *, new_file: bool
-    ) -> None:
+    ) -> bool:
         """A file written before ``secure_delete`` was on may keep deleted rows (erased
-        personal data) in its free pages: rewritten once, it keeps none."""
+        personal data) in its free pages: rewritten once, it keeps none. Whether it was."""
         cursor = await conn.execute("SELECT 1 FROM steps_done WHERE name = ?", (_REWRITTEN,))
         if await cursor.fetchone() is not None:
-            return
+            return False
         if not new_file:
             log.info("rewriting the database without its free space, once", path=str(self._path))
             await conn.execute("VACUUM")
         await conn.execute("INSERT INTO steps_done (name) VALUES (?)", (_REWRITTEN,))
-        await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return not new_file
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -174,9 +180,13 @@ class SqliteStore:
 
     @staticmethod
     async def forget_published(conn: aiosqlite.Connection, key: str) -> int:
-        """Delete the published events of one complaint (their key): an erasure leaves no
-        copy of its words in the outbox until the purge; unsent events still go out."""
+        """Delete the published events of one complaint (their key), so an erasure leaves no
+        copy of its words in the outbox; those not sent yet still go out, and are deleted
+        once sent (``mark_published``). How many were deleted now."""
         cursor = await conn.execute("DELETE FROM outbox WHERE published = 1 AND key = ?", (key,))
+        await conn.execute(
+            "UPDATE outbox SET forget_when_sent = 1 WHERE published = 0 AND key = ?", (key,)
+        )
         return cursor.rowcount
 
     async def pending_outbox(self, limit: int) -> list[OutboxMessage]:
@@ -201,11 +211,15 @@ class SqliteStore:
     async def mark_published(self, positions: Sequence[str]) -> None:
         if not positions:
             return
+        rows = [(int(p),) for p in positions]
         async with self.transaction() as conn:
-            await conn.executemany(
-                "UPDATE outbox SET published = 1 WHERE position = ?",
-                [(int(p),) for p in positions],
+            await conn.executemany("UPDATE outbox SET published = 1 WHERE position = ?", rows)
+            cursor = await conn.executemany(
+                "DELETE FROM outbox WHERE position = ? AND forget_when_sent = 1", rows
             )
+            forgotten = cursor.rowcount
+        if forgotten > 0:
+            await self.forget_deleted()
 
     async def requeue_since(self, cutoff: datetime) -> int:
         async with self.transaction() as conn:

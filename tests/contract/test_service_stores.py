@@ -162,6 +162,23 @@ async def test_forgetting_a_complaints_events_deletes_only_those_already_sent(
     assert await resolution.requeue_since(datetime(2000, 1, 1, tzinfo=UTC)) == 1  # c-2's
 
 
+async def test_an_event_unsent_when_its_complaint_was_erased_is_deleted_once_sent(
+    resolution: ResolutionStore,
+) -> None:
+    async with resolution.unit_of_work() as uow:
+        await uow.add_events([complaint_registered(c, at=T0) for c in ("c-1", "c-2", "c-1")])
+    in_flight = await resolution.pending_outbox(10)  # the relay is sending these now
+    async with resolution.unit_of_work() as uow:
+        await uow.forget_published_events("c-1")
+        await uow.add_events([complaint_registered("c-1", at=T0)])  # the erasure's own
+    await resolution.mark_published([m.position for m in in_flight])
+    (last,) = await resolution.pending_outbox(10)
+    assert last.key == "c-1" and last.event_id not in {m.event_id for m in in_flight}
+    await resolution.mark_published([last.position])  # added after the erasure: kept
+    assert await resolution.count_pending_outbox() == 0
+    assert await resolution.requeue_since(datetime(2000, 1, 1, tzinfo=UTC)) == 2  # c-2's too
+
+
 async def test_a_failed_unit_of_work_leaves_nothing(resolution: ResolutionStore) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         async with resolution.unit_of_work() as uow:
