@@ -140,8 +140,8 @@ class AnalyticsService:
                 await uow.forget_published_events(event.complaint_id)
             before = await uow.get_fact(event.complaint_id)
             after = fold(before, event)
-            if after.erased_example and not (before and before.erased_example):
-                await uow.add_counters({ERASED_EXAMPLES: 1})
+            if before and before.teaches_the_classifier and after.erased_at:
+                await uow.add_counters({ERASED_EXAMPLES: 1})  # models may have its words
             if prediction is not None and after.prediction is None:
                 after = with_prediction(after, prediction)
             if after.ready_to_publish_prediction:

@@ -104,13 +104,6 @@ class ComplaintFact(BaseModel):
         return bool(self.text and self.confirmed_causes)
 
     @property
-    def erased_example(self) -> bool:
-        """A confirmed complaint erased: models trained before may have learnt its words.
-        In whatever order the erasure and the confirmation come (a rebuild reads the
-        topics one after another), each such complaint is counted once."""
-        return self.erased_at is not None and bool(self.confirmed_causes)
-
-    @property
     def cause(self) -> str:
         """The investigator's confirmed primary cause wins over the prediction."""
         if self.confirmed_primary:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 ERASED_EXAMPLES = "classifier.erased_examples"
-"""The counter of confirmed complaints erased so far (``ComplaintFact.erased_example``);
-each model records its value when trained, as ``trained_on[TRAINED_AFTER]``."""
+"""The counter of training examples (confirmed complaints' words) erased so far; each
+model records its value when trained, as ``trained_on[TRAINED_AFTER]``. A rebuild keeps
+it and may count an erasure again: more is safe (one retraining), less would not be."""
 TRAINED_AFTER = "erased_examples"
 
 
