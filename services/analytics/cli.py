@@ -7,7 +7,7 @@ import csv
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.table import Table
 from shared.errors import StartupError
 from shared.logging import configure_logging
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from services.analytics.domain.classifier.model import Prediction
 
 app = typer.Typer(help="Cause analytics: train the classifier, rebuild read models.")
 out = Console(soft_wrap=True)
@@ -112,6 +115,14 @@ def rebuild(
 def eval_classifier(
     file: Annotated[Path, typer.Argument(help="A CSV with `text` and `causes` (;-separated).")],
     data_dir: DataDir = None,
+    disagreements: Annotated[
+        int,
+        typer.Option(
+            "--disagreements",
+            min=0,
+            help="Also list the first N rows where the model and the labels disagree.",
+        ),
+    ] = 0,
 ) -> None:
     """Macro-F1 and per-label F1 of the active classifier on a labelled CSV."""
     from services.analytics.domain.classifier.evaluation import evaluate
@@ -122,7 +133,8 @@ def eval_classifier(
 
     async def run(service: AnalyticsService) -> str:
         model = await service.classifier()
-        predicted = [frozenset(model.predict(text).causes) for text in texts]
+        predictions = [model.predict(text) for text in texts]
+        predicted = [frozenset(p.causes) for p in predictions]
         result = evaluate(truth, predicted, labels)
         table = Table(title=f"{file.name}: {result.rows} rows, model {model.version}")
         for column in ("label", "precision", "recall", "F1", "support"):
@@ -136,9 +148,45 @@ def eval_classifier(
                 str(score.support),
             )
         out.print(table)
+        if disagreements:
+            out.print(
+                "\n".join(_disagreement_lines(texts, truth, predictions, labels, disagreements)),
+                highlight=False,
+                markup=False,
+            )
         return f"macro-F1 {result.macro_f1:.3f} over {len(labels)} labels"
 
     out.print(_with_service(_settings(data_dir), run), highlight=False)
+
+
+def _disagreement_lines(
+    texts: list[str],
+    truth: list[frozenset[str]],
+    predictions: list[Prediction],
+    labels: list[str],
+    limit: int,
+) -> list[str]:
+    """Where model and labels part, with the probability of each disputed label and the
+    phrases behind what the model predicted: enough to judge who is right."""
+    from services.analytics.domain.classifier.evaluation import disagreements
+
+    rows = disagreements(truth, [frozenset(p.causes) for p in predictions], labels)
+    lines = [f"disagreements: {min(limit, len(rows))} of {len(rows)} shown"]
+    for row in rows[:limit]:
+        prediction = predictions[row]
+        disputed = sorted((truth[row] ^ frozenset(prediction.causes)) & frozenset(labels))
+        evidence = " · ".join(
+            f"{e.cause}: {', '.join(e.terms)}" for e in prediction.evidence if e.terms
+        )
+        lines += [
+            f"row {row + 1}  {texts[row]}",  # counted as data rows (a text may span lines)
+            f"  labelled   {', '.join(sorted(truth[row])) or '-'}",
+            f"  predicted  {', '.join(prediction.causes)}",
+            "  disputed   "
+            + ", ".join(f"{label} {prediction.probabilities[label]:.2f}" for label in disputed),
+            f"  evidence   {evidence or '-'}",
+        ]
+    return lines
 
 
 def _read_labelled(file: Path) -> tuple[list[str], list[frozenset[str]]]:

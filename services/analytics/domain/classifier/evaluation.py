@@ -39,3 +39,16 @@ def evaluate(
         scores.append(LabelScore(label, precision, recall, f1, tp + fn))
     macro = sum(s.f1 for s in scores) / len(scores) if scores else 0.0
     return Evaluation(rows=len(truth), macro_f1=macro, labels=scores)
+
+
+def disagreements(
+    truth: Sequence[frozenset[str]], predicted: Sequence[frozenset[str]], labels: Sequence[str]
+) -> list[int]:
+    """Rows whose predicted causes differ from the labelled ones, within ``labels``: the
+    rows a quality team reads to tell a model's mistake from a labelling convention."""
+    if len(truth) != len(predicted):
+        raise ValueError("truth and predictions differ in length")
+    kept = frozenset(labels)
+    return [
+        row for row, (t, p) in enumerate(zip(truth, predicted, strict=True)) if t & kept != p & kept
+    ]
