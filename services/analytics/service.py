@@ -140,7 +140,7 @@ class AnalyticsService:
                 await uow.forget_published_events(event.complaint_id)
             before = await uow.get_fact(event.complaint_id)
             after = fold(before, event)
-            if before and before.teaches_the_classifier and after.erased_at:
+            if after.erased_at and (before is None or before.may_have_taught_the_classifier):
                 await uow.add_counters({ERASED_EXAMPLES: 1})  # models may have its words
             if prediction is not None and after.prediction is None:
                 after = with_prediction(after, prediction)
@@ -167,12 +167,9 @@ class AnalyticsService:
         """Forget the read models before a rebuild, but not how many erasures the models have
         seen: the topics may no longer hold the earlier ones, and a count that fell would
         let a model keep words erased later. The replay counts them again: more, never less,
-        so at worst the classifier is retrained once more."""
-        erased = await self._erased_examples()
-        await self._store.reset_read_models(SERVICE)
-        if erased:
-            async with self._store.unit_of_work() as uow:
-                await uow.add_counters({ERASED_EXAMPLES: erased})
+        so at worst the classifier is retrained once more (and older versions trained on
+        confirmed causes are deleted as if they held erased words)."""
+        await self._store.reset_read_models(SERVICE, keep_counters=(ERASED_EXAMPLES,))
 
     async def prepare_cube(self) -> int | None:
         """Recompute the cube from the stored facts when it was computed by other code (a new

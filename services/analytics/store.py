@@ -128,8 +128,9 @@ class AnalyticsStore(OpenableStore, Protocol):
 
     async def list_actions(self) -> list[PreventionAction]: ...
 
-    async def reset_read_models(self, consumer: str) -> None:
-        """Forget facts, cube, counters and the consumer's inbox (before a rebuild)."""
+    async def reset_read_models(self, consumer: str, *, keep_counters: Sequence[str] = ()) -> None:
+        """Forget facts, cube, counters (but ``keep_counters``) and the consumer's inbox
+        (before a rebuild), in one step: no crash leaves a kept counter lost."""
         ...
 
     async def cube_layout(self) -> str | None:
@@ -412,10 +413,14 @@ class SqliteAnalyticsStore(SqliteStore):
         cursor = await self.conn.execute("SELECT doc FROM actions ORDER BY rowid DESC")
         return [PreventionAction.model_validate_json(r["doc"]) for r in await cursor.fetchall()]
 
-    async def reset_read_models(self, consumer: str) -> None:
+    async def reset_read_models(self, consumer: str, *, keep_counters: Sequence[str] = ()) -> None:
         async with self.transaction() as conn:
-            for table in ("facts", "cube", "counters"):
+            for table in ("facts", "cube"):
                 await conn.execute(f"DELETE FROM {table}")
+            kept = ", ".join("?" * len(keep_counters))
+            await conn.execute(
+                f"DELETE FROM counters WHERE name NOT IN ({kept})", tuple(keep_counters)
+            )
             await conn.execute("DELETE FROM inbox WHERE consumer = ?", (consumer,))
             # a rebuild folds in its own process's time zone: the next start recomputes
             await conn.execute("DELETE FROM meta WHERE name = 'cube_layout'")
@@ -697,9 +702,10 @@ class MongoAnalyticsStore(MongoStore):
         cursor = self.db.actions.find({}).sort("created_at", DESCENDING)
         return [PreventionAction.model_validate(doc["action"]) async for doc in cursor]
 
-    async def reset_read_models(self, consumer: str) -> None:
-        for name in ("facts", "cube", "counters"):
+    async def reset_read_models(self, consumer: str, *, keep_counters: Sequence[str] = ()) -> None:
+        for name in ("facts", "cube"):
             await self.db[name].delete_many({})
+        await self.db.counters.delete_many({"_id": {"$nin": list(keep_counters)}})
         await self.db.inbox.delete_many({"_id": {"$regex": f"^{consumer}:"}})
         await self.db.meta.delete_one({"_id": "cube_layout"})  # see the SQLite adapter
 

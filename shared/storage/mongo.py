@@ -160,9 +160,15 @@ class MongoStore:
     async def mark_published(self, positions: Sequence[str]) -> None:
         if positions:
             ids = [ObjectId(p) for p in positions]
-            await self.db.outbox.update_many({"_id": {"$in": ids}}, {"$set": {"published": True}})
-            # after: an erasure in between either deletes it as published or flags it here
-            await self.db.outbox.delete_many({"_id": {"$in": ids}, "forget_when_sent": True})
+            # one transaction: an erasure in between either deletes it as published or
+            # flags it here, and no crash between the two leaves a flagged row sent and kept
+            async with self.transaction() as tx:
+                await tx.db.outbox.update_many(
+                    {"_id": {"$in": ids}}, {"$set": {"published": True}}, session=tx.session
+                )
+                await tx.db.outbox.delete_many(
+                    {"_id": {"$in": ids}, "forget_when_sent": True}, session=tx.session
+                )
 
     async def requeue_since(self, cutoff: datetime) -> int:
         result = await self.db.outbox.update_many(
@@ -171,8 +177,11 @@ class MongoStore:
         return result.modified_count
 
     async def purge_published(self, before: datetime) -> int:
-        result = await self.db.outbox.delete_many(
-            {"published": True, "created_at": {"$lt": before}}
+        result = await self.db.outbox.delete_many(  # an erased complaint's: whatever its age
+            {
+                "published": True,
+                "$or": [{"created_at": {"$lt": before}}, {"forget_when_sent": True}],
+            }
         )
         return result.deleted_count
 

@@ -232,7 +232,9 @@ class SqliteStore:
     async def purge_published(self, before: datetime) -> int:
         async with self.transaction() as conn:
             cursor = await conn.execute(
-                "DELETE FROM outbox WHERE published = 1 AND created_at < ?",
+                # an erased complaint's event goes whatever its age
+                "DELETE FROM outbox WHERE published = 1"
+                " AND (created_at < ? OR forget_when_sent = 1)",
                 (_created_at(before),),
             )
             return cursor.rowcount

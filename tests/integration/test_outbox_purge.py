@@ -12,6 +12,7 @@ from services.intake.bootstrap import bootstrap
 from shared.auth import Principal, Role
 from shared.clock import ManualClock
 from shared.settings import Settings
+from shared.storage.sqlite import SqliteStore
 
 AGENT = Principal(user="agent-7", role=Role.AGENT)
 COMPLAINT = {
@@ -65,3 +66,26 @@ def test_the_purge_runs_in_every_service_unless_events_are_kept(
         assert "outbox-purge" in jobs
         kept = [job.name for job in build(make_settings(outbox_keep_days=0))._periodic]
         assert "outbox-purge" not in kept
+
+
+async def test_a_sent_event_of_an_erased_complaint_is_purged_whatever_its_age(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """The backstop for a sent row its erasure flagged but a crash left behind."""
+    runtime = bootstrap(make_settings(outbox_keep_days=14), clock=ManualClock())
+    await runtime.store.open()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=runtime.app),
+            base_url="http://intake",
+            headers={"Authorization": f"Bearer {runtime.tokens.issue(AGENT)}"},
+        ) as client:
+            assert (await client.post("/complaints", json=COMPLAINT)).status_code == 201
+        sent = await runtime.store.pending_outbox(100)
+        store = runtime.store
+        assert isinstance(store, SqliteStore)
+        async with store.transaction() as conn:  # the state a crash may leave
+            await conn.execute("UPDATE outbox SET published = 1, forget_when_sent = 1")
+        assert await runtime.purge_outbox() == len(sent) > 0
+    finally:
+        await runtime.store.close()

@@ -104,6 +104,13 @@ class ComplaintFact(BaseModel):
         return bool(self.text and self.confirmed_causes)
 
     @property
+    def may_have_taught_the_classifier(self) -> bool:
+        """A model may hold its words: confirmed and not yet erased. The text is not asked
+        for, since a rebuild after the topic dropped its registration no longer has it,
+        while a model trained before still does."""
+        return bool(self.confirmed_causes) and self.erased_at is None
+
+    @property
     def cause(self) -> str:
         """The investigator's confirmed primary cause wins over the prediction."""
         if self.confirmed_primary:
