@@ -11,6 +11,7 @@ import httpx
 from services.intake.bootstrap import bootstrap
 from shared.auth import Principal, Role
 from shared.clock import ManualClock
+from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.storage.sqlite import SqliteStore
 
@@ -20,6 +21,14 @@ COMPLAINT = {
     "customer": {"name": "张伟", "phone": "13812345678"},
     "content": "保养后发动机异响。",
 }
+
+
+def agent_client(runtime: ServiceRuntime) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app),
+        base_url="http://intake",
+        headers={"Authorization": f"Bearer {runtime.tokens.issue(AGENT)}"},
+    )
 
 
 async def test_published_events_older_than_the_keep_period_are_purged(
@@ -32,11 +41,7 @@ async def test_published_events_older_than_the_keep_period_are_purged(
     runtime.outbox_clock = clock
     await runtime.store.open()
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=runtime.app),
-            base_url="http://intake",
-            headers={"Authorization": f"Bearer {runtime.tokens.issue(AGENT)}"},
-        ) as client:
+        async with agent_client(runtime) as client:
             assert (await client.post("/complaints", json=COMPLAINT)).status_code == 201
             published = await runtime.store.pending_outbox(100)
             await runtime.store.mark_published([m.position for m in published])
@@ -75,11 +80,7 @@ async def test_a_sent_event_of_an_erased_complaint_is_purged_whatever_its_age(
     runtime = bootstrap(make_settings(outbox_keep_days=14), clock=ManualClock())
     await runtime.store.open()
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=runtime.app),
-            base_url="http://intake",
-            headers={"Authorization": f"Bearer {runtime.tokens.issue(AGENT)}"},
-        ) as client:
+        async with agent_client(runtime) as client:
             assert (await client.post("/complaints", json=COMPLAINT)).status_code == 201
         sent = await runtime.store.pending_outbox(100)
         store = runtime.store
