@@ -115,7 +115,7 @@ def rebuild(
 def eval_classifier(
     file: Annotated[Path, typer.Argument(help="A CSV with `text` and `causes` (;-separated).")],
     data_dir: DataDir = None,
-    disagreements: Annotated[
+    limit: Annotated[
         int,
         typer.Option(
             "--disagreements",
@@ -125,7 +125,7 @@ def eval_classifier(
     ] = 0,
 ) -> None:
     """Macro-F1 and per-label F1 of the active classifier on a labelled CSV."""
-    from services.analytics.domain.classifier.evaluation import evaluate
+    from services.analytics.domain.classifier.evaluation import disagreements, evaluate
     from services.analytics.service import AnalyticsService
 
     texts, truth = _read_labelled(file)
@@ -148,31 +148,30 @@ def eval_classifier(
                 str(score.support),
             )
         out.print(table)
-        if disagreements:
-            out.print(
-                "\n".join(_disagreement_lines(texts, truth, predictions, labels, disagreements)),
-                highlight=False,
-                markup=False,
-            )
+        if limit:
+            parted = disagreements(truth, predicted, labels)
+            shown = parted[:limit]
+            lines = [
+                f"disagreements: {len(shown)} of {len(parted)} shown",
+                *_disagreement_lines(shown, texts, truth, predictions, labels),
+            ]
+            out.print("\n".join(lines), highlight=False, markup=False)
         return f"macro-F1 {result.macro_f1:.3f} over {len(labels)} labels"
 
     out.print(_with_service(_settings(data_dir), run), highlight=False)
 
 
 def _disagreement_lines(
+    rows: list[int],
     texts: list[str],
     truth: list[frozenset[str]],
     predictions: list[Prediction],
     labels: list[str],
-    limit: int,
 ) -> list[str]:
     """Where model and labels part, with the probability of each disputed label and the
     phrases behind what the model predicted: enough to judge who is right."""
-    from services.analytics.domain.classifier.evaluation import disagreements
-
-    rows = disagreements(truth, [frozenset(p.causes) for p in predictions], labels)
-    lines = [f"disagreements: {min(limit, len(rows))} of {len(rows)} shown"]
-    for row in rows[:limit]:
+    lines = []
+    for row in rows:
         prediction = predictions[row]
         disputed = sorted((truth[row] ^ frozenset(prediction.causes)) & frozenset(labels))
         evidence = " · ".join(

@@ -13,7 +13,7 @@ import pytest
 from services.analytics.domain.classifier.erasure import ERASED_EXAMPLES
 from services.analytics.domain.reports import Filters
 from services.analytics.service import AnalyticsService
-from services.analytics.store import SqliteAnalyticsStore
+from services.analytics.store import SqliteAnalyticsStore, StoredModel
 from services.analytics.training_data import confirmed_examples
 from shared.clock import ManualClock
 from shared.contracts.envelope import EventEnvelope
@@ -61,6 +61,13 @@ async def facts_text(service: AnalyticsService) -> str:
     cursor = await store.conn.execute("SELECT group_concat(doc, ' ') FROM facts")
     row = await cursor.fetchone()
     return str(row[0]) if row else ""
+
+
+async def assert_replaced(service: AnalyticsService, trained: StoredModel) -> None:
+    """The next check trains a new version and deletes the one that learnt erased words."""
+    retrained = await service.retrain_if_due()
+    assert retrained is not None and retrained.version != trained.version
+    assert trained.version not in {m.version for m in await service.models()}
 
 
 async def reports(service: AnalyticsService) -> tuple[object, ...]:
@@ -134,9 +141,7 @@ async def test_after_a_rebuild_from_shorter_topics_a_later_erasure_still_retrain
     assert await service.replay(second) == len(second)  # what the topics still hold
     await service.on_event(erased("c-2", T0 + timedelta(days=12)))
 
-    retrained = await service.retrain_if_due()
-    assert retrained is not None and retrained.version != trained.version
-    assert trained.version not in {m.version for m in await service.models()}
+    await assert_replaced(service, trained)
 
 
 async def test_a_model_that_learnt_erased_words_is_replaced_and_those_before_deleted(
@@ -203,9 +208,7 @@ async def test_after_a_rebuild_that_lost_the_registration_the_erasure_still_retr
     await service.on_event(erased("c-1", T0 + timedelta(days=400)))
     assert (await service._store.counters())[ERASED_EXAMPLES] == 1
 
-    retrained = await service.retrain_if_due()
-    assert retrained is not None and retrained.version != trained.version
-    assert trained.version not in {m.version for m in await service.models()}
+    await assert_replaced(service, trained)
 
 
 async def test_a_rebuild_keeps_the_erasure_count_in_the_same_step(
