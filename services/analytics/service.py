@@ -140,7 +140,11 @@ class AnalyticsService:
                 await uow.forget_published_events(event.complaint_id)
             before = await uow.get_fact(event.complaint_id)
             after = fold(before, event)
-            if after.erased_at and (before is None or before.may_have_taught_the_classifier):
+            if (
+                after.erased_at
+                and (before is None or before.may_have_taught_the_classifier)
+                and await uow.remember_erased_example(event.complaint_id)
+            ):
                 await uow.add_counters({ERASED_EXAMPLES: 1})  # models may have its words
             if prediction is not None and after.prediction is None:
                 after = with_prediction(after, prediction)
@@ -164,11 +168,10 @@ class AnalyticsService:
         return applied
 
     async def reset(self) -> None:
-        """Forget the read models before a rebuild, but not how many erasures the models have
-        seen: the topics may no longer hold the earlier ones, and a count that fell would
-        let a model keep words erased later. The replay counts them again: more, never less,
-        so at worst the classifier is retrained once more (and older versions trained on
-        confirmed causes are deleted as if they held erased words)."""
+        """Forget the read models before a rebuild, but not which erasures the models have
+        seen, nor how many: the topics may no longer hold the earlier ones, and a count that
+        fell would let a model keep words erased later. Erasures are remembered by
+        complaint, so the replay does not count them again."""
         await self._store.reset_read_models(SERVICE, keep_counters=(ERASED_EXAMPLES,))
 
     async def prepare_cube(self) -> int | None:

@@ -70,6 +70,11 @@ class AnalyticsUnitOfWork(Protocol):
         """Delete the complaint's events already published (an erasure keeps no copy)."""
         ...
 
+    async def remember_erased_example(self, complaint_id: str) -> bool:
+        """Record that this complaint's words, which may have taught a model, were erased;
+        False when already recorded. Kept over rebuilds, so a replayed erasure counts once."""
+        ...
+
     async def add_alert(self, spike: Spike, raised_at: datetime) -> bool:
         """False when this bucket already alerted this week."""
         ...
@@ -214,6 +219,12 @@ class _SqliteUnitOfWork:
     async def forget_published_events(self, complaint_id: str) -> None:
         await SqliteStore.forget_published(self._conn, complaint_id)
 
+    async def remember_erased_example(self, complaint_id: str) -> bool:
+        cursor = await self._conn.execute(
+            "INSERT OR IGNORE INTO erased_examples (complaint_id) VALUES (?)", (complaint_id,)
+        )
+        return cursor.rowcount == 1
+
     async def add_alert(self, spike: Spike, raised_at: datetime) -> bool:
         cursor = await self._conn.execute(
             "INSERT OR IGNORE INTO alerts (week, dimension, value, raised_at, doc)"
@@ -274,6 +285,8 @@ class SqliteAnalyticsStore(SqliteStore):
         "CREATE TABLE IF NOT EXISTS actions (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
         " doc TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # ids only (no personal data); not a read model: a rebuild keeps it
+        "CREATE TABLE IF NOT EXISTS erased_examples (complaint_id TEXT PRIMARY KEY)",
     )
 
     @asynccontextmanager
@@ -535,6 +548,16 @@ class _MongoUnitOfWork:
 
     async def forget_published_events(self, complaint_id: str) -> None:
         await MongoStore.forget_published(self._tx, complaint_id)
+
+    async def remember_erased_example(self, complaint_id: str) -> bool:
+        # an upsert, not an insert: a duplicate-key error would abort the transaction
+        result = await self._tx.db.erased_examples.update_one(
+            {"_id": complaint_id},
+            {"$setOnInsert": {"erased": True}},
+            upsert=True,
+            session=self._tx.session,
+        )
+        return result.upserted_id is not None
 
     async def add_alert(self, spike: Spike, raised_at: datetime) -> bool:
         key = f"{spike.week}:{spike.dimension}:{spike.value}"

@@ -273,6 +273,20 @@ async def test_analytics_counts_each_event_once(
     assert await analytics.counters() == {"a": 4, "b": 2}
 
 
+async def test_analytics_remembers_each_erased_example_once_over_a_rebuild(
+    analytics: SqliteAnalyticsStore | MongoAnalyticsStore,
+) -> None:
+    async def remember(complaint_id: str) -> bool:
+        async with analytics.unit_of_work() as uow:
+            return await uow.remember_erased_example(complaint_id)
+
+    assert await remember("c-1") is True
+    assert await remember("c-1") is False
+    await analytics.reset_read_models("analytics")
+    assert await remember("c-1") is False  # a replayed erasure is not new
+    assert await remember("c-2") is True
+
+
 async def test_analytics_cube_sums_cells_by_range_group_and_filter(
     analytics: SqliteAnalyticsStore | MongoAnalyticsStore,
 ) -> None:

@@ -11,8 +11,10 @@ from collections.abc import Mapping
 
 ERASED_EXAMPLES = "classifier.erased_examples"
 """The counter of training examples (confirmed complaints' words) erased so far; each
-model records its value when trained, as ``trained_on[TRAINED_AFTER]``. A rebuild keeps
-it and may count an erasure again: more is safe (one retraining), less would not be."""
+model records its value when trained, as ``trained_on[TRAINED_AFTER]``. Each erased
+complaint counts once, rebuilds included (the store remembers which were counted).
+A store from before that counts each earlier erasure once more at its first rebuild:
+more is safe (one retraining), less would not be."""
 TRAINED_AFTER = "erased_examples"
 
 
