@@ -225,7 +225,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "stepf.valid": ("是否有效投诉", "Is the complaint valid?"),
     "stepf.valid_yes": ("有效，进入处理", "Valid: handle it"),
     "stepf.valid_no": ("无效，向客户解释并结案", "Not valid: explain and close"),
-    "stepf.explanation": ("给客户的解释", "Explanation to the customer"),
+    "stepf.explanation": (
+        "给客户的解释（无效时必填，将发送给客户）",
+        "Explanation to the customer (required when not valid; sent to them)",
+    ),
     "stepf.department": ("处理部门", "Department"),
     "stepf.owner": ("负责人（用户名）", "Owner (user name)"),
     "stepf.findings": ("调查结论", "Findings"),

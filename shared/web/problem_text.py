@@ -88,6 +88,10 @@ FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
         "请至少留下电话、电子邮件或微信之一，以便联系客户",
         "A phone, an email or a WeChat openid is needed to reach the customer",
     ),
+    "explanation_required": (
+        "不受理的投诉须填写给客户的解释",
+        "A complaint that is not valid is closed with an explanation to the customer",
+    ),
     "primary_not_a_cause": (
         "主要原因必须是所选原因之一",
         "The primary cause must be one of the causes",

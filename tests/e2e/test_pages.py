@@ -157,6 +157,23 @@ def test_the_agent_is_warned_of_an_open_complaint(page: Page, site: Site) -> Non
     expect(page.locator("[data-open-complaints] li[data-matched='vin']")).to_be_visible()
 
 
+def test_an_agent_turns_away_an_invalid_complaint_only_with_an_explanation(
+    page: Page, site: Site
+) -> None:
+    complaint_id = api_complaint(site, "13944445555")
+    sign_in(page, site, site.token("alice", "agent"), then=f"/resolution/ui/cases/{complaint_id}")
+    page.check("form[data-step=triage] input[name=valid][value=false]")
+    page.click("form[data-step=triage] button[type=submit]")
+    error = page.locator("form[data-step=triage] [data-field=explanation]")
+    expect(error).to_contain_text("不受理的投诉须填写给客户的解释")
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "registered")
+
+    page.check("form[data-step=triage] input[name=valid][value=false]")
+    page.fill("#triage-explanation", "该车辆非本店售出，请联系购车门店。")
+    take(page, "triage")
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "closed")
+
+
 # -- owners and heads ---------------------------------------------------------------------
 
 

@@ -322,6 +322,23 @@ async def test_a_contact_grant_goes_to_whoever_may_call_this_customer(
         )
 
 
+async def test_an_invalid_complaint_without_an_explanation_is_422_and_changes_nothing(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    before = ok(await read(resolution, http, "agent", "/cases/c-1"))
+    queued = len(await resolution.store.pending_outbox(100))
+    refused = await http("agent", "triage", {"valid": False, "note": "客户无理取闹"})
+    assert refused.status_code == 422
+    assert [(e["path"], e["type"]) for e in refused.json()["errors"]] == [
+        ("body.explanation", "explanation_required")
+    ]
+    assert ok(await read(resolution, http, "agent", "/cases/c-1")) == before
+    assert len(await resolution.store.pending_outbox(100)) == queued  # nothing to send
+
+    closed = ok(await http("agent", "triage", {"valid": False, "explanation": "非本店车辆"}))
+    assert (closed["status"], closed["primary_cause"]) == ("closed", "customer_misunderstanding")
+
+
 async def test_a_step_that_needs_another_first_is_409_and_a_bad_primary_cause_is_422(
     http: Callable[..., Any],
 ) -> None:
@@ -352,7 +369,8 @@ async def test_a_case_opens_for_its_people_and_not_for_another_department_or_own
         return (await read(resolution, http, who, "/cases/c-1")).status_code
 
     assert (await opens("sales_head"), await opens("other_owner")) == (200, 403)  # new: any head
-    assert (await http("owner", "triage", {"valid": False})).status_code == 403  # the desk's
+    turn_away = {"valid": False, "explanation": "非本店车辆"}
+    assert (await http("owner", "triage", turn_away)).status_code == 403  # the desk's
     ok(await http("agent", "triage", {"valid": True}))
     ok(await http("head", "assign", {"department": "after_sales", "owner": "olga"}))
     readers = {who: await opens(who) for who in PEOPLE}

@@ -115,9 +115,23 @@ def test_the_whole_closed_loop() -> None:
     assert case.version == 13
 
 
-def test_an_invalid_complaint_is_closed_with_its_explanation() -> None:
-    case = run(new_case(), (Step.TRIAGE, Triage(valid=False, explanation="非本店车辆"), AGENT))
+def test_an_invalid_complaint_is_closed_with_its_explanation_as_a_misunderstanding() -> None:
+    turned_away = Triage(valid=False, explanation="非本店车辆", note="内部：客户情绪激动")
+    case = run(new_case(), (Step.TRIAGE, turned_away, AGENT))
     assert case.status is CaseStatus.CLOSED and case.timeline[-1].note == "非本店车辆"
+    # DESIGN §1: an invalid complaint counts as the customer's misunderstanding
+    assert case.causes == [Cause.CUSTOMER_MISUNDERSTANDING]
+    assert case.primary_cause is Cause.CUSTOMER_MISUNDERSTANDING
+
+
+@pytest.mark.parametrize("explanation", ["", "   "])
+def test_an_invalid_complaint_is_not_closed_without_an_explanation(explanation: str) -> None:
+    with pytest.raises(ValidationError) as invalid:
+        Triage(valid=False, explanation=explanation, note="内部备注，不发给客户")
+    assert [(e["loc"], e["ctx"]["error"].code) for e in invalid.value.errors()] == [
+        (("explanation",), "explanation_required")
+    ]
+    assert Triage(valid=True).explanation == ""  # a valid one needs none
 
 
 def test_illegal_steps_name_the_allowed_ones() -> None:

@@ -36,3 +36,19 @@ def test_a_first_approval_of_two_tells_the_customer_nothing_yet() -> None:
     assert told(Step.APPROVE, CaseStatus.PENDING_APPROVAL) is None
     approved = told(Step.APPROVE, CaseStatus.APPROVED)
     assert approved is not None and "已获批准" in approved[1]
+
+
+def test_an_invalid_complaint_is_explained_politely_with_the_owners_explanation() -> None:
+    explained = customer_message(
+        Step.TRIAGE,
+        CaseStatus.CLOSED,
+        ticket="TS-1",
+        owner=None,
+        note="该车辆非本店售出，请联系购车门店。",
+        language="zh",
+    )
+    assert explained == (
+        "progress",
+        "您好，关于您的投诉（单号TS-1）：该车辆非本店售出，请联系购车门店。"
+        " 如有疑问，欢迎随时与我们联系。",
+    )

@@ -189,7 +189,23 @@ class CommandBase(BaseModel):
 
 class Triage(CommandBase):
     valid: bool
-    explanation: Note = Field(default="", description="Sent to the customer when not valid.")
+    explanation: Note = Field(
+        default="",
+        description="Sent to the customer when not valid (then required).",
+        validate_default=True,
+    )
+
+    @field_validator("explanation")
+    @classmethod
+    def _explained_when_not_valid(cls, explanation: str, info: ValidationInfo) -> str:
+        """A complaint turned away is explained to the customer politely (manual ch. 6.1
+        (2)): never an empty message, nor the internal note in its place."""
+        if info.data.get("valid") is False and not explanation:
+            raise InvalidValueError(
+                "explanation_required",
+                "a complaint that is not valid is closed with an explanation to the customer",
+            )
+        return explanation
 
 
 class Assign(CommandBase):
@@ -354,8 +370,12 @@ def decide(
         case Triage(valid=valid):
             branch["valid"] = valid
             changes.update(valid=valid)
-            if not valid:
-                changes.update(closed_at=now)
+            if not valid:  # DESIGN §1: an invalid complaint is the customer's misunderstanding
+                changes.update(
+                    closed_at=now,
+                    causes=[Cause.CUSTOMER_MISUNDERSTANDING],
+                    primary_cause=Cause.CUSTOMER_MISUNDERSTANDING,
+                )
         case Assign(department=department, owner=owner):
             changes.update(department=department, owner=owner)
         case RecordFindings():

@@ -36,9 +36,10 @@ _REOPENED = (
 """A dissatisfied customer is told at once that the case goes on, and by when (a new round
 of the closed loop): nobody should feel forgotten after saying no."""
 _INVALID = (
-    "关于投诉单{ticket}：{note}",
-    "About complaint {ticket}: {note}",
+    "您好，关于您的投诉（单号{ticket}）：{note} 如有疑问，欢迎随时与我们联系。",
+    "About your complaint {ticket}: {note} If you have any questions, please contact us.",
 )
+"""The explanation is the owner's (required when a complaint is not valid), framed politely."""
 
 
 def informs_customer(step: Step, to_status: CaseStatus) -> bool:
