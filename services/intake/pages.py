@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 
 from services.intake.routes import CONTACT_ROLES, ERASER_ROLES, RECORDER_ROLES
 from shared.auth import Principal
-from shared.vocab import AGENT_CHANNELS, Channel, Demand
+from shared.vocab import AGENT_CHANNELS, Channel, Demand, Department, TargetKind
 from shared.web.pages import (
     Pages,
     check,
@@ -74,6 +74,14 @@ def complaint_body(form: FormData) -> dict[str, Any]:
     }
     if value("demand_note"):
         body["demand_note"] = value("demand_note")
+    target = {key: value(f"target.{key}") for key in ("department", "staff_name")}
+    # the object of the complaint (登记表: 投诉对象), when known; a name or a department
+    # typed without choosing the kind says the kind
+    kind = value("target.kind") or (
+        "staff" if target["staff_name"] else "department" if target["department"] else ""
+    )
+    if kind:
+        body["target"] = {"kind": kind, **{k: v for k, v in target.items() if v}}
     return body
 
 
@@ -97,6 +105,8 @@ def _form_page(
         errors=errors or {},
         channels=FORM_CHANNELS,
         demands=list(Demand),
+        target_kinds=list(TargetKind),
+        departments=list(Department),
     )
 
 

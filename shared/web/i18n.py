@@ -108,6 +108,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "form.content": ("客户原话", "In the customer's words"),
     "form.demands": ("客户诉求", "Customer demands"),
     "form.demand_note": ("诉求说明", "Demand note"),
+    "form.target": ("投诉对象", "What the complaint is about"),
+    "form.target_kind": ("对象类型", "About"),
+    "form.target_department": ("涉及部门（由该部门主管分派）", "Department (its head assigns it)"),
+    "form.target_staff": ("涉及员工姓名", "Staff member's name"),
+    "form.target_unknown": ("未指明", "Not stated"),
     "form.marked_urgent": ("标记为紧急", "Mark as urgent"),
     "form.submit": ("提交登记", "Register"),
     "form.open_warning": (
@@ -149,6 +154,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "erasure.erase": ("删除个人信息", "Erase personal data"),
     "erasure.confirm": ("确认删除（不可恢复）", "I confirm (cannot be undone)"),
     # complaint fields in lists
+    "field.target": ("投诉对象", "About"),
     "field.ticket": ("编号", "Ticket"),
     "field.received_at": ("受理时间", "Received"),
     "field.submitted_at": ("客户提交于", "Sent by the customer"),

@@ -125,6 +125,44 @@ def test_an_agent_records_a_complaint_and_sees_the_ticket(page: Page, site: Site
     screenshot(page, "agent-search")
 
 
+def test_the_complaint_names_a_staff_member_and_reaches_that_departments_head(
+    page: Page, site: Site
+) -> None:
+    sign_in(page, site, site.token("alice", "agent"), then="/intake/ui/complaints/new")
+    page.fill("#f-customer-name", "周敏")
+    page.fill("#f-customer-phone", "139 5555 6666")
+    page.fill("#f-content", "试驾时销售顾问一直催促签单，态度很差。")
+    page.fill("#f-target-staff_name", "王强")
+    page.select_option("#f-target-department", "sales")
+    page.click("form.complaint-form button[type=submit]")
+    about = page.locator("[data-target]")
+    expect(about).to_have_attribute("data-target", "staff")  # said by the name typed
+    expect(about).to_contain_text("王强")
+
+    case_url = page.locator("a[href*='/resolution/ui/cases/']").get_attribute("href")
+    assert case_url is not None
+    page.context.clear_cookies()
+    sign_in(page, site, site.token("su", "department_head", "--department", "sales"))
+    deadline = Deadline(60)
+    while True:  # the case opens once resolution has read the registration from Kafka
+        page.goto(site.url + case_url)
+        if page.locator("[data-target]").count():
+            break
+        assert not deadline.passed, "no case was opened"
+    expect(page.locator("[data-target]")).to_contain_text("销售部 · 王强")
+    complaint_id = case_url.rsplit("/", 1)[-1]
+    api_steps(site, complaint_id, [(site.token("alice", "agent"), "triage", {"valid": True})])
+    page.reload()  # the head's assignment starts at the department complained about
+    expect(page.locator("form[data-step=assign] select[name=department]")).to_have_value("sales")
+    page.fill("form[data-step=assign] input[name=owner]", "olga")
+    take(page, "assign")
+
+    page.context.clear_cookies()  # the investigation of who is responsible starts from the name
+    sign_in(page, site, site.token("olga", "owner"), then=case_url)
+    take(page, "start_investigation")
+    expect(page.locator("#responsible_staff")).to_have_value("王强")
+
+
 def test_a_validation_error_is_shown_next_to_its_field(page: Page, site: Site) -> None:
     sign_in(page, site, site.token("alice", "agent"), then="/intake/ui/complaints/new")
     page.fill("#f-customer-name", "张伟")

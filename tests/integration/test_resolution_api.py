@@ -282,7 +282,11 @@ async def test_a_new_case_naming_a_department_waits_in_that_heads_queue_only(
     resolution: ServiceRuntime, http: Callable[..., Any]
 ) -> None:
     service = resolution.app.state.service
-    await service.on_complaint_registered(complaint_registered("c-2", department=Department.SALES))
+    await service.on_complaint_registered(
+        complaint_registered(
+            "c-2", department=Department.SALES, target_kind="staff", target_staff="王强"
+        )
+    )
 
     async def queue(who: str) -> list[str]:
         response = await read(resolution, http, who, "/cases")
@@ -293,7 +297,11 @@ async def test_a_new_case_naming_a_department_waits_in_that_heads_queue_only(
     assert await queue("head") == ["c-1"]  # c-2 is about sales: sales' head assigns it
     assert await queue("gm") == ["c-1", "c-2"]
     target = (await read(resolution, http, "gm", "/cases/c-2")).json()
-    assert target["target_department"] == "sales"
+    assert (target["target_department"], target["target_kind"], target["target_staff"]) == (
+        "sales",
+        "staff",
+        "王强",
+    )
 
 
 async def test_a_contact_grant_goes_to_whoever_may_call_this_customer(

@@ -88,6 +88,22 @@ def test_the_agent_form_leaves_out_what_was_not_typed() -> None:
     }
 
 
+def test_the_agent_form_names_what_the_complaint_is_about() -> None:
+    def target(*fields: tuple[str, str]) -> object:
+        form = FormData([("channel", "hotline"), ("content", "销售顾问态度差"), *fields])
+        return complaint_body(form).get("target")
+
+    assert target(("target.kind", ""), ("target.department", "")) is None
+    assert target(("target.kind", "policy")) == {"kind": "policy"}
+    # a name or a department typed without choosing the kind says the kind
+    assert target(("target.staff_name", " 王强 "), ("target.department", "sales")) == {
+        "kind": "staff",
+        "department": "sales",
+        "staff_name": "王强",
+    }
+    assert target(("target.department", "parts")) == {"kind": "department", "department": "parts"}
+
+
 def test_step_forms_become_the_commands_json() -> None:
     findings = FormData(
         [

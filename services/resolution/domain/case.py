@@ -38,7 +38,7 @@ from services.resolution.domain.workflow import (
 from shared.contracts.analytics import CauseEvidence
 from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
 from shared.errors import InvalidValueError
-from shared.vocab import Cause, Department, HoldReason
+from shared.vocab import Cause, Department, HoldReason, TargetKind
 
 __all__ = ["Case", "CaseStatus", "IllegalStepError", "Step"]
 
@@ -134,6 +134,12 @@ class Case(BaseModel):
     target_department: Department | None = None
     """The department the complaint is about, when the registration named one: its head
     is the one to assign the new case."""
+    target_kind: TargetKind | None = None
+    """What the complaint is about (投诉对象: a department, a staff member, the vehicle, a
+    policy), as the registration recorded it."""
+    target_staff: str | None = None
+    """The staff member the customer complained about, when named: where the investigation
+    of who is responsible (manual ch. 6.1 (4)) starts."""
     owner: str | None = None
     escalation_level: int = 0
     held_from: CaseStatus | None = None
@@ -626,6 +632,8 @@ def open_case(
         urgency_reasons=list(complaint.urgency_reasons),
         references=dict(complaint.references),
         target_department=complaint.target_department,
+        target_kind=complaint.target_kind,
+        target_staff=complaint.target_staff,
     )
 
 
