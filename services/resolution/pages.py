@@ -121,7 +121,11 @@ async def queue(
     cases: list[dict[str, Any]] = response.json()
     if scope == "open":
         cases = [case for case in cases if case["status"] != "closed"]
-    cases = sort_cases(cases, sort, order == "desc")
+    elif scope == "follow_up":  # closed and remedied, the 3-day call not made: soonest first
+        cases = [case for case in cases if case.get("follow_up_due_at")]
+        cases.sort(key=lambda case: str(case["follow_up_due_at"]))
+    if scope != "follow_up":
+        cases = sort_cases(cases, sort, order == "desc")
 
     def sort_link(key: str) -> str:
         flip = "desc" if key == sort and order == "asc" else "asc"

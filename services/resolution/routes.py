@@ -21,7 +21,12 @@ from services.resolution.domain.case import (
     proposer_role,
 )
 from services.resolution.domain.loop import loop_rounds
-from services.resolution.domain.milestones import Milestone, customer_update, milestone_key
+from services.resolution.domain.milestones import (
+    Milestone,
+    customer_update,
+    follow_up_due,
+    milestone_key,
+)
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import STAGE_OF, stage_account
 from services.resolution.domain.workflow import (
@@ -110,6 +115,9 @@ class PausedTime(BaseModel):
 
 class CaseView(Case):
     allowed_steps: list[Step]
+    follow_up_due_at: datetime | None = None
+    """A closed, remedied case whose 3-day follow-up call has not reached the customer yet:
+    by when it is due (past: overdue)."""
     sla: SlaState
     stages: list[StageTime]
     paused: list[PausedTime]
@@ -164,7 +172,12 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
         stages=stage_times(case, now, policy),
         paused=paused_times(case, now, policy),
         **{**case.model_dump(), "due_at": due.due_at.astimezone(UTC)},
-        allowed_steps=allowed_steps(case.status),
+        allowed_steps=[
+            s
+            for s in allowed_steps(case.status)
+            if s is not Step.RECORD_FOLLOW_UP_CALL or case.resolved_at is not None
+        ],
+        follow_up_due_at=follow_up_due(case),
         sla=SlaState(
             due_at=due.due_at,
             seconds_left=int(loop.time_left(policy, now).total_seconds()),

@@ -337,7 +337,7 @@ def _step_events(
     case: Case, step: Step, *, actor: CaseActor, now: datetime, policy: SlaPolicy
 ) -> list[EventEnvelope]:
     entry = case.timeline[-1]
-    closing = entry.to_status is CaseStatus.CLOSED
+    closing = entry.to_status is CaseStatus.CLOSED and entry.from_status is not CaseStatus.CLOSED
     payload = CaseStepTaken(
         complaint_id=case.complaint_id,
         case_id=case.case_id,
@@ -408,7 +408,7 @@ def _step_events(
                 cause=events[0],
             )
         )
-    if entry.to_status is CaseStatus.CLOSED:
+    if closing:
         events.append(
             new_event(
                 payload=payload,

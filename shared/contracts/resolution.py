@@ -42,6 +42,7 @@ STEP_EVENTS: Final[dict[str, str]] = {
     "resume": "case.resumed",
     "escalate": "case.escalated",
     "record_contact": "case.customer_contacted",
+    "record_follow_up_call": "case.follow_up_call_recorded",
 }
 """Each workflow step, as the event (past tense) it publishes."""
 

@@ -136,6 +136,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "Only the head of {department} (or a general manager) may approve this.",
     ),
     "role_may_not_approve": ("“{role}”不能审批处理方案。", "A {role} may not approve remedies."),
+    "nothing_to_follow_up": (
+        "该投诉在受理时已判定无效并结案，没有需要回访的处理结果。",
+        "This complaint was closed at triage: there is no remedy to follow up with a call.",
+    ),
     "findings_first": (
         "请先记录调查结论（原因），再提出处理方案。",
         "Record the findings (cause) before proposing a remedy.",

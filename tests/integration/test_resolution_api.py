@@ -121,7 +121,7 @@ async def test_the_whole_loop_over_http_publishes_each_step(
     ok(await http("owner", "request_feedback"))
     closed = ok(await http("agent", "record_feedback", {"satisfaction": 4, "comment": "满意"}))
     assert closed["status"] == "closed"
-    assert closed["allowed_steps"] == []
+    assert closed["allowed_steps"] == ["record_follow_up_call"]  # the 3-day call comes next
     assert closed["sla"]["breached"] is False
     assert [e["step"] for e in closed["timeline"]][-1] == "record_feedback"
 
@@ -145,6 +145,24 @@ async def test_the_whole_loop_over_http_publishes_each_step(
     }  # fmt: skip
     assert not any(t["over"] for t in ending)
     assert closed["stages"][0]["stage"] == "triage"
+
+    # the 3-day call (3日DC): due until it reaches the customer, and told to the other services
+    assert closed["follow_up_due_at"] is not None
+    missed = ok(
+        await http("agent", "record_follow_up_call", {"reached": False, "summary": "无人接听"})
+    )
+    assert missed["follow_up_due_at"] == closed["follow_up_due_at"]
+    called = ok(
+        await http(
+            "agent",
+            "record_follow_up_call",
+            {"reached": True, "satisfaction": 5, "summary": "刹车已正常，客户满意"},
+        )
+    )
+    assert (called["status"], called["follow_up_due_at"]) == ("closed", None)
+    assert called["follow_up_satisfaction"] == 5 and called["follow_up_call_at"] is not None
+    sent = [EventEnvelope.from_bytes(m.value) for m in await resolution.store.pending_outbox(100)]
+    assert [e.type for e in sent][-2:] == ["case.follow_up_call_recorded"] * 2
 
 
 async def test_a_step_out_of_turn_is_409_naming_the_allowed_steps(
@@ -345,6 +363,12 @@ async def test_an_invalid_complaint_without_an_explanation_is_422_and_changes_no
 
     closed = ok(await http("agent", "triage", {"valid": False, "explanation": "非本店车辆"}))
     assert (closed["status"], closed["primary_cause"]) == ("closed", "customer_misunderstanding")
+    assert (closed["allowed_steps"], closed["follow_up_due_at"]) == (
+        [],
+        None,
+    )  # no remedy to call about
+    no_call = await http("agent", "record_follow_up_call", {"reached": True, "summary": "x"})
+    assert (no_call.status_code, no_call.json()["code"]) == (409, "nothing_to_follow_up")
 
 
 async def test_a_step_that_needs_another_first_is_409_and_a_bad_primary_cause_is_422(

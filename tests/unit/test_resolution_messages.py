@@ -30,6 +30,7 @@ def test_a_satisfied_customer_is_thanked_and_internal_steps_send_nothing() -> No
     closed = told(Step.RECORD_FEEDBACK, CaseStatus.CLOSED)
     assert isinstance(closed, tuple) and "已结案" in closed[1]
     assert told(Step.START_INVESTIGATION, CaseStatus.INVESTIGATING) is None
+    assert told(Step.RECORD_FOLLOW_UP_CALL, CaseStatus.CLOSED) is None  # no second "closed"
 
 
 def test_a_first_approval_of_two_tells_the_customer_nothing_yet() -> None:

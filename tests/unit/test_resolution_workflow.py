@@ -57,7 +57,8 @@ def test_every_other_pair_is_refused_naming_the_allowed_steps(
 
 def test_the_table_covers_every_status_and_nothing_leaves_closed() -> None:
     assert set(TRANSITIONS) == set(CaseStatus)
-    assert allowed_steps(S.CLOSED) == []
+    assert allowed_steps(S.CLOSED) == [Step.RECORD_FOLLOW_UP_CALL]  # the 3-day call only
+    assert next_status(S.CLOSED, Step.RECORD_FOLLOW_UP_CALL) is S.CLOSED
 
 
 def test_an_invalid_complaint_is_closed_at_triage() -> None:

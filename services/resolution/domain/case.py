@@ -156,6 +156,10 @@ class Case(BaseModel):
     first_contact_at: datetime | None = None
     resolved_at: datetime | None = None
     satisfaction: int | None = None
+    follow_up_call_at: datetime | None = None
+    """When the 3-day follow-up call (3日DC) after the latest resolution reached the
+    customer; an attempt that did not reach them stays in the timeline only."""
+    follow_up_satisfaction: int | None = None
     feedback_comment: str | None = None
     reopened: int = 0
     closed_at: datetime | None = None
@@ -303,6 +307,14 @@ class RecordContact(CommandBase):
     summary: Text
 
 
+class RecordFollowUpCall(CommandBase):
+    """The call a few days after the remedy (training deck: 延续——服务后的关怀, 3日DC)."""
+
+    reached: bool
+    satisfaction: int | None = Field(default=None, ge=1, le=5)
+    summary: Text
+
+
 COMMANDS: dict[Step, type[CommandBase]] = {
     Step.TRIAGE: Triage,
     Step.ASSIGN: Assign,
@@ -321,6 +333,7 @@ COMMANDS: dict[Step, type[CommandBase]] = {
     Step.RESUME: Resume,
     Step.ESCALATE: Escalate,
     Step.RECORD_CONTACT: RecordContact,
+    Step.RECORD_FOLLOW_UP_CALL: RecordFollowUpCall,
 }
 
 
@@ -446,6 +459,14 @@ def decide(
         case RecordContact():
             if case.first_contact_at is None:
                 changes.update(first_contact_at=now)
+        case RecordFollowUpCall(reached=reached, satisfaction=satisfaction):
+            if case.resolved_at is None:
+                raise StepNotReadyError(
+                    "nothing_to_follow_up",
+                    "a complaint closed at triage had no remedy to follow up with a call",
+                )
+            if reached:
+                changes.update(follow_up_call_at=now, follow_up_satisfaction=satisfaction)
     target = next_status(case.status, step, held_from=case.held_from, **branch)
     entry = TimelineEntry(
         at=now,
@@ -481,7 +502,9 @@ OWNER_STEPS = frozenset(
         Step.RESUME,
     }
 )
-CONTACT_STEPS = frozenset({Step.RECORD_FEEDBACK, Step.RECORD_CONTACT, Step.ESCALATE})
+CONTACT_STEPS = frozenset(
+    {Step.RECORD_FEEDBACK, Step.RECORD_CONTACT, Step.ESCALATE, Step.RECORD_FOLLOW_UP_CALL}
+)
 _MANAGERS = frozenset({"general_manager", "admin"})
 
 

@@ -66,6 +66,8 @@ def customer_message(
     ``promise`` says by when the customer hears back (``shared.calendar.promised_by``)."""
     index = 0 if language == "zh" else 1
     values = {"ticket": ticket, "owner": owner or "", "note": note, "promise": promise}
+    if step is Step.RECORD_FOLLOW_UP_CALL:  # the call itself is the contact
+        return None
     if step is Step.TRIAGE and to_status is CaseStatus.CLOSED:
         return "progress", _INVALID[index].format(**values)
     if to_status is CaseStatus.CLOSED:

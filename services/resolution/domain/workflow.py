@@ -42,6 +42,7 @@ class Step(StrEnum):
     RESUME = "resume"
     ESCALATE = "escalate"
     RECORD_CONTACT = "record_contact"
+    RECORD_FOLLOW_UP_CALL = "record_follow_up_call"
 
 
 S = CaseStatus
@@ -63,7 +64,7 @@ TRANSITIONS: dict[CaseStatus, dict[Step, CaseStatus | None]] = {
     S.RESOLVED: {Step.REQUEST_FEEDBACK: S.AWAITING_FEEDBACK},
     S.AWAITING_FEEDBACK: {Step.RECORD_FEEDBACK: S.CLOSED},
     S.ON_HOLD: {Step.RESUME: _SAME},
-    S.CLOSED: {},
+    S.CLOSED: {Step.RECORD_FOLLOW_UP_CALL: _SAME},  # the 3-day call (3日DC) comes after
 }
 for _status in _OPEN:
     TRANSITIONS[_status][Step.ESCALATE] = _SAME

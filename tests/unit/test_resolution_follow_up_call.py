@@ -1,0 +1,80 @@
+"""The 3-day follow-up call (3日DC) after a closed loop: recorded on the closed case, its
+reminder and due time end once it reached the customer, and an invalid complaint has none."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.resolution.domain.case import (
+    Actor,
+    Case,
+    RecordFeedback,
+    RecordFollowUpCall,
+    Step,
+    StepNotReadyError,
+    StepRefusedError,
+    Triage,
+    decide,
+)
+from services.resolution.domain.milestones import Milestone, due_milestones, follow_up_due
+from services.resolution.domain.workflow import CaseStatus
+from tests.support.cases import AGENT, LOOP, POLICY, SALES_OWNER, T0, H, at_hours, timed
+
+CLOSED_AT = 11
+"""The hour the customer's rating closes the loop (resolved at hour 9)."""
+
+
+def closed() -> Case:
+    satisfied = (Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=5), AGENT)
+    return at_hours(*timed(range(1, CLOSED_AT + 1), (*LOOP, satisfied)))
+
+
+def call(case: Case, *, reached: bool, at: float, actor: Actor = AGENT) -> Case:
+    said = "客户表示刹车已正常" if reached else "无人接听"
+    command = RecordFollowUpCall(reached=reached, satisfaction=4 if reached else None, summary=said)
+    return decide(case, Step.RECORD_FOLLOW_UP_CALL, command, actor=actor, now=T0 + at * H)
+
+
+def reminders(case: Case) -> list[Milestone]:
+    later = T0 + 9 * H + timedelta(days=3, hours=1)
+    return [m.milestone for m in due_milestones(case, POLICY, later)]
+
+
+def test_a_closed_case_is_due_its_call_three_days_after_the_remedy() -> None:
+    case = closed()
+    assert case.status is CaseStatus.CLOSED
+    assert follow_up_due(case) == T0 + 9 * H + timedelta(days=3)
+    assert Milestone.FOLLOW_UP_CALL in reminders(case)
+
+
+def test_a_call_that_did_not_reach_the_customer_leaves_the_call_due() -> None:
+    case = call(closed(), reached=False, at=30)
+    assert case.status is CaseStatus.CLOSED and case.timeline[-1].note == "无人接听"
+    assert case.follow_up_call_at is None
+    assert follow_up_due(case) is not None and Milestone.FOLLOW_UP_CALL in reminders(case)
+
+
+def test_a_call_that_reached_the_customer_ends_the_reminder() -> None:
+    case = call(call(closed(), reached=False, at=30), reached=True, at=50)
+    assert case.status is CaseStatus.CLOSED
+    assert (case.follow_up_call_at, case.follow_up_satisfaction) == (T0 + 50 * H, 4)
+    assert follow_up_due(case) is None
+    assert Milestone.FOLLOW_UP_CALL not in reminders(case)
+    assert [e.step for e in case.timeline][-2:] == ["record_follow_up_call"] * 2
+
+
+def test_an_open_case_and_one_closed_at_triage_have_no_call_to_make() -> None:
+    assert follow_up_due(at_hours(*timed(range(1, 4), LOOP[:3]))) is None
+    turned_away = at_hours((1, Step.TRIAGE, Triage(valid=False, explanation="非本店车辆"), AGENT))
+    assert follow_up_due(turned_away) is None
+    with pytest.raises(StepNotReadyError) as refused:
+        call(turned_away, reached=True, at=30)
+    assert refused.value.code == "nothing_to_follow_up"
+
+
+def test_another_owner_does_not_record_the_call() -> None:
+    with pytest.raises(StepRefusedError) as refused:
+        call(closed(), reached=True, at=30, actor=SALES_OWNER)
+    assert refused.value.code == "owned_by_other"
