@@ -163,6 +163,38 @@ def test_the_complaint_names_a_staff_member_and_reaches_that_departments_head(
     expect(page.locator("#responsible_staff")).to_have_value("王强")
 
 
+def test_the_agent_makes_the_three_day_call_from_the_queue(page: Page, site: Site) -> None:
+    complaint_id = api_complaint(site, "13966667777")
+    agent = site.token("alice", "agent")
+    owner = site.token("olga", "owner")
+    head = site.token("hu", "department_head", "--department", "after_sales")
+    api_steps(
+        site,
+        complaint_id,
+        [
+            *_to_approval(agent, head, owner),
+            (head, "approve", {}),
+            (owner, "start_execution", {}),
+            (owner, "resolve", {"customer_notified": True}),
+            (owner, "request_feedback", {}),
+            (agent, "record_feedback", {"satisfaction": 5}),
+        ],
+    )
+    sign_in(page, site, agent, then="/resolution/ui/cases")
+    page.click("[data-scope=follow_up]")
+    row = page.locator("table.queue tr", has=page.locator(f"a[href$='{complaint_id}']"))
+    expect(row.locator("[data-follow-up-due]")).to_be_visible()
+    row.locator(f"a[href$='{complaint_id}']").click()
+    page.check("form[data-step=record_follow_up_call] input[name=reached][value=true]")
+    page.select_option("#follow_up-satisfaction", "5")
+    page.fill("#record_follow_up_call-summary", "刹车已正常，客户满意")
+    take(page, "record_follow_up_call")
+    expect(page.locator("[data-follow-up-call]")).to_contain_text("★★★★★")
+    expect(page.locator("[data-follow-up-due]")).to_have_count(0)
+    page.goto(f"{site.url}/resolution/ui/cases?scope=follow_up")
+    expect(page.locator(f"table.queue a[href$='{complaint_id}']")).to_have_count(0)
+
+
 def test_a_validation_error_is_shown_next_to_its_field(page: Page, site: Site) -> None:
     sign_in(page, site, site.token("alice", "agent"), then="/intake/ui/complaints/new")
     page.fill("#f-customer-name", "张伟")
