@@ -19,6 +19,7 @@ from services.resolution.domain.case import (
     StepRefusedError,
     may_read,
     proposer_role,
+    steps_for,
 )
 from services.resolution.domain.loop import loop_rounds
 from services.resolution.domain.milestones import (
@@ -33,7 +34,6 @@ from services.resolution.domain.workflow import (
     CaseStatus,
     IllegalStepError,
     Step,
-    allowed_steps,
 )
 from services.resolution.service import ResolutionService
 from shared.auth import (
@@ -172,11 +172,7 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
         stages=stage_times(case, now, policy),
         paused=paused_times(case, now, policy),
         **{**case.model_dump(), "due_at": due.due_at.astimezone(UTC)},
-        allowed_steps=[
-            s
-            for s in allowed_steps(case.status)
-            if s is not Step.RECORD_FOLLOW_UP_CALL or case.resolved_at is not None
-        ],
+        allowed_steps=steps_for(case),
         follow_up_due_at=follow_up_due(case),
         sla=SlaState(
             due_at=due.due_at,

@@ -374,6 +374,7 @@ def _step_events(
     language: Language = "en" if case.language == "en" else "zh"
     message = customer_message(
         step,
+        entry.from_status,
         entry.to_status,
         ticket=case.ticket_no,
         owner=case.owner,

@@ -39,3 +39,13 @@ def require_chromium() -> None:
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def fill_in(page: Page, fields: dict[str, str]) -> None:
+    """Type or choose each value in its field, in order, as a user fills a form."""
+    for selector, value in fields.items():
+        field = page.locator(selector)
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)

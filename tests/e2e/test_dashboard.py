@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import screenshot
+from tests.e2e.browser import fill_in, screenshot
 from tests.e2e.test_pages import Site, _start, api_complaint, api_steps, sign_in
 from tests.support.waiting import Deadline
 
@@ -60,10 +60,15 @@ def test_the_dashboard_shows_the_new_count_and_draws_its_charts(page: Page, site
 def test_a_prevention_action_is_opened_and_moved_to_do(page: Page, site: Site) -> None:
     sign_in(page, site, site.token("quinn", "quality"), then="/analytics/ui/")
     page.click("details.new-action summary")
-    page.fill("#a-title", "接待礼仪培训")
-    page.select_option("#a-type", "training")
-    page.select_option("#a-dimension", "cause")
-    page.select_option("#a-bucket-cause", "service_attitude_efficiency")
+    fill_in(
+        page,
+        {
+            "#a-title": "接待礼仪培训",
+            "#a-type": "training",
+            "#a-dimension": "cause",
+            "#a-bucket-cause": "service_attitude_efficiency",
+        },
+    )
     page.click("#new-action button[type=submit]")
     action = page.locator("article.action[data-action='接待礼仪培训']")
     expect(action.locator("[data-stage]")).to_have_attribute("data-stage", "plan")

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shared.broker.embedded import free_port
-from tests.e2e.browser import screenshot
+from tests.e2e.browser import fill_in, screenshot
 from tests.support.processes import CommandProcess, mint_token
 from tests.support.waiting import Deadline
 
@@ -100,12 +100,17 @@ def test_an_agent_records_a_complaint_and_sees_the_ticket(page: Page, site: Site
     sign_in(page, site, site.token("alice", "agent"))
     expect(page.locator("nav.nav")).to_contain_text("登记投诉")
     page.click("nav.nav >> text=登记投诉")
-    page.select_option("#f-channel", "service_desk")
-    page.fill("#f-customer-name", "李娜")
-    page.fill("#f-customer-phone", "139 1111 2222")
-    page.fill("#f-vehicle-plate", "粤B12345")
-    page.fill("#f-vehicle-model", "丰田 凯美瑞")
-    page.fill("#f-content", "保养预约了上午九点，结果等了三个小时才开始做。")
+    fill_in(
+        page,
+        {
+            "#f-channel": "service_desk",
+            "#f-customer-name": "李娜",
+            "#f-customer-phone": "139 1111 2222",
+            "#f-vehicle-plate": "粤B12345",
+            "#f-vehicle-model": "丰田 凯美瑞",
+            "#f-content": "保养预约了上午九点，结果等了三个小时才开始做。",
+        },
+    )
     page.check("input[name=demands][value=apology]")
     page.click("form.complaint-form button[type=submit]")
 
@@ -129,11 +134,16 @@ def test_the_complaint_names_a_staff_member_and_reaches_that_departments_head(
     page: Page, site: Site
 ) -> None:
     sign_in(page, site, site.token("alice", "agent"), then="/intake/ui/complaints/new")
-    page.fill("#f-customer-name", "周敏")
-    page.fill("#f-customer-phone", "139 5555 6666")
-    page.fill("#f-content", "试驾时销售顾问一直催促签单，态度很差。")
-    page.fill("#f-target-staff_name", "王强")
-    page.select_option("#f-target-department", "sales")
+    fill_in(
+        page,
+        {
+            "#f-customer-name": "周敏",
+            "#f-customer-phone": "139 5555 6666",
+            "#f-content": "试驾时销售顾问一直催促签单，态度很差。",
+            "#f-target-staff_name": "王强",
+            "#f-target-department": "sales",
+        },
+    )
     page.click("form.complaint-form button[type=submit]")
     about = page.locator("[data-target]")
     expect(about).to_have_attribute("data-target", "staff")  # said by the name typed
@@ -197,9 +207,9 @@ def test_the_agent_makes_the_three_day_call_from_the_queue(page: Page, site: Sit
 
 def test_a_validation_error_is_shown_next_to_its_field(page: Page, site: Site) -> None:
     sign_in(page, site, site.token("alice", "agent"), then="/intake/ui/complaints/new")
-    page.fill("#f-customer-name", "张伟")
-    page.fill("#f-customer-phone", "12345")
-    page.fill("#f-content", "刹车异响")
+    fill_in(
+        page, {"#f-customer-name": "张伟", "#f-customer-phone": "12345", "#f-content": "刹车异响"}
+    )
     page.click("form.complaint-form button[type=submit]")
 
     error = page.locator(".field.has-error:has(#f-customer-phone) .field-error")

@@ -37,6 +37,7 @@ from services.resolution.domain.case import (
     check_contact,
     decide,
     open_case,
+    steps_for,
 )
 from shared.contracts.intake import ComplaintRegistered
 from shared.vocab import Cause, Department
@@ -187,6 +188,8 @@ def test_a_remedy_needs_findings_first() -> None:
         (Step.START_INVESTIGATION, StartInvestigation(), OWNER),
     )
     remedy = ProposeRemedy(types=["apology"], message_to_customer="致歉")
+    assert Step.PROPOSE_REMEDY not in steps_for(case)  # not offered either
+    assert Step.RECORD_FINDINGS in steps_for(case)
     with pytest.raises(StepNotReadyError, match="findings") as refused:
         decide(case, Step.PROPOSE_REMEDY, remedy, actor=OWNER, now=T0)
     assert refused.value.code == "findings_first"

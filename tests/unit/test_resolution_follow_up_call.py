@@ -17,6 +17,7 @@ from services.resolution.domain.case import (
     StepRefusedError,
     Triage,
     decide,
+    steps_for,
 )
 from services.resolution.domain.milestones import Milestone, due_milestones, follow_up_due
 from services.resolution.domain.workflow import CaseStatus
@@ -69,6 +70,7 @@ def test_an_open_case_and_one_closed_at_triage_have_no_call_to_make() -> None:
     assert follow_up_due(at_hours(*timed(range(1, 4), LOOP[:3]))) is None
     turned_away = at_hours((1, Step.TRIAGE, Triage(valid=False, explanation="非本店车辆"), AGENT))
     assert follow_up_due(turned_away) is None
+    assert steps_for(turned_away) == [] and steps_for(closed()) == [Step.RECORD_FOLLOW_UP_CALL]
     with pytest.raises(StepNotReadyError) as refused:
         call(turned_away, reached=True, at=30)
     assert refused.value.code == "nothing_to_follow_up"

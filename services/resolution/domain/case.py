@@ -367,6 +367,28 @@ class StepNotReadyError(ValueError):
 # -- the decision ------------------------------------------------------------------------
 
 
+def not_ready(case: Case, step: Step) -> StepNotReadyError | None:
+    """Why this case cannot take ``step`` yet although its status allows it, or None: the
+    one place such rules live, so the API refuses and the pages offer alike."""
+    if step is Step.PROPOSE_REMEDY and not case.findings:
+        return StepNotReadyError(
+            "findings_first", "record the findings (cause) before proposing a remedy"
+        )
+    if step in (Step.APPROVE, Step.REJECT) and case.remedy is None:
+        return StepNotReadyError("remedy_first", "there is no remedy to decide on")
+    if step is Step.RECORD_FOLLOW_UP_CALL and case.resolved_at is None:
+        return StepNotReadyError(
+            "nothing_to_follow_up",
+            "a complaint closed at triage had no remedy to follow up with a call",
+        )
+    return None
+
+
+def steps_for(case: Case) -> list[Step]:
+    """The steps this case can take now, in the workflow's order."""
+    return [step for step in allowed_steps(case.status) if not_ready(case, step) is None]
+
+
 def decide(
     case: Case,
     step: Step,
@@ -383,6 +405,8 @@ def decide(
     if not isinstance(command, COMMANDS[step]):
         raise TypeError(f"{step.value} takes a {COMMANDS[step].__name__} command")
     check_actor(case, step, command, actor)
+    if (unready := not_ready(case, step)) is not None:
+        raise unready
     changes: dict[str, object] = {}
     branch: dict[str, bool] = {}
     match command:
@@ -406,10 +430,6 @@ def decide(
                 touchpoint=command.touchpoint,
             )
         case ProposeRemedy():
-            if not case.findings:
-                raise StepNotReadyError(
-                    "findings_first", "record the findings (cause) before proposing a remedy"
-                )
             changes.update(
                 remedy=Remedy(
                     types=command.types,
@@ -460,11 +480,6 @@ def decide(
             if case.first_contact_at is None:
                 changes.update(first_contact_at=now)
         case RecordFollowUpCall(reached=reached, satisfaction=satisfaction):
-            if case.resolved_at is None:
-                raise StepNotReadyError(
-                    "nothing_to_follow_up",
-                    "a complaint closed at triage had no remedy to follow up with a call",
-                )
             if reached:
                 changes.update(follow_up_call_at=now, follow_up_satisfaction=satisfaction)
     target = next_status(case.status, step, held_from=case.held_from, **branch)
@@ -581,8 +596,7 @@ def check_contact(case: Case, actor: Actor) -> None:
 
 
 def _approver_check(case: Case, actor: Actor) -> list[Approver]:
-    if case.remedy is None:
-        raise StepNotReadyError("remedy_first", "there is no remedy to decide on")
+    assert case.remedy is not None, "not_ready lets no decision on a missing remedy through"
     earlier = [Approver(a.user, a.role, a.department) for a in case.approvals]
     try:
         check_approver(

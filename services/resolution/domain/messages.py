@@ -42,17 +42,20 @@ _INVALID = (
 """The explanation is the owner's (required when a complaint is not valid), framed politely."""
 
 
-def informs_customer(step: Step, to_status: CaseStatus) -> bool:
+def informs_customer(step: Step, from_status: CaseStatus, to_status: CaseStatus) -> bool:
     """Whether taking ``step`` tells the customer something: a message is sent, or the owner
     recorded a contact with them."""
     if step is Step.RECORD_CONTACT:
         return True
-    told = customer_message(step, to_status, ticket="", owner=None, note="", language="zh")
+    told = customer_message(
+        step, from_status, to_status, ticket="", owner=None, note="", language="zh"
+    )
     return told is not None
 
 
 def customer_message(
     step: Step,
+    from_status: CaseStatus,
     to_status: CaseStatus,
     *,
     ticket: str,
@@ -61,12 +64,14 @@ def customer_message(
     language: Language,
     promise: str = "",
 ) -> tuple[Purpose, str] | None:
-    """(purpose, text) to send the customer after ``step``, or None when nothing is due.
+    """(purpose, text) to send the customer after ``step`` moved the case from
+    ``from_status`` to ``to_status``, or None when nothing is due. "Closed" is said once, by
+    the step that closes the case, not by a later one on the closed case (the 3-day call).
 
     ``promise`` says by when the customer hears back (``shared.calendar.promised_by``)."""
     index = 0 if language == "zh" else 1
     values = {"ticket": ticket, "owner": owner or "", "note": note, "promise": promise}
-    if step is Step.RECORD_FOLLOW_UP_CALL:  # the call itself is the contact
+    if from_status is CaseStatus.CLOSED:
         return None
     if step is Step.TRIAGE and to_status is CaseStatus.CLOSED:
         return "progress", _INVALID[index].format(**values)

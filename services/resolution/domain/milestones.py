@@ -168,7 +168,7 @@ def _customer_update(case: Case, policy: SlaPolicy, loop: LoopRound) -> DueMiles
     last = case.registered_at  # intake acknowledged the complaint
     for entry in case.timeline:
         step = _STEPS.get(entry.step)  # SLA entries are no steps
-        if step is not None and informs_customer(step, entry.to_status):
+        if step is not None and informs_customer(step, entry.from_status, entry.to_status):
             last = max(last, entry.at)
     due = policy.add(last, timedelta(hours=policy.customer_update_hours))
     notify = "owner" if case.owner else "agent"
