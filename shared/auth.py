@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from shared.clock import Clock, SystemClock
+from shared.errors import ForbiddenError
 from shared.vocab import Department
 
 _ALGORITHM = "HS256"
@@ -169,10 +170,12 @@ def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             ) from exc
         if principal.role not in allowed:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"role {principal.role.value!r} may not do this; allowed: "
-                + ", ".join(sorted(r.value for r in allowed)),
+            names = sorted(r.value for r in allowed)
+            raise ForbiddenError(
+                f"role {principal.role.value!r} may not do this; allowed: " + ", ".join(names),
+                code="role_not_allowed",
+                role=principal.role.value,
+                allowed_roles=names,
             )
         return principal
 

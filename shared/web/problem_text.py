@@ -126,7 +126,11 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "role_may_not_step": (
         "“{role}”不能对此案件执行“{step}”。",
-        "A {role} may not “{step}” this case.",
+        "The role “{role}” may not “{step}” this case.",
+    ),
+    "role_not_allowed": (
+        "“{role}”角色无权执行此操作。",
+        "The role “{role}” may not do this.",
     ),
     "admin_no_contact": ("管理员不联系客户。", "An administrator does not contact customers."),
     "own_proposal": ("不能审批自己提出的方案。", "Nobody approves their own proposal."),
@@ -135,7 +139,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "只有{department}的部门经理（或总经理）可以审批此方案。",
         "Only the head of {department} (or a general manager) may approve this.",
     ),
-    "role_may_not_approve": ("“{role}”不能审批处理方案。", "A {role} may not approve remedies."),
+    "role_may_not_approve": (
+        "“{role}”不能审批处理方案。",
+        "The role “{role}” may not approve remedies.",
+    ),
     "nothing_to_follow_up": (
         "该投诉在受理时已判定无效并结案，没有需要回访的处理结果。",
         "This complaint was closed at triage: there is no remedy to follow up with a call.",

@@ -47,7 +47,11 @@ async def http(analytics: ServiceRuntime) -> AsyncIterator[Callable[..., Any]]:
 
 async def test_reports_need_a_report_role(http: Callable[..., Any]) -> None:
     assert (await http("", "GET", "/reports/overview")).status_code == 401
-    assert (await http("agent", "GET", "/reports/overview")).status_code == 403
+    refused = await http("agent", "GET", "/reports/overview")
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert (refused.json()["code"], refused.json()["role"]) == ("role_not_allowed", "agent")
+    assert "quality" in refused.json()["allowed_roles"]
     assert (await http("gm", "GET", "/reports/overview")).status_code == 200
 
 

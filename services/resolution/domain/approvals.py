@@ -51,7 +51,9 @@ def check_approver(
             department=owning_department,
         )
     raise ApprovalRefusedError(
-        "role_may_not_approve", f"a {approver.role} may not approve remedies", role=approver.role
+        "role_may_not_approve",
+        f"the role {approver.role} may not approve remedies",
+        role=approver.role,
     )
 
 

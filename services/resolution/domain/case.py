@@ -556,7 +556,7 @@ def check_actor(case: Case, step: Step, command: CommandBase, actor: Actor) -> N
             )
     raise StepRefusedError(
         "role_may_not_step",
-        f"a {actor.role} may not {step.value} this case",
+        f"the role {actor.role} may not {step.value} this case",
         role=actor.role,
         step=step.value,
     )
