@@ -141,6 +141,23 @@ class Settings(BaseSettings):
     retention_check_seconds: float = Field(
         default=3600, gt=0, description="How often intake looks for complaints past retention."
     )
+    message_gateway_url: str | None = Field(
+        default=None,
+        description="Where intake POSTs each customer message (SMS, WeChat, e-mail) as JSON"
+        " (see `services/intake/senders.py`). Unset: messages are only recorded, not sent.",
+    )
+    message_gateway_token: str | None = Field(
+        default=None, description="Bearer token for the message gateway, if it wants one."
+    )
+    message_max_age_hours: float = Field(
+        default=24,
+        gt=0,
+        description="A customer message not sent this many hours after it was requested is"
+        " not sent at all (stale news); the case shows it as expired.",
+    )
+    message_send_seconds: float = Field(
+        default=2, gt=0, description="How often intake sends the customer messages that are due."
+    )
     trend_check_seconds: float = Field(
         default=300, gt=0, description="How often analytics compares this week with its baseline."
     )

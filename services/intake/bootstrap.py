@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from services.intake import pages
+from services.intake.delivery import MessageDelivery
 from services.intake.handlers import handlers
 from services.intake.routes import router
+from services.intake.senders import MessageSender, WebhookSender
 from services.intake.service import IntakePolicy, IntakeService
 from services.intake.store import create_intake_store
 from shared.calendar import business_calendar
@@ -19,6 +23,7 @@ from shared.web.pages import install_pages
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRuntime:
     clock = clock or SystemClock()
     store = create_intake_store(settings)
+    cipher = FieldCipher(data_key(settings))
     runtime = ServiceRuntime(
         name="intake",
         settings=settings,
@@ -33,7 +38,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
     service = IntakeService(
         store=store,
         clock=clock,
-        cipher=FieldCipher(data_key(settings)),
+        cipher=cipher,
         policy=IntakePolicy(
             sla_hours=settings.sla_hours,
             dealer_name=settings.dealer_name,
@@ -43,6 +48,18 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         on_commit=runtime.relay.notify,
     )
     runtime.app.state.service = service
+    delivery = MessageDelivery(
+        store=store,
+        clock=clock,
+        cipher=cipher,
+        sender=message_sender(settings),
+        max_age=timedelta(hours=settings.message_max_age_hours),
+        on_commit=runtime.relay.notify,
+    )
+    runtime.app.state.delivery = delivery
+    runtime.add_periodic(
+        Periodic("message-sender", settings.message_send_seconds, delivery.send_due)
+    )
     if settings.retention_days:
         runtime.add_periodic(
             Periodic(
@@ -53,5 +70,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         )
     runtime.add_prepare(service.erase_again_where_older)
     install_pages(runtime.app, pages.router, home=True)
-    runtime.subscribe(handlers(service))
+    runtime.subscribe(handlers(service, delivery))
     return runtime
+
+
+def message_sender(settings: Settings) -> MessageSender | None:
+    """The configured gateway; None sends nothing and only records each message."""
+    if not settings.message_gateway_url:
+        return None
+    return WebhookSender(settings.message_gateway_url, token=settings.message_gateway_token)

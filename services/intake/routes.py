@@ -19,7 +19,9 @@ from fastapi import (
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from services.intake.delivery import MessageDelivery
 from services.intake.domain.channels import ADAPTERS, NotAComplaint
+from services.intake.domain.delivery import Delivery
 from services.intake.domain.record import (
     Complaint,
     ComplaintCreate,
@@ -502,3 +504,22 @@ async def erase_personal_data(
             if c.erased_at is not None and c.erasure_reason is not None
         ]
     )
+
+
+def get_delivery(request: Request) -> MessageDelivery:
+    delivery: MessageDelivery = request.app.state.delivery
+    return delivery
+
+
+@router.get(
+    "/complaints/{complaint_id}/messages",
+    summary="What the customer was sent, or was to be, and how it went (oldest first)",
+)
+async def customer_messages(
+    complaint_id: str,
+    service: Service,
+    delivery: Annotated[MessageDelivery, Depends(get_delivery)],
+    _: Annotated[Principal, Depends(require_roles(*RECORDER_ROLES, *AUDITOR_ROLES))],
+) -> list[Delivery]:
+    await service.get(complaint_id)  # 404 for an unknown complaint
+    return await delivery.deliveries_of(complaint_id)

@@ -15,6 +15,8 @@ import aiosqlite
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from services.intake import delivery_store as deliveries
+from services.intake.domain.delivery import Delivery
 from services.intake.domain.record import FollowUp, TargetIn, VehicleIn
 from shared.contracts.envelope import EventEnvelope
 from shared.settings import Settings
@@ -147,6 +149,16 @@ class IntakeUnitOfWork(Protocol):
 
     async def add_contact_view(self, view: ContactView) -> None: ...
 
+    async def add_delivery(self, delivery: Delivery) -> None:
+        """A new delivery; one already there for its request stays as it is."""
+        ...
+
+    async def save_delivery(self, delivery: Delivery) -> None: ...
+
+    async def erase_delivery_texts(self, complaint_id: str) -> None:
+        """The texts sent to an erased customer go too (they name them); the outcomes stay."""
+        ...
+
 
 class IntakeStore(OpenableStore, Protocol):
     def unit_of_work(self) -> AbstractAsyncContextManager[IntakeUnitOfWork]:
@@ -166,6 +178,18 @@ class IntakeStore(OpenableStore, Protocol):
 
     async def erased_before_version(self, version: int, limit: int) -> list[StoredComplaint]:
         """Complaints erased by an erasure older than ``version``."""
+        ...
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        """Deliveries whose next attempt is due, the longest waiting first."""
+        ...
+
+    async def lease_delivery(self, before: Delivery, after: Delivery) -> bool:
+        """Store ``after`` if the delivery is still as ``before`` left it; whether it was."""
+        ...
+
+    async def deliveries_of(self, complaint_id: str) -> list[Delivery]:
+        """What the complaint's customer was sent (or was to be), oldest first."""
         ...
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
@@ -316,6 +340,15 @@ class _SqliteUnitOfWork:
             (view.complaint_id, view.at.isoformat(), view.user, view.role),
         )
 
+    async def add_delivery(self, delivery: Delivery) -> None:
+        await deliveries.sqlite_add(self._conn, delivery)
+
+    async def save_delivery(self, delivery: Delivery) -> None:
+        await deliveries.sqlite_save(self._conn, delivery)
+
+    async def erase_delivery_texts(self, complaint_id: str) -> None:
+        await deliveries.sqlite_erase_texts(self._conn, complaint_id)
+
 
 _RETENTION_VERSION = 1
 """The file's ``user_version`` once every closed complaint has its ``retain_from``."""
@@ -361,6 +394,7 @@ class SqliteIntakeStore(SqliteStore):
         )
         """,
         "CREATE INDEX IF NOT EXISTS contact_views_by_complaint ON contact_views (complaint_id, at)",
+        *deliveries.SQLITE_SCHEMA,
     )
     added_columns = (
         "ALTER TABLE complaints ADD COLUMN retain_from TEXT",
@@ -446,6 +480,16 @@ class SqliteIntakeStore(SqliteStore):
 
     async def erased_before_version(self, version: int, limit: int) -> list[StoredComplaint]:
         return await _sqlite_select(self.conn, "erasure_version < ?", [version], limit)
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        return await deliveries.sqlite_due(self.conn, now, limit)
+
+    async def lease_delivery(self, before: Delivery, after: Delivery) -> bool:
+        async with self.transaction() as conn:
+            return await deliveries.sqlite_lease(conn, before, after)
+
+    async def deliveries_of(self, complaint_id: str) -> list[Delivery]:
+        return await deliveries.sqlite_of(self.conn, complaint_id)
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         cursor = await self.conn.execute(
@@ -567,6 +611,15 @@ class _MongoUnitOfWork:
     async def add_contact_view(self, view: ContactView) -> None:
         await self._tx.db.contact_views.insert_one(view.model_dump(), session=self._tx.session)
 
+    async def add_delivery(self, delivery: Delivery) -> None:
+        await deliveries.mongo_add(self._tx, delivery)
+
+    async def save_delivery(self, delivery: Delivery) -> None:
+        await deliveries.mongo_save(self._tx, delivery)
+
+    async def erase_delivery_texts(self, complaint_id: str) -> None:
+        await deliveries.mongo_erase_texts(self._tx, complaint_id)
+
 
 class MongoIntakeStore(MongoStore):
     async def create_indexes(self) -> None:
@@ -575,6 +628,7 @@ class MongoIntakeStore(MongoStore):
         for field in ("phone_hash", "email_hash", "wechat_openid", "vehicle.vin", "vehicle.plate"):
             await complaints.create_index([(field, ASCENDING), ("registered_at", DESCENDING)])
         await self.db.contact_views.create_index([("complaint_id", ASCENDING), ("at", DESCENDING)])
+        await deliveries.mongo_indexes(self.db)
         await complaints.create_index(
             "retain_from", partialFilterExpression={"retain_from": {"$type": "date"}}
         )
@@ -622,6 +676,15 @@ class MongoIntakeStore(MongoStore):
         # documents erased before versions were recorded have no erasure_version
         selector = {"erased_at": {"$type": "date"}, "erasure_version": {"$not": {"$gte": version}}}
         return [_from_doc(doc) async for doc in self.db.complaints.find(selector).limit(limit)]
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        return await deliveries.mongo_due(self.db, now, limit)
+
+    async def lease_delivery(self, before: Delivery, after: Delivery) -> bool:
+        return await deliveries.mongo_lease(self.db, before, after)
+
+    async def deliveries_of(self, complaint_id: str) -> list[Delivery]:
+        return await deliveries.mongo_of(self.db, complaint_id)
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         cursor = self.db.contact_views.find({"complaint_id": complaint_id}, {"_id": 0})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.resolution.service import ResolutionService
 from shared.contracts.analytics import CAUSE_PREDICTED
 from shared.contracts.intake import COMPLAINT_ERASED, COMPLAINT_REGISTERED, COMPLAINT_UPDATED
+from shared.contracts.notifications import NOTIFICATION_SETTLED
 from shared.runtime import Handlers
 
 
@@ -14,4 +15,5 @@ def handlers(service: ResolutionService) -> Handlers:
         COMPLAINT_UPDATED: service.on_complaint_updated,
         COMPLAINT_ERASED: service.on_complaint_erased,
         CAUSE_PREDICTED: service.on_cause_predicted,
+        NOTIFICATION_SETTLED: service.on_notification_settled,
     }

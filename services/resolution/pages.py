@@ -173,6 +173,9 @@ async def _case_page(
             back=f"{request.scope.get('root_path', '')}/ui/cases",
         )
     case = response.json()
+    async with service_api(request) as api:
+        sent = await api.get(f"/cases/{complaint_id}/notices")
+    notices = sent.json() if sent.status_code == 200 else []
     steps = offered_steps(case, principal)
     owners: list[str] = []
     if {"assign", "reassign"} & set(steps):
@@ -188,6 +191,7 @@ async def _case_page(
         case=case,
         steps=steps,
         known_owners=owners,
+        notices=notices,
         may_contact=may_contact(case, principal),
         erasure_reason=code_label(ErasureReason, case.get("erasure_reason"), language_of(request)),
         done=request.query_params.get("done", ""),

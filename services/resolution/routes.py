@@ -15,6 +15,7 @@ from services.resolution.domain.case import (
     Actor,
     Case,
     CommandBase,
+    CustomerNotice,
     StepNotReadyError,
     StepRefusedError,
     may_read,
@@ -270,12 +271,32 @@ async def get_case(
     service: Service,
     principal: Annotated[Principal, Depends(CASE_READERS)],
 ) -> CaseView:
+    case = await _readable_case(service, complaint_id, principal)
+    return view(case, _now(request), _policy(request))
+
+
+async def _readable_case(
+    service: ResolutionService, complaint_id: str, principal: Principal
+) -> Case:
     case = await service.get_case(complaint_id)
     if not may_read(case, _actor(principal)):
         raise ForbiddenError(
             "this case is another department's or another owner's", code="not_your_case"
         )
-    return view(case, _now(request), _policy(request))
+    return case
+
+
+@router.get(
+    "/cases/{complaint_id}/notices",
+    summary="What became of each message to the customer (sent, failed...), oldest first",
+)
+async def case_notices(
+    complaint_id: str,
+    service: Service,
+    principal: Annotated[Principal, Depends(CASE_READERS)],
+) -> list[CustomerNotice]:
+    await _readable_case(service, complaint_id, principal)
+    return await service.notices_of(complaint_id)
 
 
 def _step_route(step: Step, command_model: type[CommandBase]) -> None:

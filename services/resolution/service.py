@@ -18,6 +18,7 @@ from services.resolution.domain.case import (
     CaseStatus,
     CauseSuggestion,
     CommandBase,
+    CustomerNotice,
     Step,
     TimelineEntry,
     add_follow_up,
@@ -43,7 +44,11 @@ from shared.clock import Clock
 from shared.contracts.analytics import CausePredicted
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.intake import ComplaintErased, ComplaintRegistered, ComplaintUpdated
-from shared.contracts.notifications import NOTIFICATION_REQUESTED, NotificationRequested
+from shared.contracts.notifications import (
+    NOTIFICATION_REQUESTED,
+    NotificationRequested,
+    NotificationSettled,
+)
 from shared.contracts.resolution import (
     CASE_CLOSED,
     CASE_OPENED,
@@ -296,6 +301,29 @@ class ResolutionService:
                 suggestion = without_quotes(suggestion)
             await uow.save_suggestion(prediction.complaint_id, suggestion)
         return True
+
+    async def on_notification_settled(self, event: EventEnvelope) -> bool:
+        """Intake's gateway reported what became of a message to the customer. Kept even
+        before the case exists: the acknowledgement may be settled before resolution has
+        read the registration (another topic), and a notice needs nothing from the case."""
+        settled = event.payload_as(NotificationSettled)
+        notice = CustomerNotice(
+            request_id=settled.request_id,
+            purpose=settled.purpose,
+            medium=settled.medium,
+            status=settled.status,
+            attempts=settled.attempts,
+            at=event.occurred_at,
+            reason=settled.reason,
+        )
+        async with self._store.unit_of_work() as uow:
+            if not await uow.claim(SERVICE, event.event_id):
+                return False
+            await uow.add_notice(settled.complaint_id, notice)
+        return True
+
+    async def notices_of(self, complaint_id: str) -> list[CustomerNotice]:
+        return await self._store.notices_of(complaint_id)
 
     @property
     def second_approval_above(self) -> Decimal:

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from services.resolution.domain.case import Case, CaseStatus, CauseSuggestion
+from services.resolution.domain.case import Case, CaseStatus, CauseSuggestion, CustomerNotice
 from shared.contracts.envelope import EventEnvelope
 from shared.errors import ConflictError
 from shared.settings import Settings
@@ -42,6 +42,11 @@ class ResolutionUnitOfWork(Protocol):
         so it cannot turn a user's step into a conflict."""
         ...
 
+    async def add_notice(self, complaint_id: str, notice: CustomerNotice) -> None:
+        """What became of a message to the customer; kept beside the case like a suggestion
+        (never moving its version), once per message."""
+        ...
+
 
 class ResolutionStore(OpenableStore, Protocol):
     def unit_of_work(self) -> AbstractAsyncContextManager[ResolutionUnitOfWork]: ...
@@ -57,6 +62,10 @@ class ResolutionStore(OpenableStore, Protocol):
 
     async def due_cases(self, now: datetime, limit: int = 100) -> list[Case]:
         """Cases whose next SLA deadline has come (an indexed query)."""
+        ...
+
+    async def notices_of(self, complaint_id: str) -> list[CustomerNotice]:
+        """The case's customer messages as settled, oldest first."""
         ...
 
     async def list_cases(
@@ -139,6 +148,17 @@ class _SqliteUnitOfWork:
             (complaint_id, suggestion.model_dump_json()),
         )
 
+    async def add_notice(self, complaint_id: str, notice: CustomerNotice) -> None:
+        await self._conn.execute(
+            "INSERT OR IGNORE INTO notices (request_id, complaint_id, at, doc) VALUES (?, ?, ?, ?)",
+            (
+                notice.request_id,
+                complaint_id,
+                sortable_instant(notice.at),
+                notice.model_dump_json(),
+            ),
+        )
+
 
 _CASES = "SELECT doc, suggestion FROM cases LEFT JOIN suggestions USING (complaint_id)"
 """Every read of a case brings its suggestion along."""
@@ -178,6 +198,9 @@ class SqliteResolutionStore(SqliteStore):
         "CREATE INDEX IF NOT EXISTS cases_due ON cases (status, due_at)",
         "CREATE TABLE IF NOT EXISTS suggestions (complaint_id TEXT PRIMARY KEY,"
         " suggestion TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS notices (request_id TEXT PRIMARY KEY,"
+        " complaint_id TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS notices_by_case ON notices (complaint_id, at)",
     )
     added_columns = ("ALTER TABLE cases ADD COLUMN next_deadline_at TEXT",)
     indexes = ("CREATE INDEX IF NOT EXISTS cases_next_deadline ON cases (next_deadline_at)",)
@@ -194,6 +217,12 @@ class SqliteResolutionStore(SqliteStore):
             (sortable_instant(now), limit),
         )
         return [_sqlite_case(row) for row in await cursor.fetchall()]
+
+    async def notices_of(self, complaint_id: str) -> list[CustomerNotice]:
+        cursor = await self.conn.execute(
+            "SELECT doc FROM notices WHERE complaint_id = ? ORDER BY at, rowid", (complaint_id,)
+        )
+        return [CustomerNotice.model_validate_json(r["doc"]) for r in await cursor.fetchall()]
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[ResolutionUnitOfWork]:
@@ -314,6 +343,14 @@ class _MongoUnitOfWork:
             session=self._tx.session,
         )
 
+    async def add_notice(self, complaint_id: str, notice: CustomerNotice) -> None:
+        await self._tx.db.notices.update_one(  # an upsert: a duplicate key aborts a transaction
+            {"_id": notice.request_id},
+            {"$setOnInsert": {"complaint_id": complaint_id, **notice.model_dump(mode="python")}},
+            upsert=True,
+            session=self._tx.session,
+        )
+
 
 class MongoResolutionStore(MongoStore):
     async def due_cases(self, now: datetime, limit: int = 100) -> list[Case]:
@@ -328,6 +365,11 @@ class MongoResolutionStore(MongoStore):
         await self.db.cases.create_index("next_deadline_at")
         await self.db.cases.create_index("case_id", unique=True)
         await self.db.cases.create_index([("status", 1), ("due_at", 1)])
+        await self.db.notices.create_index([("complaint_id", 1), ("at", 1)])
+
+    async def notices_of(self, complaint_id: str) -> list[CustomerNotice]:
+        cursor = self.db.notices.find({"complaint_id": complaint_id}, {"_id": 0, "complaint_id": 0})
+        return [CustomerNotice.model_validate(doc) async for doc in cursor.sort("at", 1)]
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[ResolutionUnitOfWork]:

@@ -26,3 +26,29 @@ class NotificationRequested(BaseModel):
     language: Language
     recipient_masked: str
     text: str
+
+
+NOTIFICATION_SETTLED: Final = "notification.settled"
+
+DeliveryStatus = Literal["sent", "recorded", "manual", "undeliverable", "failed", "expired"]
+"""How a requested message ended: ``sent`` (the gateway accepted it), ``recorded`` (no
+gateway is configured: kept for the record, nobody was messaged), ``manual`` (the medium
+needs a person: a reply on the social platform, to the manufacturer or the regulator),
+``undeliverable`` (no address, or the customer's data was erased), ``failed`` (the gateway
+refused it, or kept failing), ``expired`` (it came too late to be sent: stale news is
+not sent, the owner calls instead)."""
+
+
+class NotificationSettled(BaseModel):
+    """What became of one ``notification.requested`` (``request_id`` is its event id)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    complaint_id: str
+    ticket_no: str
+    purpose: Purpose
+    medium: str
+    status: DeliveryStatus
+    attempts: int
+    reason: str | None = None

@@ -1,5 +1,6 @@
-"""Intake's store contract for what registration looks up: message keys, a customer's
-earlier complaints, search, ticket numbers under concurrency — the same on every backend."""
+"""Intake's store contract for what registration looks up (message keys, a customer's
+earlier complaints, search, ticket numbers under concurrency) and for the deliveries of
+customer messages — the same on every backend."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from services.intake.domain.delivery import Delivery, leased, settle
 from services.intake.domain.record import VehicleIn
 from services.intake.store import (
     ContactView,
@@ -225,3 +227,50 @@ async def test_complaints_erased_by_an_older_version_are_found(store: IntakeStor
     async with store.unit_of_work() as uow:
         await uow.replace_complaint(stored(1, **erased, erasure_version=2))
     assert [c.id for c in await store.erased_before_version(2, 10)] == ["c-2"]
+
+
+def delivery(request_id: str, complaint_id: str = "c-1", at: datetime = T0) -> Delivery:
+    return Delivery(
+        request_id=request_id,
+        complaint_id=complaint_id,
+        ticket_no="TS-20260501-0001",
+        purpose="acknowledgement",
+        medium="sms",
+        language="zh",
+        text="您的投诉已受理。",
+        recipient_masked="138****5678",
+        requested_at=at,
+        next_attempt_at=at,
+    )
+
+
+async def test_a_delivery_is_added_once_and_found_when_due(store: IntakeStore) -> None:
+    first, later = delivery("e-1"), delivery("e-2", at=T0 + timedelta(minutes=5))
+    async with store.unit_of_work() as uow:
+        await uow.add_delivery(first)
+        await uow.add_delivery(later)
+        await uow.add_delivery(first.model_copy(update={"text": "again"}))  # redelivered
+    assert [d.request_id for d in await store.due_deliveries(T0, 10)] == ["e-1"]
+    due = await store.due_deliveries(T0 + timedelta(hours=1), 10)
+    assert [(d.request_id, d.text) for d in due] == [
+        ("e-1", "您的投诉已受理。"),
+        ("e-2", first.text),
+    ]
+    assert [d.request_id for d in await store.deliveries_of("c-1")] == ["e-1", "e-2"]
+    assert await store.deliveries_of("c-2") == []
+
+
+async def test_a_lease_is_won_once_and_a_settled_delivery_is_never_due(store: IntakeStore) -> None:
+    due = delivery("e-1")
+    async with store.unit_of_work() as uow:
+        await uow.add_delivery(due)
+    taken = leased(due, T0)
+    assert await store.lease_delivery(due, taken)
+    assert not await store.lease_delivery(due, taken)  # the other sender lost
+    assert await store.due_deliveries(T0 + timedelta(seconds=1), 10) == []
+    async with store.unit_of_work() as uow:
+        await uow.save_delivery(settle(taken, "sent", T0, provider_ref="gw-1"))
+    assert await store.due_deliveries(T0 + timedelta(days=1), 10) == []
+    assert not await store.lease_delivery(taken, leased(taken, T0))
+    [kept] = await store.deliveries_of("c-1")
+    assert (kept.status, kept.attempts, kept.provider_ref) == ("sent", 1, "gw-1")

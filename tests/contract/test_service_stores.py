@@ -16,7 +16,7 @@ from services.analytics.domain.cube import Cell, Measures
 from services.analytics.domain.facts import ComplaintFact
 from services.analytics.domain.reports import Filters, PeriodRange
 from services.analytics.store import MongoAnalyticsStore, SqliteAnalyticsStore, StoredModel
-from services.resolution.domain.case import Case, CaseStatus
+from services.resolution.domain.case import Case, CaseStatus, CustomerNotice
 from services.resolution.store import (
     MongoResolutionStore,
     ResolutionStore,
@@ -214,6 +214,26 @@ async def test_cases_round_trip_and_save_checks_the_version(resolution: Resoluti
         async with resolution.unit_of_work() as uow:
             await uow.save_case(stored.model_copy(update={"follow_ups": 5, "version": 2}))
     assert await resolution.get_case("c-1") == newer
+
+
+async def test_a_cases_notices_are_kept_once_beside_it(resolution: ResolutionStore) -> None:
+    def notice(request_id: str, status: str, minutes: int) -> CustomerNotice:
+        at = T0 + timedelta(minutes=minutes)
+        return CustomerNotice(
+            request_id=request_id, purpose="progress", medium="sms", status=status,
+            attempts=1, at=at,
+        )  # fmt: skip
+
+    async with resolution.unit_of_work() as uow:
+        await uow.add_case(case("c-1"))
+        await uow.add_notice("c-1", notice("e-2", "failed", 5))
+        await uow.add_notice("c-1", notice("e-1", "sent", 1))
+        await uow.add_notice("c-1", notice("e-1", "failed", 9))  # redelivered: kept as it was
+    found = await resolution.notices_of("c-1")
+    assert [(n.request_id, n.status) for n in found] == [("e-1", "sent"), ("e-2", "failed")]
+    assert await resolution.notices_of("c-2") == []
+    stored = await resolution.get_case("c-1")
+    assert stored is not None and stored.version == case("c-1").version  # not moved
 
 
 async def test_open_cases_come_a_page_at_a_time_in_id_order(resolution: ResolutionStore) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -13,7 +13,8 @@ import pytest
 
 from services.resolution.bootstrap import bootstrap
 from shared.auth import InvalidTokenError, Principal, Role, verify_contact_grant
-from shared.contracts.envelope import EventEnvelope
+from shared.contracts.envelope import Actor, EventEnvelope, new_event
+from shared.contracts.notifications import NOTIFICATION_SETTLED, NotificationSettled
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.vocab import Department
@@ -442,3 +443,49 @@ async def test_a_remedy_the_head_proposed_waits_for_the_general_manager(
 
     assert (await inbox("head"), await inbox("gm")) == ([], ["c-1"])  # not their own proposal
     assert ok(await http("gm", "approve"))["status"] == "approved"
+
+
+def settled(request_id: str, status: str, complaint_id: str = "c-1") -> EventEnvelope:
+    return new_event(
+        payload=NotificationSettled(
+            request_id=request_id,
+            complaint_id=complaint_id,
+            ticket_no="TS-1",
+            purpose="progress",
+            medium="sms",
+            status=status,
+            attempts=5 if status == "failed" else 1,
+            reason="gateway answered 503" if status == "failed" else None,
+        ),
+        event_type=NOTIFICATION_SETTLED,
+        complaint_id=complaint_id,
+        actor=Actor.service("intake-delivery"),
+        producer="intake",
+        occurred_at=datetime.now(UTC),
+    )
+
+
+async def test_the_case_shows_what_became_of_each_message_to_the_customer(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    service = resolution.app.state.service
+    ok(await http("agent", "triage", {"valid": True}))
+    ok(await http("head", "assign", {"department": "after_sales", "owner": "olga"}))
+    sent, failed = settled("e-1", "sent"), settled("e-2", "failed")
+    assert await service.on_notification_settled(sent)
+    assert await service.on_notification_settled(failed)
+    assert not await service.on_notification_settled(failed)  # redelivered: nothing new
+    notices = (await read(resolution, http, "owner", "/cases/c-1/notices")).json()
+    assert [(n["request_id"], n["status"], n["attempts"]) for n in notices] == [
+        ("e-1", "sent", 1),
+        ("e-2", "failed", 5),
+    ]
+    case = ok(await read(resolution, http, "owner", "/cases/c-1"))
+    assert case["version"] == 3  # the notices moved no version: no step turned into a conflict
+    refused = await read(resolution, http, "sales_head", "/cases/c-1/notices")
+    assert (refused.status_code, refused.json()["code"]) == (403, "not_your_case")
+    early = settled("e-3", "sent", complaint_id="c-2")  # settled before its case is opened
+    assert await service.on_notification_settled(early)
+    await service.on_complaint_registered(complaint_registered("c-2"))
+    later = (await read(resolution, http, "head", "/cases/c-2/notices")).json()
+    assert [n["request_id"] for n in later] == ["e-3"]

@@ -115,6 +115,22 @@ class CauseSuggestion(BaseModel):
     """The complaint's phrases behind each suggested cause, as the case page shows them."""
 
 
+class CustomerNotice(BaseModel):
+    """What became of one message to the customer, as intake's gateway reported it: the
+    owner sees whether the customer was actually told, or must be called."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    purpose: str
+    medium: str
+    status: str
+    """sent, recorded (no gateway configured), manual, undeliverable, failed or expired."""
+    attempts: int
+    at: datetime
+    reason: str | None = None
+
+
 class Case(BaseModel):
     model_config = ConfigDict(frozen=True)
 

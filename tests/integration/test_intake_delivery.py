@@ -1,0 +1,227 @@
+"""Customer messages leave through the gateway: on a real SQLite store and a real HTTP
+gateway, each request is sent once, retried while the gateway is down, settled as failed
+when it refuses, and never sent twice by two senders or after a crash mid-attempt."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import httpx
+import pytest
+
+from services.intake.bootstrap import bootstrap
+from services.intake.delivery import MessageDelivery
+from services.intake.domain.delivery import LEASE, RETRY_AFTER, leased
+from services.intake.senders import WebhookSender
+from services.intake.store import IntakeStore
+from shared.auth import Principal, Role
+from shared.clock import ManualClock
+from shared.contracts.envelope import EventEnvelope
+from shared.contracts.notifications import (
+    NOTIFICATION_REQUESTED,
+    NOTIFICATION_SETTLED,
+    NotificationSettled,
+)
+from shared.crypto import FieldCipher
+from shared.runtime import ServiceRuntime
+from shared.secrets import data_key
+from shared.settings import Settings
+from tests.integration.test_intake_erasure import close_case
+from tests.support.gateway import Gateway, running_gateway
+
+AGENT = Principal(user="agent-7", role=Role.AGENT)
+OWNER = Principal(user="olga", role=Role.OWNER)
+PHONE = "13812345678"
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    with running_gateway() as gateway:
+        yield gateway
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+
+
+async def _runtime(settings: Settings, clock: ManualClock) -> ServiceRuntime:
+    runtime = bootstrap(settings, clock=clock)
+    await runtime.store.open()
+    return runtime
+
+
+@pytest.fixture
+async def intake(
+    make_settings: Callable[..., Settings], clock: ManualClock, gateway: Gateway
+) -> AsyncIterator[ServiceRuntime]:
+    runtime = await _runtime(make_settings(message_gateway_url=gateway.url), clock)
+    try:
+        yield runtime
+    finally:
+        await runtime.store.close()
+
+
+def delivery_of(runtime: ServiceRuntime) -> MessageDelivery:
+    return cast(MessageDelivery, runtime.app.state.delivery)
+
+
+def store_of(runtime: ServiceRuntime) -> IntakeStore:
+    return cast(IntakeStore, runtime.store)
+
+
+def client(runtime: ServiceRuntime, principal: Principal) -> httpx.AsyncClient:
+    token = runtime.tokens.issue(principal)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app),
+        base_url="http://intake",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+async def outbox(runtime: ServiceRuntime, event_type: str) -> list[EventEnvelope]:
+    events = [EventEnvelope.from_bytes(m.value) for m in await runtime.store.pending_outbox(1000)]
+    return [e for e in events if e.type == event_type]
+
+
+async def registered(runtime: ServiceRuntime, **customer: Any) -> tuple[str, EventEnvelope]:
+    """A complaint by the API, and its acknowledgement request as the consumer reads it."""
+    body = {
+        "channel": "hotline",
+        "customer": {"name": "张伟", "phone": PHONE, **customer},
+        "content": "保养后发动机异响。",
+    }
+    async with client(runtime, AGENT) as http:
+        created = await http.post("/complaints", json=body)
+    assert created.status_code == 201, created.text
+    complaint_id = created.json()["id"]
+    request = [
+        e for e in await outbox(runtime, NOTIFICATION_REQUESTED) if e.complaint_id == complaint_id
+    ]
+    assert len(request) == 1
+    assert await delivery_of(runtime).on_notification_requested(request[0])
+    return complaint_id, request[0]
+
+
+async def settled(runtime: ServiceRuntime) -> list[NotificationSettled]:
+    found = await outbox(runtime, NOTIFICATION_SETTLED)
+    return [e.payload_as(NotificationSettled) for e in found]
+
+
+async def test_the_acknowledgement_is_sent_once_to_the_customers_phone(
+    intake: ServiceRuntime, gateway: Gateway
+) -> None:
+    complaint_id, request = await registered(intake)
+    assert not await delivery_of(intake).on_notification_requested(request)  # redelivered
+    assert await delivery_of(intake).send_due() == 1
+    assert await delivery_of(intake).send_due() == 0
+    assert [(m["to"], m["medium"], m["purpose"]) for m in gateway.received] == [
+        (PHONE, "sms", "acknowledgement")
+    ]
+    assert gateway.keys == [request.event_id]
+    assert "受理单号" in gateway.received[0]["text"]
+    assert gateway.headers[0]["Idempotency-Key"] == request.event_id
+    [outcome] = await settled(intake)
+    assert (outcome.request_id, outcome.status, outcome.attempts) == (request.event_id, "sent", 1)
+
+    async with client(intake, AGENT) as http:
+        messages = (await http.get(f"/complaints/{complaint_id}/messages")).json()
+    assert [(m["status"], m["provider_ref"], m["recipient_masked"]) for m in messages] == [
+        ("sent", "gw-1", "138****5678")
+    ]
+    async with client(intake, OWNER) as http:
+        refused = await http.get(f"/complaints/{complaint_id}/messages")
+    assert (refused.status_code, refused.json()["code"]) == (403, "role_not_allowed")
+
+
+async def test_a_gateway_that_is_down_is_tried_again_later_with_the_same_key(
+    intake: ServiceRuntime, gateway: Gateway, clock: ManualClock
+) -> None:
+    gateway.answer(503, 503)
+    _, request = await registered(intake)
+    assert await delivery_of(intake).send_due() == 0
+    clock.advance(RETRY_AFTER[0] - timedelta(seconds=1))
+    assert await delivery_of(intake).send_due() == 0  # not due yet: nothing sent
+    assert len(gateway.received) == 1
+    clock.advance(timedelta(seconds=1))
+    assert await delivery_of(intake).send_due() == 0  # the second 503
+    clock.advance(RETRY_AFTER[1])
+    assert await delivery_of(intake).send_due() == 1
+    assert gateway.keys == [request.event_id] * 3
+    [outcome] = await settled(intake)
+    assert (outcome.status, outcome.attempts) == ("sent", 3)
+
+
+async def test_a_refusal_or_the_last_retry_settles_the_message_as_failed(
+    intake: ServiceRuntime, gateway: Gateway, clock: ManualClock
+) -> None:
+    gateway.answer(400)
+    await registered(intake)
+    assert await delivery_of(intake).send_due() == 1  # a 4xx: trying again cannot help
+    gateway.answer(*[500] * (len(RETRY_AFTER) + 1))
+    await registered(intake, name="李娜", phone="13900003333")
+    for pause in (timedelta(0), *RETRY_AFTER):
+        clock.advance(pause)
+        await delivery_of(intake).send_due()
+    outcomes = await settled(intake)
+    assert [(o.status, o.attempts) for o in outcomes] == [
+        ("failed", 1),
+        ("failed", len(RETRY_AFTER) + 1),
+    ]
+    assert outcomes[0].reason is not None and "400" in outcomes[0].reason
+
+
+async def test_two_senders_at_once_send_a_message_once(
+    intake: ServiceRuntime, gateway: Gateway, make_settings: Callable[..., Settings]
+) -> None:
+    await registered(intake)
+    other = MessageDelivery(
+        store=store_of(intake),
+        clock=intake.clock,
+        cipher=FieldCipher(data_key(make_settings())),
+        sender=WebhookSender(gateway.url),
+    )
+    results = await asyncio.gather(delivery_of(intake).send_due(), other.send_due())
+    assert sorted(results) == [0, 1]
+    assert len(gateway.received) == 1
+
+
+async def test_a_sender_that_died_mid_attempt_is_taken_over_after_its_lease(
+    intake: ServiceRuntime, gateway: Gateway, clock: ManualClock
+) -> None:
+    _, request = await registered(intake)
+    [due] = await store_of(intake).due_deliveries(clock.now(), 10)
+    assert await store_of(intake).lease_delivery(due, leased(due, clock.now()))
+    assert await delivery_of(intake).send_due() == 0  # held by the sender that died
+    clock.advance(LEASE)
+    assert await delivery_of(intake).send_due() == 1
+    assert gateway.keys == [request.event_id]  # the gateway drops a repeat by this key
+    [outcome] = await settled(intake)
+    assert outcome.attempts == 2
+
+
+async def test_without_a_gateway_messages_are_recorded_not_sent(
+    make_settings: Callable[..., Settings], clock: ManualClock, gateway: Gateway
+) -> None:
+    runtime = await _runtime(make_settings(), clock)
+    try:
+        await registered(runtime)
+        erased, _ = await registered(runtime, name="王五", phone="13700001111")
+        await close_case(runtime, erased, clock.now())
+        async with client(runtime, Principal(user="admin", role=Role.ADMIN)) as http:
+            assert (await http.post("/erasures", json={"phone": "13700001111"})).is_success
+        assert await delivery_of(runtime).send_due() == 2
+        statuses = sorted((o.status, o.reason) for o in await settled(runtime))
+        assert statuses == [
+            ("recorded", "no message gateway is configured"),
+            ("undeliverable", "the customer's data was erased"),
+        ]
+        assert gateway.received == []
+        async with client(runtime, Principal(user="admin", role=Role.ADMIN)) as http:
+            kept = (await http.get(f"/complaints/{erased}/messages")).json()
+        assert [(m["status"], m["text"]) for m in kept] == [("undeliverable", "")]  # named them
+    finally:
+        await runtime.store.close()
