@@ -57,6 +57,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         on_commit=runtime.relay.notify,
     )
     runtime.app.state.delivery = delivery
+    runtime.add_prepare(delivery.start)
     runtime.add_periodic(
         Periodic("message-sender", settings.message_send_seconds, delivery.send_due)
     )

@@ -11,13 +11,14 @@ idempotency key.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
 from services.intake.domain.delivery import (
     ADDRESS_OF,
     DEFAULT_MAX_AGE,
+    Address,
     Delivery,
     after_failure,
     delivery_for,
@@ -34,7 +35,7 @@ from shared.contracts.notifications import (
     NotificationRequested,
     NotificationSettled,
 )
-from shared.crypto import FieldCipher
+from shared.crypto import FieldCipher, mask_code
 
 SERVICE = "intake"
 _CONSUMER = "intake-delivery"
@@ -42,6 +43,7 @@ _CONSUMER = "intake-delivery"
 the same event."""
 _GATEWAY = Actor(kind="service", id="intake-delivery")
 _BATCH = 50
+_EVER = datetime(1970, 1, 1, tzinfo=UTC)
 log = structlog.get_logger(__name__)
 
 
@@ -57,19 +59,33 @@ class MessageDelivery:
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._max_age = max_age
+        self._started: datetime | None = None
         self._store = store
         self._clock = clock
         self._cipher = cipher
         self._sender = sender
         self._on_commit = on_commit
 
+    async def start(self) -> datetime:
+        """When delivery began on this store: requests made before it are history, not news
+        to send (reading the topic from its start, or the embedded broker's replay, would
+        otherwise message last week's customers). A store that already held complaints
+        when delivery first started begins then; a new one from the beginning."""
+        if self._started is None:
+            history = await self._store.count_complaints()
+            first = self._clock.now() if history else _EVER
+            self._started = await self._store.delivery_started(first)
+        return self._started
+
     async def on_notification_requested(self, event: EventEnvelope) -> bool:
         """Record the delivery a request asks for (once, however often it comes)."""
         request = event.payload_as(NotificationRequested)
-        now = self._clock.now()
+        started, now = await self.start(), self._clock.now()
         async with self._store.unit_of_work() as uow:
             if not await uow.claim(_CONSUMER, event.event_id):
                 return False
+            if event.occurred_at < started:
+                return True  # before delivery began: nothing to send, nothing to report
             complaint = await uow.get_complaint(request.complaint_id)
             if complaint is None:
                 raise LookupError(f"a message for unknown complaint {request.complaint_id}")
@@ -81,6 +97,7 @@ class MessageDelivery:
                 has_phone=complaint.phone_encrypted is not None,
                 has_email=complaint.email_encrypted is not None,
                 erased=complaint.erased_at is not None,
+                masked_addresses=_masked_addresses(complaint),
                 max_age=self._max_age,
                 now=now,
             )
@@ -91,25 +108,36 @@ class MessageDelivery:
         return True
 
     async def send_due(self) -> int:
-        """Try every delivery that is due once; how many settled."""
+        """Try every delivery that is due once; how many settled. One that fails in an
+        unforeseen way counts as a failed attempt and the others still go."""
         settled = 0
         for due in await self._store.due_deliveries(self._clock.now(), _BATCH):
-            if await self._attempt(due):
-                settled += 1
+            try:
+                settled += await self._attempt(due)
+            except Exception as exc:
+                log.warning(
+                    "customer message attempt failed", ticket_no=due.ticket_no, error=repr(exc)
+                )
         return settled
 
     async def deliveries_of(self, complaint_id: str) -> list[Delivery]:
         return await self._store.deliveries_of(complaint_id)
 
     async def _attempt(self, due: Delivery) -> bool:
+        if await self._earlier_pending(due):
+            return False  # news goes out in the order it was given
         now = self._clock.now()
         taken = leased(due, now)
         if not await self._store.lease_delivery(due, taken):
             return False  # another sender holds it, or it settled meanwhile
-        complaint = await self._store.get_complaint(due.complaint_id)
-        outcome = await self._send(taken, complaint)
+        try:
+            complaint = await self._store.get_complaint(due.complaint_id)
+            outcome = await self._send(taken, complaint)
+        except Exception as exc:
+            outcome = after_failure(taken, self._clock.now(), type(exc).__name__, permanent=False)
         async with self._store.unit_of_work() as uow:
-            await uow.save_delivery(outcome)
+            if not await uow.finish_delivery(taken, outcome):
+                return False  # this attempt outlived its lease: the one that took over decides
             if outcome.settled:
                 await uow.add_events([_settled_event(outcome)])
         if outcome.settled:
@@ -122,19 +150,27 @@ class MessageDelivery:
             )
         return outcome.settled
 
+    async def _earlier_pending(self, due: Delivery) -> bool:
+        return any(
+            other.request_id != due.request_id
+            and not other.settled
+            and other.requested_at < due.requested_at
+            for other in await self._store.deliveries_of(due.complaint_id)
+        )
+
     async def _send(self, delivery: Delivery, complaint: StoredComplaint | None) -> Delivery:
         now = self._clock.now()
         if complaint is None or complaint.erased_at is not None:
-            return settle(delivery, "undeliverable", now, reason="the customer's data was erased")
+            return settle(delivery, "undeliverable", now, reason="erased")
         late = expired_if_late(delivery, now, self._max_age)
         if late.settled:
             return late
         address = self._address(delivery, complaint)
         if address is None:
-            reason = f"no {ADDRESS_OF[delivery.medium]} to send a {delivery.medium} to"
-            return settle(delivery, "undeliverable", now, reason=reason)
+            detail = f"no {ADDRESS_OF[delivery.medium]} for a {delivery.medium}"
+            return settle(delivery, "undeliverable", now, reason="no_address", detail=detail)
         if self._sender is None:
-            return settle(delivery, "recorded", now, reason="no message gateway is configured")
+            return settle(delivery, "recorded", now, reason="no_gateway")
         try:
             reference = await self._sender.send(delivery, address)
         except SendError as exc:
@@ -154,6 +190,17 @@ class MessageDelivery:
         return self._cipher.decrypt(sealed) if sealed else None
 
 
+def _masked_addresses(complaint: StoredComplaint) -> dict[Address, str | None]:
+    """The customer's addresses, masked: what a delivery shows it went to."""
+    openid, customer_id = complaint.wechat_openid, complaint.customer_id
+    return {
+        "phone": complaint.phone_masked,
+        "email": complaint.email_masked,
+        "wechat_openid": mask_code(openid) if openid else None,
+        "customer_id": mask_code(customer_id) if customer_id else None,
+    }
+
+
 def _settled_event(delivery: Delivery, *, cause: EventEnvelope | None = None) -> EventEnvelope:
     assert delivery.settled_at is not None and delivery.status != "pending"
     return new_event(
@@ -166,6 +213,7 @@ def _settled_event(delivery: Delivery, *, cause: EventEnvelope | None = None) ->
             status=delivery.status,
             attempts=delivery.attempts,
             reason=delivery.reason,
+            step=delivery.step,
         ),
         event_type=NOTIFICATION_SETTLED,
         complaint_id=delivery.complaint_id,

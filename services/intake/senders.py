@@ -18,7 +18,8 @@ from services.intake.domain.delivery import Delivery
 
 class SendError(RuntimeError):
     """The gateway did not take the message; ``permanent`` when trying again cannot help
-    (it refused the message or the address), not when it was down or slow."""
+    (it refused the message or the address), not when it was down or slow. The message
+    names what happened, never the customer's address or the text."""
 
     def __init__(self, reason: str, *, permanent: bool) -> None:
         super().__init__(reason)
@@ -59,13 +60,13 @@ class WebhookSender:
         try:
             async with httpx.AsyncClient(timeout=self.timeout_seconds) as client:
                 answer = await client.post(self.url, json=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise SendError(f"gateway unreachable: {exc!r}", permanent=False) from exc
+        except httpx.HTTPError as exc:  # its name only: a message may quote the request
+            raise SendError(f"gateway unreachable: {type(exc).__name__}", permanent=False) from exc
         if answer.is_success:
             return _reference(answer) or delivery.request_id
-        said = answer.text.strip()[:200]
         permanent = 400 <= answer.status_code < 500 and answer.status_code not in (408, 429)
-        raise SendError(f"gateway answered {answer.status_code}: {said}", permanent=permanent)
+        # the status only: a gateway's words often echo the number it was given
+        raise SendError(f"gateway answered {answer.status_code}", permanent=permanent)
 
 
 def _reference(answer: httpx.Response) -> str | None:

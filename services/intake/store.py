@@ -153,7 +153,10 @@ class IntakeUnitOfWork(Protocol):
         """A new delivery; one already there for its request stays as it is."""
         ...
 
-    async def save_delivery(self, delivery: Delivery) -> None: ...
+    async def finish_delivery(self, held: Delivery, outcome: Delivery) -> bool:
+        """Record an attempt's outcome if the delivery is still pending at ``held``'s
+        attempt (nobody took it over meanwhile); whether it was."""
+        ...
 
     async def erase_delivery_texts(self, complaint_id: str) -> None:
         """The texts sent to an erased customer go too (they name them); the outcomes stay."""
@@ -190,6 +193,10 @@ class IntakeStore(OpenableStore, Protocol):
 
     async def deliveries_of(self, complaint_id: str) -> list[Delivery]:
         """What the complaint's customer was sent (or was to be), oldest first."""
+        ...
+
+    async def delivery_started(self, now: datetime) -> datetime:
+        """When this store first delivered messages (``now`` the first time it is asked)."""
         ...
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
@@ -343,8 +350,8 @@ class _SqliteUnitOfWork:
     async def add_delivery(self, delivery: Delivery) -> None:
         await deliveries.sqlite_add(self._conn, delivery)
 
-    async def save_delivery(self, delivery: Delivery) -> None:
-        await deliveries.sqlite_save(self._conn, delivery)
+    async def finish_delivery(self, held: Delivery, outcome: Delivery) -> bool:
+        return await deliveries.sqlite_swap(self._conn, held, outcome)
 
     async def erase_delivery_texts(self, complaint_id: str) -> None:
         await deliveries.sqlite_erase_texts(self._conn, complaint_id)
@@ -486,10 +493,14 @@ class SqliteIntakeStore(SqliteStore):
 
     async def lease_delivery(self, before: Delivery, after: Delivery) -> bool:
         async with self.transaction() as conn:
-            return await deliveries.sqlite_lease(conn, before, after)
+            return await deliveries.sqlite_swap(conn, before, after)
 
     async def deliveries_of(self, complaint_id: str) -> list[Delivery]:
         return await deliveries.sqlite_of(self.conn, complaint_id)
+
+    async def delivery_started(self, now: datetime) -> datetime:
+        async with self.transaction() as conn:
+            return await deliveries.sqlite_started(conn, now)
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         cursor = await self.conn.execute(
@@ -614,8 +625,8 @@ class _MongoUnitOfWork:
     async def add_delivery(self, delivery: Delivery) -> None:
         await deliveries.mongo_add(self._tx, delivery)
 
-    async def save_delivery(self, delivery: Delivery) -> None:
-        await deliveries.mongo_save(self._tx, delivery)
+    async def finish_delivery(self, held: Delivery, outcome: Delivery) -> bool:
+        return await deliveries.mongo_finish(self._tx, held, outcome)
 
     async def erase_delivery_texts(self, complaint_id: str) -> None:
         await deliveries.mongo_erase_texts(self._tx, complaint_id)
@@ -685,6 +696,9 @@ class MongoIntakeStore(MongoStore):
 
     async def deliveries_of(self, complaint_id: str) -> list[Delivery]:
         return await deliveries.mongo_of(self.db, complaint_id)
+
+    async def delivery_started(self, now: datetime) -> datetime:
+        return await deliveries.mongo_started(self.db, now)
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         cursor = self.db.contact_views.find({"complaint_id": complaint_id}, {"_id": 0})

@@ -7,6 +7,7 @@ Each form posts to the step's JSON route in process; a 409 (not now), 403 (not y
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 from urllib.parse import urlencode
@@ -63,6 +64,27 @@ def offered_steps(case: dict[str, Any], principal: Principal) -> list[str]:
     if principal.role is Role.OWNER and case.get("owner") != principal.user:
         mine = frozenset(_CONTACT)
     return [step for step in case.get("allowed_steps", []) if step in mine]
+
+
+_MISSED = frozenset({"failed", "expired"})
+_TALKED = frozenset({"record_contact", "record_feedback", "record_follow_up_call"})
+
+
+def missed_notices(case: dict[str, Any], notices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages that should have gone out and did not, since anyone last talked to the
+    customer: the owner should call. Not those nobody could send (no address, erased)."""
+    at = datetime.fromisoformat
+    talked = [at(e["at"]) for e in case.get("timeline", []) if e.get("step") in _TALKED]
+    since = max(talked, default=None)
+    return [n for n in notices if n["status"] in _MISSED and (since is None or at(n["at"]) > since)]
+
+
+def assignable_departments(principal: Principal) -> list[Department]:
+    """Where this user may assign a case: a head only into their own department (the API's
+    rule), the general manager and an admin anywhere."""
+    if principal.role is Role.DEPARTMENT_HEAD and principal.department is not None:
+        return [principal.department]
+    return list(Department)
 
 
 def may_contact(case: dict[str, Any], principal: Principal) -> bool:
@@ -192,6 +214,7 @@ async def _case_page(
         steps=steps,
         known_owners=owners,
         notices=notices,
+        missed=missed_notices(case, notices),
         may_contact=may_contact(case, principal),
         erasure_reason=code_label(ErasureReason, case.get("erasure_reason"), language_of(request)),
         done=request.query_params.get("done", ""),
@@ -199,7 +222,7 @@ async def _case_page(
         message=message,
         errors=errors or {},
         values=values or {},
-        departments=list(Department),
+        assignable=assignable_departments(principal),
         causes=list(Cause),
         touchpoints=list(Touchpoint),
         hold_reasons=list(HoldReason),

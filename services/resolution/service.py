@@ -315,6 +315,7 @@ class ResolutionService:
             attempts=settled.attempts,
             at=event.occurred_at,
             reason=settled.reason,
+            step=settled.step,
         )
         async with self._store.unit_of_work() as uow:
             if not await uow.claim(SERVICE, event.event_id):
@@ -428,6 +429,7 @@ def _step_events(
                     language=language,
                     recipient_masked="complainant",
                     text=text,
+                    step=step.value,
                 ),
                 event_type=NOTIFICATION_REQUESTED,
                 complaint_id=case.complaint_id,

@@ -26,6 +26,9 @@ class NotificationRequested(BaseModel):
     language: Language
     recipient_masked: str
     text: str
+    step: str | None = None
+    """The case step whose news this is (resolution's messages), so a case can say which
+    message did not reach the customer."""
 
 
 NOTIFICATION_SETTLED: Final = "notification.settled"
@@ -37,6 +40,12 @@ needs a person: a reply on the social platform, to the manufacturer or the regul
 ``undeliverable`` (no address, or the customer's data was erased), ``failed`` (the gateway
 refused it, or kept failing), ``expired`` (it came too late to be sent: stale news is
 not sent, the owner calls instead)."""
+
+ReasonCode = Literal[
+    "no_gateway", "manual_medium", "no_address", "erased", "refused", "unreachable", "too_late"
+]
+"""Why a message was not sent, as a code pages translate (never the gateway's own words,
+which may echo the customer's number)."""
 
 
 class NotificationSettled(BaseModel):
@@ -51,4 +60,5 @@ class NotificationSettled(BaseModel):
     medium: str
     status: DeliveryStatus
     attempts: int
-    reason: str | None = None
+    reason: ReasonCode | None = None
+    step: str | None = None

@@ -269,8 +269,34 @@ async def test_a_lease_is_won_once_and_a_settled_delivery_is_never_due(store: In
     assert not await store.lease_delivery(due, taken)  # the other sender lost
     assert await store.due_deliveries(T0 + timedelta(seconds=1), 10) == []
     async with store.unit_of_work() as uow:
-        await uow.save_delivery(settle(taken, "sent", T0, provider_ref="gw-1"))
+        assert not await uow.finish_delivery(due, settle(due, "failed", T0))  # a stale attempt
+        assert await uow.finish_delivery(taken, settle(taken, "sent", T0, provider_ref="gw-1"))
+        assert not await uow.finish_delivery(taken, settle(taken, "failed", T0))  # settled
     assert await store.due_deliveries(T0 + timedelta(days=1), 10) == []
     assert not await store.lease_delivery(taken, leased(taken, T0))
     [kept] = await store.deliveries_of("c-1")
     assert (kept.status, kept.attempts, kept.provider_ref) == ("sent", 1, "gw-1")
+
+
+async def test_an_erasure_blanks_the_texts_and_no_later_attempt_brings_them_back(
+    store: IntakeStore,
+) -> None:
+    due = delivery("e-1")
+    async with store.unit_of_work() as uow:
+        await uow.add_delivery(due)
+        await uow.add_delivery(delivery("e-2", complaint_id="c-2"))
+    taken = leased(due, T0)
+    assert await store.lease_delivery(due, taken)
+    async with store.unit_of_work() as uow:
+        await uow.erase_delivery_texts("c-1")
+    async with store.unit_of_work() as uow:  # the attempt read before the erasure ends
+        assert await uow.finish_delivery(taken, settle(taken, "undeliverable", T0))
+    [erased] = await store.deliveries_of("c-1")
+    assert (erased.text, erased.recipient_masked, erased.status) == ("", "", "undeliverable")
+    [other] = await store.deliveries_of("c-2")
+    assert other.text == due.text
+
+
+async def test_delivery_starts_once(store: IntakeStore) -> None:
+    assert await store.delivery_started(T0) == T0
+    assert await store.delivery_started(T0 + timedelta(days=1)) == T0

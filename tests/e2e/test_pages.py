@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from shared.broker.embedded import free_port
 from tests.e2e.browser import fill_in, screenshot
@@ -395,7 +395,9 @@ def test_a_refused_or_stale_step_is_a_message_not_a_crash(page: Page, site: Site
 
     sales_head = site.token("su", "department_head", "--department", "sales")
     sign_in(page, site, sales_head, then=f"/resolution/ui/cases/{complaint_id}")
-    page.select_option("form[data-step=assign] select[name=department]", "after_sales")
+    departments = page.locator("form[data-step=assign] select[name=department] option")
+    expect(departments).to_have_count(1)  # a head is offered their own department only
+    departments.evaluate("option => { option.value = 'after_sales' }")  # a page gone stale
     page.fill("form[data-step=assign] input[name=owner]", "olga")
     page.click("form[data-step=assign] button[type=submit]")
     refusal = page.locator(".alert-error[data-failed-step=assign]")
@@ -416,6 +418,32 @@ def test_a_refused_or_stale_step_is_a_message_not_a_crash(page: Page, site: Site
     expect(conflict).to_contain_text("刚被其他人更新")  # the API's 409, in Chinese
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "approved")
     page.fill("form[data-step=start_execution] input[name=note]", "")  # the page is current again
+
+
+def test_a_form_is_sent_once_however_often_it_is_submitted(page: Page, site: Site) -> None:
+    complaint_id = api_complaint(site, "13955557788")
+    agent, owner = site.token("alice", "agent"), site.token("olga", "owner")
+    head = site.token("hu", "department_head", "--department", "after_sales")
+    api_steps(site, complaint_id, _to_approval(agent, head, owner)[:2])  # assigned to olga
+    sign_in(page, site, owner, then=f"/resolution/ui/cases/{complaint_id}")
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # a slow server: the answer waits
+        held.append(route)
+
+    page.route("**/start_investigation", hold)
+    button = page.locator("form[data-step=start_investigation] button[type=submit]")
+    box = button.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)  # a second click while the first request waits
+    page.wait_for_timeout(500)
+    assert len(held) == 1  # one request: a second would arrive stale, "updated by someone"
+    held[0].continue_()
+    expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.locator(".alert-error")).to_have_count(0)
 
 
 def _to_approval(agent: str, head: str, owner: str) -> list[tuple[str, str, dict[str, Any]]]:

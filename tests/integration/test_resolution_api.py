@@ -455,7 +455,7 @@ def settled(request_id: str, status: str, complaint_id: str = "c-1") -> EventEnv
             medium="sms",
             status=status,
             attempts=5 if status == "failed" else 1,
-            reason="gateway answered 503" if status == "failed" else None,
+            reason="unreachable" if status == "failed" else None,
         ),
         event_type=NOTIFICATION_SETTLED,
         complaint_id=complaint_id,

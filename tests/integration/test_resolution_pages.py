@@ -21,6 +21,7 @@ from services.resolution.domain.case import (
     PutOnHold,
     RecordFeedback,
     RecordFindings,
+    Reject,
     RequestFeedback,
     Resolve,
     StartExecution,
@@ -85,8 +86,8 @@ async def resolution(make_settings: Any) -> AsyncIterator[tuple[ServiceRuntime, 
         await runtime.store.close()
 
 
-async def page(runtime: ServiceRuntime, path: str) -> str:
-    token = runtime.tokens.issue(HEAD)
+async def page(runtime: ServiceRuntime, path: str, who: Principal = HEAD) -> str:
+    token = runtime.tokens.issue(who)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=runtime.app),
         base_url="http://resolution",
@@ -98,6 +99,7 @@ async def page(runtime: ServiceRuntime, path: str) -> str:
 
 
 OWNER = Actor(user="olga", role="owner", department="after_sales")
+HEAD_ACTOR = Actor(user="hu", role="department_head", department="after_sales")
 
 
 async def resolve_and_ask(runtime: ServiceRuntime, complaint_id: str) -> None:
@@ -247,6 +249,42 @@ async def test_assigning_suggests_the_people_who_own_cases(
     html = await page(runtime, "/ui/cases/c-5")
     suggested = re.search(r'<datalist id="assign-owners">(.*?)</datalist>', html, re.S)
     assert suggested and re.findall(r'value="([^"]+)"', suggested.group(1)) == ["olga"]
+
+
+async def test_a_head_assigns_into_their_department_the_general_manager_anywhere(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    service = runtime.app.state.service
+    await service.on_complaint_registered(complaint_registered("c-6", at=T0))
+    await service.take_step(
+        "c-6", Step.TRIAGE, Triage(valid=True), actor=Actor(user="amy", role="agent")
+    )
+
+    def offered(html: str) -> list[str]:
+        found = re.search(r'<select id="assign-department"[^>]*>(.*?)</select>', html, re.S)
+        assert found is not None
+        return re.findall(r'value="([^"]+)"', found.group(1))
+
+    assert offered(await page(runtime, "/ui/cases/c-6")) == ["after_sales"]
+    gm = Principal(user="gao", role=Role.GENERAL_MANAGER)
+    assert offered(await page(runtime, "/ui/cases/c-6", gm)) == [d.value for d in Department]
+
+
+async def test_a_rejected_remedy_is_revised_from_what_was_proposed(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    service = runtime.app.state.service
+    await service.take_step("c-1", Step.REJECT, Reject(reason="金额不足"), actor=HEAD_ACTOR)
+    html = await page(runtime, "/ui/cases/c-1", Principal(user="olga", role=Role.OWNER))
+    form = re.search(r'<form[^>]*data-step="propose_remedy".*?</form>', html, re.S)
+    assert form is not None
+    assert re.findall(r'value="(\w+)" checked', form.group(0)) == ["repair"]
+    assert 'id="amount" name="amount" type="number" min="0" step="0.01" value="300"' in form.group(
+        0
+    )
+    assert ">更换</textarea>" in form.group(0)
 
 
 async def test_a_refused_case_page_says_why_in_the_pages_language(

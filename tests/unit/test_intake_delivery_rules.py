@@ -85,7 +85,11 @@ def test_a_reply_on_weibo_or_to_the_regulator_is_a_persons_job() -> None:
 def test_stale_news_is_not_sent_and_nothing_is_kept_for_an_erased_customer() -> None:
     assert made(Channel.HOTLINE, age=DEFAULT_MAX_AGE).status == "pending"
     late = made(Channel.HOTLINE, age=DEFAULT_MAX_AGE + timedelta(minutes=1))
-    assert (late.status, late.reason) == ("expired", "requested 24 hours ago: too late to send")
+    assert (late.status, late.reason, late.detail) == (
+        "expired",
+        "too_late",
+        "requested 24 hours before",
+    )
     waiting = made(Channel.HOTLINE)
     assert expired_if_late(waiting, NOW + DEFAULT_MAX_AGE, DEFAULT_MAX_AGE) is waiting
     assert expired_if_late(waiting, NOW + 2 * DEFAULT_MAX_AGE, DEFAULT_MAX_AGE).status == "expired"
@@ -107,9 +111,10 @@ def test_each_failure_waits_longer_and_the_last_one_fails_the_message() -> None:
             pauses.append(delivery.next_attempt_at - at)
             at = delivery.next_attempt_at
     assert pauses == list(RETRY_AFTER)
-    assert (delivery.status, delivery.attempts, delivery.reason) == (
+    assert (delivery.status, delivery.attempts, delivery.reason, delivery.detail) == (
         "failed",
         len(RETRY_AFTER) + 1,
+        "unreachable",
         "503",
     )
 
@@ -118,4 +123,4 @@ def test_a_refusal_fails_at_once_and_an_attempt_holds_the_message_for_its_lease(
     taken = leased(made(Channel.HOTLINE), NOW)
     assert (taken.attempts, taken.next_attempt_at) == (1, NOW + LEASE)
     refused = after_failure(taken, NOW + timedelta(seconds=1), "400 bad number", permanent=True)
-    assert (refused.status, refused.attempts) == ("failed", 1)
+    assert (refused.status, refused.attempts, refused.reason) == ("failed", 1, "refused")

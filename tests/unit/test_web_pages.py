@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 
 from services.intake.pages import complaint_body
 from services.resolution.domain.workflow import Step
-from services.resolution.pages import offered_steps, sort_cases, step_body
+from services.resolution.pages import missed_notices, offered_steps, sort_cases, step_body
 from shared.auth import Principal, Role
 from shared.vocab import Department, Language
 from shared.web.pages import field_errors, format_duration, navigation, problem_message
@@ -165,3 +165,19 @@ def test_durations_read_as_staff_say_them() -> None:
     assert format_duration(5 * 3600 + 12 * 60, "zh") == "5小时 12分"
     assert format_duration(-(26 * 3600), "en") == "1d 2h"
     assert format_duration(59, "en") == "0min"
+
+
+def test_the_owner_is_asked_to_call_for_news_that_failed_since_anyone_talked_to_them() -> None:
+    def notice(status: str, at: str) -> dict[str, str]:
+        return {"status": status, "at": at}
+
+    failed = notice("failed", "2026-12-07T10:00:00Z")
+    notices = [
+        failed,
+        notice("expired", "2026-12-07T08:00:00.5+00:00"),
+        notice("undeliverable", "2026-12-07T11:00:00Z"),  # nobody can call: no number
+        notice("sent", "2026-12-07T12:00:00Z"),
+    ]
+    assert missed_notices({"timeline": []}, notices) == notices[:2]
+    called = {"timeline": [{"step": "record_contact", "at": "2026-12-07T09:00:00+00:00"}]}
+    assert missed_notices(called, notices) == [failed]

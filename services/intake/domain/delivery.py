@@ -9,13 +9,19 @@ as failed after the last one, so an owner can still call the customer in time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict
 
 from services.intake.domain.acknowledgement import Medium, medium_for
-from shared.contracts.notifications import DeliveryStatus, NotificationRequested, Purpose
+from shared.contracts.notifications import (
+    DeliveryStatus,
+    NotificationRequested,
+    Purpose,
+    ReasonCode,
+)
 from shared.vocab import Channel, Language
 
 AS_REGISTERED = "as_registered"
@@ -76,8 +82,13 @@ class Delivery(BaseModel):
     attempts: int = 0
     next_attempt_at: datetime | None = None
     settled_at: datetime | None = None
-    reason: str | None = None
+    reason: ReasonCode | None = None
+    """Why it was not sent (yet), as a code."""
+    detail: str | None = None
+    """What the gateway answered (its status, never its words) or which error it was."""
     provider_ref: str | None = None
+    step: str | None = None
+    """The case step whose news it is, if any."""
 
     @property
     def settled(self) -> bool:
@@ -93,17 +104,22 @@ def delivery_for(
     has_phone: bool,
     has_email: bool,
     erased: bool = False,
+    masked_addresses: Mapping[Address, str | None] | None = None,
     max_age: timedelta = DEFAULT_MAX_AGE,
     now: datetime,
 ) -> Delivery:
     """The delivery a request asks for, due at once. Settled at once instead: ``manual``
     when no gateway reaches the medium; ``expired`` when the request is older than
     ``max_age`` (news that late is wrong news: the owner calls instead); ``undeliverable``
-    when the customer's data was erased (nothing of the text is kept)."""
+    when the customer's data was erased (nothing of the text is kept).
+    ``masked_addresses``: the customer's addresses, masked; the one for the medium is
+    what the delivery says it went to."""
     if request.medium == AS_REGISTERED:
         medium = medium_for(channel, has_phone=has_phone, has_email=has_email)
     else:
         medium = _medium(request.medium)
+    address = ADDRESS_OF.get(medium)
+    shown = (masked_addresses or {}).get(address) if address else None
     delivery = Delivery(
         request_id=request_id,
         complaint_id=request.complaint_id,
@@ -112,14 +128,15 @@ def delivery_for(
         medium=medium,
         language=request.language,
         text=ERASED_TEXT if erased else request.text,
-        recipient_masked=request.recipient_masked,
+        recipient_masked=shown or request.recipient_masked,
         requested_at=requested_at,
         next_attempt_at=now,
+        step=request.step,
     )
     if erased:
-        return settle(delivery, "undeliverable", now, reason="the customer's data was erased")
+        return settle(delivery, "undeliverable", now, reason="erased")
     if medium not in ADDRESS_OF:
-        return settle(delivery, "manual", now, reason=f"a {medium} is answered by a person")
+        return settle(delivery, "manual", now, reason="manual_medium")
     return expired_if_late(delivery, now, max_age)
 
 
@@ -128,8 +145,8 @@ def expired_if_late(delivery: Delivery, now: datetime, max_age: timedelta) -> De
     age = now - delivery.requested_at
     if age <= max_age:
         return delivery
-    late = f"requested {age / timedelta(hours=1):.0f} hours ago: too late to send"
-    return settle(delivery, "expired", now, reason=late)
+    late = f"requested {age / timedelta(hours=1):.0f} hours before"
+    return settle(delivery, "expired", now, reason="too_late", detail=late)
 
 
 def _medium(name: str) -> Medium:
@@ -145,13 +162,15 @@ def leased(delivery: Delivery, now: datetime) -> Delivery:
     )
 
 
-def after_failure(delivery: Delivery, now: datetime, reason: str, *, permanent: bool) -> Delivery:
+def after_failure(delivery: Delivery, now: datetime, detail: str, *, permanent: bool) -> Delivery:
     """A failed attempt: tried again after the next pause, or settled as failed when the
-    gateway refused it for good or the pauses are used up."""
+    gateway refused it for good (``refused``) or the pauses are used up (``unreachable``)."""
+    reason: ReasonCode = "refused" if permanent else "unreachable"
     if permanent or delivery.attempts > len(RETRY_AFTER):
-        return settle(delivery, "failed", now, reason=reason)
+        return settle(delivery, "failed", now, reason=reason, detail=detail)
     pause = RETRY_AFTER[delivery.attempts - 1]
-    return delivery.model_copy(update={"next_attempt_at": now + pause, "reason": reason})
+    update = {"next_attempt_at": now + pause, "reason": reason, "detail": detail}
+    return delivery.model_copy(update=update)
 
 
 def settle(
@@ -159,7 +178,8 @@ def settle(
     status: DeliveryStatus,
     now: datetime,
     *,
-    reason: str | None = None,
+    reason: ReasonCode | None = None,
+    detail: str | None = None,
     provider_ref: str | None = None,
 ) -> Delivery:
     return delivery.model_copy(
@@ -168,6 +188,7 @@ def settle(
             "settled_at": now,
             "next_attempt_at": None,
             "reason": reason,
+            "detail": detail,
             "provider_ref": provider_ref,
         }
     )

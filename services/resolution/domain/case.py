@@ -129,6 +129,9 @@ class CustomerNotice(BaseModel):
     attempts: int
     at: datetime
     reason: str | None = None
+    """Why it was not sent, as a code (``shared.contracts.notifications.ReasonCode``)."""
+    step: str | None = None
+    """The step whose news it was (none for intake's acknowledgements)."""
 
 
 class Case(BaseModel):
