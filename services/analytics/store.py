@@ -151,17 +151,8 @@ class AnalyticsStore(OpenableStore, Protocol):
 
 def _measures(row: Any) -> Measures:
     """From a SQLite row or a MongoDB document with one field per measure."""
-    return Measures(
-        n=int(row["n"] or 0),
-        closed=int(row["closed"] or 0),
-        on_time=int(row["on_time"] or 0),
-        breached=int(row["breached"] or 0),
-        sat_n=int(row["sat_n"] or 0),
-        sat_sum=int(row["sat_sum"] or 0),
-        reopened=int(row["reopened"] or 0),
-        repeat=int(row["repeat"] or 0),
-        cost=float(row["cost"] or 0),
-    )
+    values: dict[str, Any] = {m: (float if m == "cost" else int)(row[m] or 0) for m in MEASURES}
+    return Measures(**values)
 
 
 def _check_group(group_by: Sequence[str]) -> None:
@@ -287,6 +278,10 @@ class SqliteAnalyticsStore(SqliteStore):
         "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         # ids only (no personal data); not a read model: a rebuild keeps it
         "CREATE TABLE IF NOT EXISTS erased_examples (complaint_id TEXT PRIMARY KEY)",
+    )
+    added_columns = tuple(  # the 3-day call's measures (cube schema 3)
+        f"ALTER TABLE cube ADD COLUMN {m} INTEGER NOT NULL DEFAULT 0"
+        for m in ("call_due", "called", "called_late", "call_sat_n", "call_sat_sum")
     )
 
     @asynccontextmanager

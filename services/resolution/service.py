@@ -32,7 +32,9 @@ from services.resolution.domain.messages import customer_message
 from services.resolution.domain.milestones import (
     DueMilestone,
     Milestone,
+    called_back,
     due_milestones,
+    follow_up_deadline,
     next_deadline,
     superseded,
 )
@@ -387,6 +389,10 @@ def _step_events(
         remedy_amount=str(case.remedy.amount) if case.remedy else None,
         satisfaction=case.satisfaction,
         waiting_for=case.holds[-1].waiting_for.value if step is Step.PUT_ON_HOLD else None,
+        touchpoint=case.touchpoint,
+        follow_up_due_at=follow_up_deadline(case),
+        follow_up_call_at=case.follow_up_call_at if called_back(case) else None,
+        follow_up_satisfaction=case.follow_up_satisfaction if called_back(case) else None,
         stage_times=_stage_times(case, policy, now) if closing else [],
     )
     who = Actor(id=actor.user, role=actor.role)

@@ -84,6 +84,14 @@ class CaseStepTaken(BaseModel):
     satisfaction: int | None = None
     waiting_for: str | None = None
     """For ``case.put_on_hold``: customer, manufacturer or parts."""
+    touchpoint: str | None = None
+    """Where the investigator found it went wrong (confirmed in the findings)."""
+    follow_up_due_at: datetime | None = None
+    """When the 3-day call after the latest resolution is due (none before resolution)."""
+    follow_up_call_at: datetime | None = None
+    """When a 3-day call reached the customer."""
+    follow_up_satisfaction: int | None = None
+    """What the customer said on that call (1–5), if they rated."""
     stage_times: list[StageTime] = Field(default_factory=list)
     """When the step closes the case: where its time went, by stage and department."""
 

@@ -445,6 +445,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "dash.satisfaction": ("满意度", "Satisfaction"),
     "dash.reopen_rate": ("重开率", "Reopen rate"),
     "dash.repeat": ("重复投诉客户", "Repeat complainants"),
+    "dash.follow_up_rate": ("3日回访率", "3-day call rate"),
+    "dash.follow_up_late": ("逾期", "late"),
     "dash.remedy_cost": ("补救成本", "Remedy cost"),
     "dash.pareto": ("投诉原因帕累托图", "Pareto of causes"),
     "dash.cumulative": ("累计占比", "Cumulative share"),

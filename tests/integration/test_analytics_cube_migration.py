@@ -83,6 +83,23 @@ async def test_a_cube_of_older_code_is_recomputed_at_start(
     assert layout(settings) == cube_layout(settings.zone)
 
 
+async def test_a_cube_without_the_3_day_call_columns_gets_them_and_is_recomputed(
+    kafka: EmbeddedBroker, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings()
+    reference = await seed(settings)
+    calls = ("call_due", "called", "called_late", "call_sat_n", "call_sat_sum")
+    with sqlite3.connect(settings.sqlite_path("analytics")) as db:  # as schema 2 left it
+        for column in calls:
+            db.execute(f"ALTER TABLE cube DROP COLUMN {column}")
+        db.execute("UPDATE meta SET value = '2|Asia/Shanghai' WHERE name = 'cube_layout'")
+    await start_and_stop(settings, kafka)
+    assert cube(settings) == reference
+    with sqlite3.connect(settings.sqlite_path("analytics")) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(cube)")]
+    assert columns[-len(calls) :] == list(calls)
+
+
 async def test_a_current_cube_is_left_alone(
     kafka: EmbeddedBroker, make_settings: Callable[..., Settings]
 ) -> None:

@@ -46,6 +46,9 @@ class Truth:
     amount: float = 0.0
     remedy_types: list[str] = field(default_factory=list)
     stage_times: list[StageTime] = field(default_factory=list)
+    call_late: bool | None = None
+    """None: no 3-day call reached the customer."""
+    call_satisfaction: int | None = None
     events: list[EventEnvelope] = field(default_factory=list)
 
     @property
@@ -148,6 +151,7 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
                 for _ in range(rng.choice([0, 1, 1, 1, 2]))
             ]
             done = at + timedelta(hours=hour)
+            call_due = done + timedelta(days=3)
             for closed in (False, True):  # the step, then case.closed with the same payload
                 case.append(
                     step(
@@ -158,8 +162,23 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
                         satisfaction=t.satisfaction,
                         closed=closed,
                         stage_times=t.stage_times,
+                        follow_up_due_at=call_due,
                     )
                 )
+            if rng.random() < 0.7:  # the 3-day call: on time or not, rated or not
+                called = done + timedelta(hours=rng.uniform(20, 100))
+                t.call_late = called > call_due
+                t.call_satisfaction = rng.choice([None, 2, 4, 5])
+                unreached = dict(follow_up_due_at=call_due)
+                reached = dict(
+                    follow_up_due_at=call_due,
+                    follow_up_call_at=called,
+                    follow_up_satisfaction=t.call_satisfaction,
+                )
+                for extra in ([unreached] if rng.random() < 0.3 else []) + [reached]:
+                    case.append(
+                        step(cid, "record_follow_up_call", called, to_status="closed", **extra)
+                    )
         # the two topics interleave at random; each keeps its own order
         merged: list[EventEnvelope] = []
         while intake or case:
@@ -212,6 +231,14 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
     )
     assert figures.reopen_rate == round(sum(t.reopened for t in closed) / len(closed), 4)
     assert figures.remedy_cost == sum(t.amount for t in closed)
+    called = [t for t in closed if t.call_late is not None]
+    rated = [t.call_satisfaction for t in called if t.call_satisfaction is not None]
+    assert figures.follow_up_due == len(closed)
+    assert figures.follow_up_rate == round(len(called) / len(closed), 4)
+    assert figures.follow_up_late_rate == round(
+        sum(bool(t.call_late) for t in called) / len(called), 4
+    )
+    assert figures.follow_up_satisfaction_avg == round(sum(rated) / len(rated), 2)
     hours = sorted(t.closed_hours or 0 for t in closed)
     for q, reported in (
         (0.5, overview.time_to_close.p50_hours),

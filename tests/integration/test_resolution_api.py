@@ -15,6 +15,7 @@ from services.resolution.bootstrap import bootstrap
 from shared.auth import InvalidTokenError, Principal, Role, verify_contact_grant
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.notifications import NOTIFICATION_SETTLED, NotificationSettled
+from shared.contracts.resolution import CaseStepTaken
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.vocab import Department
@@ -164,6 +165,10 @@ async def test_the_whole_loop_over_http_publishes_each_step(
     assert called["follow_up_satisfaction"] == 5 and called["follow_up_call_at"] is not None
     sent = [EventEnvelope.from_bytes(m.value) for m in await resolution.store.pending_outbox(100)]
     assert [e.type for e in sent][-2:] == ["case.follow_up_call_recorded"] * 2
+    unreached, reached = (e.payload_as(CaseStepTaken) for e in sent[-2:])  # for analytics
+    assert unreached.follow_up_due_at == reached.follow_up_due_at is not None
+    assert (unreached.follow_up_call_at, unreached.follow_up_satisfaction) == (None, None)
+    assert reached.follow_up_call_at is not None and reached.follow_up_satisfaction == 5
 
 
 async def test_a_step_out_of_turn_is_409_naming_the_allowed_steps(

@@ -89,6 +89,9 @@ def step(
     satisfaction: int | None = None,
     closed: bool = False,
     stage_times: list[StageTime] | None = None,
+    follow_up_due_at: datetime | None = None,
+    follow_up_call_at: datetime | None = None,
+    follow_up_satisfaction: int | None = None,
 ) -> EventEnvelope:
     return new_event(
         payload=CaseStepTaken(
@@ -108,6 +111,9 @@ def step(
             remedy_types=remedy_types or [],
             satisfaction=satisfaction,
             stage_times=stage_times or [],
+            follow_up_due_at=follow_up_due_at,
+            follow_up_call_at=follow_up_call_at,
+            follow_up_satisfaction=follow_up_satisfaction,
         ),
         event_type=CASE_CLOSED if closed else STEP_EVENTS[name],
         complaint_id=complaint_id,

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from services.analytics.domain.facts import ComplaintFact
 
-CUBE_SCHEMA = 2
-"""Bumped whenever cells change shape or meaning (2: time by stage and stages over budget):
+CUBE_SCHEMA = 3
+"""Bumped whenever cells change shape or meaning (2: time by stage and stages over budget;
+3: the 3-day call, the confirmed touchpoint):
 a cube stored by other code is recomputed from the facts when the service starts."""
 GRAINS = ("day", "week", "month")
 DIMENSIONS = (
@@ -76,6 +77,11 @@ MEASURES = (
     "reopened",
     "repeat",
     "cost",
+    "call_due",
+    "called",
+    "called_late",
+    "call_sat_n",
+    "call_sat_sum",
 )
 
 
@@ -90,51 +96,33 @@ class Measures:
     reopened: int = 0
     repeat: int = 0
     cost: float = 0.0
+    call_due: int = 0
+    """Closed after a remedy: the 3-day call is owed."""
+    called: int = 0
+    """Of those, the call reached the customer."""
+    called_late: int = 0
+    """Of those, after its due time."""
+    call_sat_n: int = 0
+    call_sat_sum: int = 0
 
     def __add__(self, other: Measures) -> Measures:
-        return Measures(
-            n=self.n + other.n,
-            closed=self.closed + other.closed,
-            on_time=self.on_time + other.on_time,
-            breached=self.breached + other.breached,
-            sat_n=self.sat_n + other.sat_n,
-            sat_sum=self.sat_sum + other.sat_sum,
-            reopened=self.reopened + other.reopened,
-            repeat=self.repeat + other.repeat,
-            cost=self.cost + other.cost,
-        )
+        summed: dict[str, Any] = {m: getattr(self, m) + getattr(other, m) for m in MEASURES}
+        return Measures(**summed)
 
     def __neg__(self) -> Measures:
-        return Measures(
-            -self.n,
-            -self.closed,
-            -self.on_time,
-            -self.breached,
-            -self.sat_n,
-            -self.sat_sum,
-            -self.reopened,
-            -self.repeat,
-            -self.cost,
-        )
+        negated: dict[str, Any] = {m: -getattr(self, m) for m in MEASURES}
+        return Measures(**negated)
 
     def values(self) -> tuple[float, ...]:
-        return (
-            self.n,
-            self.closed,
-            self.on_time,
-            self.breached,
-            self.sat_n,
-            self.sat_sum,
-            self.reopened,
-            self.repeat,
-            self.cost,
-        )
+        """In the order of :data:`MEASURES` (the store's columns)."""
+        return astuple(self)
 
     @property
     def is_zero(self) -> bool:
         return not any(self.values())
 
 
+assert tuple(f.name for f in fields(Measures)) == MEASURES, "the store's columns"
 ZERO = Measures()
 ONE = Measures(n=1)
 
@@ -184,7 +172,11 @@ def contributions(fact: ComplaintFact | None, zone: ZoneInfo) -> dict[Cell, Meas
     ]
     prediction = fact.prediction
     values.append(
-        ("touchpoint", (prediction.touchpoint if prediction else None) or UNKNOWN, measures)
+        (
+            "touchpoint",
+            fact.touchpoint or (prediction.touchpoint if prediction else None) or UNKNOWN,
+            measures,
+        )
     )
     if prediction and prediction.vehicle_system and "product_quality" in fact.causes:
         values.append(("vehicle_system", prediction.vehicle_system, measures))
@@ -252,6 +244,11 @@ def _measures(fact: ComplaintFact) -> Measures:
         reopened=int(fact.reopened > 0),
         repeat=int(fact.repeat_complainant),
         cost=fact.remedy_amount if closed else 0.0,
+        call_due=int(fact.call_due),
+        called=int(fact.call_due and fact.follow_up_call_at is not None),
+        called_late=int(fact.call_due and fact.called_late),
+        call_sat_n=int(fact.call_due and fact.follow_up_satisfaction is not None),
+        call_sat_sum=(fact.follow_up_satisfaction or 0) if fact.call_due else 0,
     )
 
 

@@ -94,6 +94,13 @@ class ComplaintFact(BaseModel):
     stage_times: list[StageTime] = Field(default_factory=list)
     """Where the closed loop's time went, by stage and department, as resolution counted
     it at closing."""
+    touchpoint: str | None = None
+    """Where the investigator found it went wrong; wins over the classifier's guess."""
+    follow_up_due_at: datetime | None = None
+    """When the 3-day call after the latest resolution was due."""
+    follow_up_call_at: datetime | None = None
+    """When a 3-day call reached the customer (after that resolution)."""
+    follow_up_satisfaction: int | None = None
     erased_at: datetime | None = None
     """When intake erased the complaint's personal data: the text (and the prediction's
     quotes of it) is gone for good, even if the registration is folded again later."""
@@ -122,6 +129,16 @@ class ComplaintFact(BaseModel):
         if self.confirmed_causes:
             return list(self.confirmed_causes)
         return list(self.prediction.causes) if self.prediction else []
+
+    @property
+    def call_due(self) -> bool:
+        """A 3-day call is owed: the loop closed after a remedy (not at triage)."""
+        return self.closed_at is not None and self.follow_up_due_at is not None
+
+    @property
+    def called_late(self) -> bool:
+        due, call = self.follow_up_due_at, self.follow_up_call_at
+        return due is not None and call is not None and call > due
 
     @property
     def outcome(self) -> str | None:
@@ -221,6 +238,12 @@ def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> Complain
         update["closed_at"] = fact.closed_at or step.at
     if step.stage_times:
         update["stage_times"] = list(step.stage_times)
+    if step.touchpoint:
+        update["touchpoint"] = step.touchpoint
+    if step.follow_up_due_at is not None:  # a newer resolution owes a new call
+        update["follow_up_due_at"] = step.follow_up_due_at
+        update["follow_up_call_at"] = step.follow_up_call_at
+        update["follow_up_satisfaction"] = step.follow_up_satisfaction
     return fact.model_copy(update=update)
 
 

@@ -77,6 +77,14 @@ class Figures(BaseModel):
     reopen_rate: float | None
     repeat_complainants: int
     remedy_cost: float
+    follow_up_due: int
+    """Closed after a remedy: a 3-day call is owed."""
+    follow_up_rate: float | None
+    """Share of those whose call reached the customer (回访率)."""
+    follow_up_late_rate: float | None
+    """Share of the calls made after their due time."""
+    follow_up_satisfaction_avg: float | None
+    """What customers said on the call, 1–5."""
 
 
 def figures(m: Measures) -> Figures:
@@ -92,6 +100,12 @@ def figures(m: Measures) -> Figures:
         reopen_rate=round(m.reopened / m.closed, 4) if m.closed else None,
         repeat_complainants=m.repeat,
         remedy_cost=round(m.cost, 2),
+        follow_up_due=m.call_due,
+        follow_up_rate=round(m.called / m.call_due, 4) if m.call_due else None,
+        follow_up_late_rate=round(m.called_late / m.called, 4) if m.called else None,
+        follow_up_satisfaction_avg=round(m.call_sat_sum / m.call_sat_n, 2)
+        if m.call_sat_n
+        else None,
     )
 
 

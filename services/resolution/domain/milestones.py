@@ -82,7 +82,7 @@ _STEPS = {step.value: step for step in Step}
 LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
 
 
-def _called(case: Case) -> bool:
+def called_back(case: Case) -> bool:
     """Whether the follow-up call after the latest resolution reached the customer."""
     return case.follow_up_call_at is not None and (
         case.resolved_at is None or case.follow_up_call_at >= case.resolved_at
@@ -92,14 +92,19 @@ def _called(case: Case) -> bool:
 def follow_up_due(case: Case) -> datetime | None:
     """When the closed case's 3-day call is due, while no call has reached the customer
     (None for an open case, one closed at triage, or one already called)."""
-    if case.status is not CaseStatus.CLOSED or case.resolved_at is None or _called(case):
+    if case.status is not CaseStatus.CLOSED or called_back(case):
         return None
-    return case.resolved_at + FOLLOW_UP_AFTER
+    return follow_up_deadline(case)
+
+
+def follow_up_deadline(case: Case) -> datetime | None:
+    """When the 3-day call after the latest resolution is due, called or not."""
+    return case.resolved_at + FOLLOW_UP_AFTER if case.resolved_at else None
 
 
 def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
     schedule: list[DueMilestone] = []
-    if case.resolved_at is not None and case.status in AFTER_RESOLUTION and not _called(case):
+    if case.resolved_at is not None and case.status in AFTER_RESOLUTION and not called_back(case):
         # the 3-day call after the latest resolution, even once the case is closed
         due = case.resolved_at + FOLLOW_UP_AFTER
         call = DueMilestone(Milestone.FOLLOW_UP_CALL, due, "owner", round=case.reopened + 1)
