@@ -98,9 +98,11 @@ class MessageDelivery:
                 has_email=complaint.email_encrypted is not None,
                 erased=complaint.erased_at is not None,
                 masked_addresses=_masked_addresses(complaint),
-                max_age=self._max_age,
+                max_age=self._max_age if self._sender else None,  # only sending can be late
                 now=now,
             )
+            if not delivery.settled and self._sender is None:  # kept for the record at once
+                delivery = settle(delivery, "recorded", now, reason="no_gateway")
             await uow.add_delivery(delivery)
             if delivery.settled:
                 await uow.add_events([_settled_event(delivery, cause=event)])
@@ -162,6 +164,8 @@ class MessageDelivery:
         now = self._clock.now()
         if complaint is None or complaint.erased_at is not None:
             return settle(delivery, "undeliverable", now, reason="erased")
+        if self._sender is None:  # e.g. the gateway was unset while this one waited
+            return settle(delivery, "recorded", now, reason="no_gateway")
         late = expired_if_late(delivery, now, self._max_age)
         if late.settled:
             return late
@@ -169,8 +173,6 @@ class MessageDelivery:
         if address is None:
             detail = f"no {ADDRESS_OF[delivery.medium]} for a {delivery.medium}"
             return settle(delivery, "undeliverable", now, reason="no_address", detail=detail)
-        if self._sender is None:
-            return settle(delivery, "recorded", now, reason="no_gateway")
         try:
             reference = await self._sender.send(delivery, address)
         except SendError as exc:

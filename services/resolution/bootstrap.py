@@ -26,6 +26,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         sla_hours=settings.sla_hours,
         second_approval_above=Decimal(str(settings.second_approval_above)),
         policy=sla_policy(settings),
+        dealer_name=settings.dealer_name,
     )
     runtime = ServiceRuntime(
         name="resolution",

@@ -22,6 +22,7 @@ from services.resolution.domain.case import (
     Step,
     TimelineEntry,
     add_follow_up,
+    called_back,
     check_contact,
     decide,
     open_case,
@@ -32,7 +33,6 @@ from services.resolution.domain.messages import customer_message
 from services.resolution.domain.milestones import (
     DueMilestone,
     Milestone,
-    called_back,
     due_milestones,
     follow_up_deadline,
     next_deadline,
@@ -77,8 +77,10 @@ class ResolutionService:
         sla_hours: float,
         second_approval_above: Decimal = DEFAULT_SECOND_APPROVAL_ABOVE,
         policy: SlaPolicy | None = None,
+        dealer_name: str = "",
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
+        self._dealer_name = dealer_name
         self._store = store
         self._clock = clock
         self._sla_hours = sla_hours
@@ -182,7 +184,9 @@ class ResolutionService:
                 now,
             )
             await uow.save_case(updated)
-            events = _step_events(updated, step, actor=actor, now=now, policy=self._policy)
+            events = _step_events(
+                updated, step, actor=actor, now=now, policy=self._policy, dealer=self._dealer_name
+            )
             await uow.add_events(events)
         self._on_commit()
         return updated
@@ -365,7 +369,7 @@ def _opened_event(case: Case, *, cause: EventEnvelope) -> EventEnvelope:
 
 
 def _step_events(
-    case: Case, step: Step, *, actor: CaseActor, now: datetime, policy: SlaPolicy
+    case: Case, step: Step, *, actor: CaseActor, now: datetime, policy: SlaPolicy, dealer: str
 ) -> list[EventEnvelope]:
     entry = case.timeline[-1]
     closing = entry.to_status is CaseStatus.CLOSED and entry.from_status is not CaseStatus.CLOSED
@@ -422,6 +426,7 @@ def _step_events(
             zone=policy.zone,
             language=language,
         ),
+        dealer=dealer,
     )
     if message is not None:
         purpose, text = message

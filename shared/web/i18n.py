@@ -43,8 +43,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "signin.title": ("登录", "Sign in"),
     "signin.token": ("访问令牌", "Access token"),
     "signin.token_help": (
-        "粘贴由 .venv/bin/complaints token 生成的令牌。",
-        "Paste a token made with .venv/bin/complaints token.",
+        "粘贴您的访问令牌。令牌由系统管理员为每位员工生成（complaints token --user 工号"
+        " --role 角色），有效期内可重复使用。",
+        "Paste your access token. Your administrator makes one per member of staff"
+        " (complaints token --user ID --role ROLE); it works until it expires.",
     ),
     "signin.submit": ("登录", "Sign in"),
     "signin.invalid": ("令牌无效或已过期，请重新获取。", "The token is invalid or has expired."),

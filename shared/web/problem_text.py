@@ -147,6 +147,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "该投诉在受理时已判定无效并结案，没有需要回访的处理结果。",
         "This complaint was closed at triage: there is no remedy to follow up with a call.",
     ),
+    "already_called": (
+        "3日回访已联系到客户，无需再次回访。",
+        "The 3-day call has already reached the customer.",
+    ),
     "findings_first": (
         "请先记录调查结论（原因），再提出处理方案。",
         "Record the findings (cause) before proposing a remedy.",

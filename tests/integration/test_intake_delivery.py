@@ -204,25 +204,46 @@ async def test_a_sender_that_died_mid_attempt_is_taken_over_after_its_lease(
     assert outcome.attempts == 2
 
 
-async def test_without_a_gateway_messages_are_recorded_not_sent(
+async def test_without_a_gateway_messages_are_recorded_at_once_however_late(
     make_settings: Callable[..., Settings], clock: ManualClock, gateway: Gateway
 ) -> None:
     runtime = await _runtime(make_settings(), clock)
     try:
-        await registered(runtime)
-        erased, _ = await registered(runtime, name="王五", phone="13700001111")
-        await close_case(runtime, erased, clock.now())
-        async with client(runtime, Principal(user="admin", role=Role.ADMIN)) as http:
-            assert (await http.post("/erasures", json={"phone": "13700001111"})).is_success
-        assert await delivery_of(runtime).send_due() == 2
-        statuses = sorted((o.status, o.reason) for o in await settled(runtime))
-        assert statuses == [("recorded", "no_gateway"), ("undeliverable", "erased")]
+        complaint_id, request = await registered(runtime)
+        clock.advance(timedelta(days=3))  # a request read late is still only recorded
+        late = new_event(
+            payload=request.payload_as(NotificationRequested),
+            event_type=NOTIFICATION_REQUESTED,
+            complaint_id=complaint_id,
+            actor=Actor.service("resolution"),
+            producer="resolution",
+            occurred_at=clock.now() - timedelta(days=2),
+        )
+        assert await delivery_of(runtime).on_notification_requested(late)
+        assert await delivery_of(runtime).send_due() == 0  # nothing left to send
+        statuses = [(o.status, o.reason) for o in await settled(runtime)]
+        assert statuses == [("recorded", "no_gateway")] * 2
         assert gateway.received == []
-        async with client(runtime, Principal(user="admin", role=Role.ADMIN)) as http:
-            kept = (await http.get(f"/complaints/{erased}/messages")).json()
-        assert [(m["status"], m["text"]) for m in kept] == [("undeliverable", "")]  # named them
     finally:
         await runtime.store.close()
+
+
+async def test_a_message_waiting_when_its_customer_is_erased_is_not_sent_nor_kept(
+    intake: ServiceRuntime, gateway: Gateway, clock: ManualClock
+) -> None:
+    gateway.answer(503)
+    complaint_id, _ = await registered(intake)
+    assert await delivery_of(intake).send_due() == 0  # waits to be tried again
+    await close_case(intake, complaint_id, clock.now())
+    async with client(intake, Principal(user="admin", role=Role.ADMIN)) as http:
+        assert (await http.post("/erasures", json={"phone": PHONE})).is_success
+        clock.advance(RETRY_AFTER[0])
+        assert await delivery_of(intake).send_due() == 1
+        kept = (await http.get(f"/complaints/{complaint_id}/messages")).json()
+    assert [(m["status"], m["reason"], m["text"]) for m in kept] == [
+        ("undeliverable", "erased", "")  # the text named them
+    ]
+    assert len(gateway.received) == 1  # only the attempt before the erasure
 
 
 class SlowSender:

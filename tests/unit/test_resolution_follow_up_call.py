@@ -64,6 +64,10 @@ def test_a_call_that_reached_the_customer_ends_the_reminder() -> None:
     assert follow_up_due(case) is None
     assert Milestone.FOLLOW_UP_CALL not in reminders(case)
     assert [e.step for e in case.timeline][-2:] == ["record_follow_up_call"] * 2
+    assert steps_for(case) == []  # one call reached the customer: no second one
+    with pytest.raises(StepNotReadyError) as refused:
+        call(case, reached=True, at=60)
+    assert refused.value.code == "already_called"
 
 
 def test_an_open_case_and_one_closed_at_triage_have_no_call_to_make() -> None:

@@ -39,6 +39,19 @@ def test_a_satisfied_customer_is_thanked_and_internal_steps_send_nothing() -> No
     assert again is None  # a step on the closed case says "closed" no second time
 
 
+def test_news_is_signed_by_the_dealership_like_the_acknowledgement() -> None:
+    signed = customer_message(
+        Step.START_EXECUTION, CaseStatus.APPROVED, CaseStatus.EXECUTING,
+        ticket="TS-1", owner="olga", note="", language="zh", dealer="广州某某4S店",
+    )  # fmt: skip
+    assert signed == ("progress", "【广州某某4S店】您的投诉（单号TS-1）处理方案正在落实中。")
+    english = customer_message(
+        Step.START_EXECUTION, CaseStatus.APPROVED, CaseStatus.EXECUTING,
+        ticket="TS-1", owner="olga", note="", language="en", dealer="Dealer",
+    )  # fmt: skip
+    assert english is not None and english[1].startswith("[Dealer] We are now carrying out")
+
+
 def test_a_first_approval_of_two_tells_the_customer_nothing_yet() -> None:
     assert told(Step.APPROVE, CaseStatus.PENDING_APPROVAL) is None
     approved = told(Step.APPROVE, CaseStatus.APPROVED)

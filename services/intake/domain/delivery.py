@@ -105,7 +105,7 @@ def delivery_for(
     has_email: bool,
     erased: bool = False,
     masked_addresses: Mapping[Address, str | None] | None = None,
-    max_age: timedelta = DEFAULT_MAX_AGE,
+    max_age: timedelta | None = DEFAULT_MAX_AGE,
     now: datetime,
 ) -> Delivery:
     """The delivery a request asks for, due at once. Settled at once instead: ``manual``
@@ -140,10 +140,11 @@ def delivery_for(
     return expired_if_late(delivery, now, max_age)
 
 
-def expired_if_late(delivery: Delivery, now: datetime, max_age: timedelta) -> Delivery:
-    """The delivery settled as ``expired`` when it is older than ``max_age``, else as it is."""
+def expired_if_late(delivery: Delivery, now: datetime, max_age: timedelta | None) -> Delivery:
+    """The delivery settled as ``expired`` when it is older than ``max_age`` (None: never),
+    else as it is."""
     age = now - delivery.requested_at
-    if age <= max_age:
+    if max_age is None or age <= max_age:
         return delivery
     late = f"requested {age / timedelta(hours=1):.0f} hours before"
     return settle(delivery, "expired", now, reason="too_late", detail=late)

@@ -400,7 +400,18 @@ def not_ready(case: Case, step: Step) -> StepNotReadyError | None:
             "nothing_to_follow_up",
             "a complaint closed at triage had no remedy to follow up with a call",
         )
+    if step is Step.RECORD_FOLLOW_UP_CALL and called_back(case):
+        return StepNotReadyError(
+            "already_called", "the 3-day call has already reached the customer"
+        )
     return None
+
+
+def called_back(case: Case) -> bool:
+    """Whether the follow-up call after the latest resolution reached the customer."""
+    return case.follow_up_call_at is not None and (
+        case.resolved_at is None or case.follow_up_call_at >= case.resolved_at
+    )
 
 
 def steps_for(case: Case) -> list[Step]:

@@ -63,12 +63,31 @@ def customer_message(
     note: str,
     language: Language,
     promise: str = "",
+    dealer: str = "",
 ) -> tuple[Purpose, str] | None:
     """(purpose, text) to send the customer after ``step`` moved the case from
     ``from_status`` to ``to_status``, or None when nothing is due. "Closed" is said once, by
     the step that closes the case, not by a later one on the closed case (the 3-day call).
 
-    ``promise`` says by when the customer hears back (``shared.calendar.promised_by``)."""
+    ``promise`` says by when the customer hears back (``shared.calendar.promised_by``);
+    ``dealer`` signs the message as intake's acknowledgement is signed (【广州某某4S店】)."""
+    told = _message(step, from_status, to_status, ticket, owner, note, language, promise)
+    if told is None or not dealer:
+        return told
+    purpose, text = told
+    return purpose, (f"【{dealer}】{text}" if language == "zh" else f"[{dealer}] {text}")
+
+
+def _message(
+    step: Step,
+    from_status: CaseStatus,
+    to_status: CaseStatus,
+    ticket: str,
+    owner: str | None,
+    note: str,
+    language: Language,
+    promise: str,
+) -> tuple[Purpose, str] | None:
     index = 0 if language == "zh" else 1
     values = {"ticket": ticket, "owner": owner or "", "note": note, "promise": promise}
     if from_status is CaseStatus.CLOSED:

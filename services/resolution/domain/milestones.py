@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from services.resolution.domain.case import Case, CaseStatus, Step
+from services.resolution.domain.case import Case, CaseStatus, Step, called_back
 from services.resolution.domain.loop import (
     AFTER_RESOLUTION,
     LoopRound,
@@ -80,13 +80,6 @@ WARNING_LADDER = (Milestone.EARLY_WARNING, Milestone.WARNING, Milestone.FINAL_WA
 upgrade added a rung, only the latest that came is sent."""
 _STEPS = {step.value: step for step in Step}
 LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
-
-
-def called_back(case: Case) -> bool:
-    """Whether the follow-up call after the latest resolution reached the customer."""
-    return case.follow_up_call_at is not None and (
-        case.resolved_at is None or case.follow_up_call_at >= case.resolved_at
-    )
 
 
 def follow_up_due(case: Case) -> datetime | None:
