@@ -62,6 +62,8 @@ FLOW: tuple[tuple[str, float], ...] = (
 the owner's first call to the customer comes right after assignment (within the 2 hours,
 unless the case runs at the slow pace)."""
 PENDING_APPROVAL = 7  # steps taken when a remedy waits for the head
+FOLLOW_UP_CALL = ("record_follow_up_call", FLOW[-1][1] + 44)
+"""The 3-day call, about 2.5 days after resolution: made for most closed loops old enough."""
 SLOW_PACE = 2.0
 
 
@@ -347,6 +349,11 @@ def _step_body(plan: Plan, step: str) -> dict[str, Any]:
             else "已致电客户，了解情况并约定处理时间。"
         },
         "resolve": {"customer_notified": True},
+        FOLLOW_UP_CALL[0]: {
+            "reached": True,
+            "satisfaction": max(plan.satisfaction, 4),
+            "summary": "3-day call: all fine now." if english else "3日回访：客户表示问题已解决。",
+        },
         "record_feedback": {
             "satisfaction": plan.satisfaction,
             "comment": ("Thank you." if english else "处理及时，满意。")
@@ -357,8 +364,13 @@ def _step_body(plan: Plan, step: str) -> dict[str, Any]:
     return bodies.get(step, {})
 
 
+def _calls_back(plan: Plan, index: int) -> bool:
+    """Most closed loops get their 3-day call (one in seven is not made in time)."""
+    return plan.steps == len(FLOW) and not plan.invalid and index % 7 != 3
+
+
 def _actor(plan: Plan, step: str) -> Principal:
-    if step in ("triage", "record_feedback"):
+    if step in ("triage", "record_feedback", FOLLOW_UP_CALL[0]):
         return DEMO_USERS["agent"]
     head = (
         DEMO_USERS["head"]
@@ -378,15 +390,19 @@ async def _work(api: _Api, plans: list[Plan], clock: OffsetClock | None) -> None
     """Take every plan's steps at the hours they would have been taken, all cases together
     in time order: the clock only moves forward, so SLA milestones fire when they fell due
     and every case's timeline is in order."""
+    now = datetime.now(UTC)
     agenda = sorted(
         (plan.received_at + timedelta(hours=hours * plan.pace), index, order, step)
         for index, plan in enumerate(plans)
-        for order, (step, hours) in enumerate(FLOW[: plan.steps])
+        for order, (step, hours) in enumerate(
+            (*FLOW[: plan.steps], *([FOLLOW_UP_CALL] if _calls_back(plan, index) else []))
+        )
+        if plan.received_at + timedelta(hours=hours * plan.pace) < now
     )
     finished: set[int] = set()
     for at, index, _, step in agenda:
         plan = plans[index]
-        if index in finished:
+        if index in finished and step != FOLLOW_UP_CALL[0]:  # the call follows the closing
             continue
         _travel(clock, at)
         if clock is not None:
