@@ -184,6 +184,7 @@ async def _case_page(
 ) -> Response:
     async with service_api(request) as api:
         response = check(await api.get(f"/cases/{complaint_id}"))
+        sent = await api.get(f"/cases/{complaint_id}/notices")
     if response.status_code == 404:
         return pages.render(
             request,
@@ -195,8 +196,6 @@ async def _case_page(
             back=f"{request.scope.get('root_path', '')}/ui/cases",
         )
     case = response.json()
-    async with service_api(request) as api:
-        sent = await api.get(f"/cases/{complaint_id}/notices")
     notices = sent.json() if sent.status_code == 200 else []
     steps = offered_steps(case, principal)
     owners: list[str] = []

@@ -71,7 +71,8 @@ def customer_message(
 
     ``promise`` says by when the customer hears back (``shared.calendar.promised_by``);
     ``dealer`` signs the message as intake's acknowledgement is signed (【广州某某4S店】)."""
-    told = _message(step, from_status, to_status, ticket, owner, note, language, promise)
+    values = {"ticket": ticket, "owner": owner or "", "note": note, "promise": promise}
+    told = _message(step, from_status, to_status, values, 0 if language == "zh" else 1)
     if told is None or not dealer:
         return told
     purpose, text = told
@@ -79,17 +80,9 @@ def customer_message(
 
 
 def _message(
-    step: Step,
-    from_status: CaseStatus,
-    to_status: CaseStatus,
-    ticket: str,
-    owner: str | None,
-    note: str,
-    language: Language,
-    promise: str,
+    step: Step, from_status: CaseStatus, to_status: CaseStatus, values: dict[str, str], index: int
 ) -> tuple[Purpose, str] | None:
-    index = 0 if language == "zh" else 1
-    values = {"ticket": ticket, "owner": owner or "", "note": note, "promise": promise}
+    """The unsigned text; ``index`` picks the language (0 Chinese, 1 English)."""
     if from_status is CaseStatus.CLOSED:
         return None
     if step is Step.TRIAGE and to_status is CaseStatus.CLOSED:
