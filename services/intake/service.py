@@ -314,6 +314,20 @@ class IntakeService:
                 await uow.replace_complaint(stored.model_copy(update=closed))
         return True
 
+    async def on_case_reopened(self, event: EventEnvelope) -> bool:
+        """A closed case the customer was not satisfied with after all (the 3-day call) is
+        open again: their next message is a follow-up of it, not a new complaint."""
+        async with self._store.unit_of_work() as uow:
+            if not await uow.claim(SERVICE, event.event_id):
+                return False
+            stored = await uow.get_complaint(event.complaint_id)
+            if stored is None:
+                raise LookupError(f"case reopened for unknown complaint {event.complaint_id}")
+            if not stored.open:
+                reopened = {"open": True, "closed_at": None}
+                await uow.replace_complaint(stored.model_copy(update=reopened))
+        return True
+
     async def erase(
         self, *, actor: Actor, phone: str | None = None, ticket_no: str | None = None
     ) -> list[Complaint]:

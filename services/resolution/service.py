@@ -54,6 +54,7 @@ from shared.contracts.notifications import (
 from shared.contracts.resolution import (
     CASE_CLOSED,
     CASE_OPENED,
+    CASE_REOPENED,
     SLA_EVENTS,
     STEP_EVENTS,
     CaseOpened,
@@ -373,6 +374,7 @@ def _step_events(
 ) -> list[EventEnvelope]:
     entry = case.timeline[-1]
     closing = entry.to_status is CaseStatus.CLOSED and entry.from_status is not CaseStatus.CLOSED
+    reopening = entry.from_status is CaseStatus.CLOSED and entry.to_status is not CaseStatus.CLOSED
     payload = CaseStepTaken(
         complaint_id=case.complaint_id,
         case_id=case.case_id,
@@ -450,11 +452,11 @@ def _step_events(
                 cause=events[0],
             )
         )
-    if closing:
+    if closing or reopening:
         events.append(
             new_event(
                 payload=payload,
-                event_type=CASE_CLOSED,
+                event_type=CASE_CLOSED if closing else CASE_REOPENED,
                 complaint_id=case.complaint_id,
                 actor=who,
                 producer=SERVICE,

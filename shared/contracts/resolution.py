@@ -23,6 +23,9 @@ class CaseOpened(BaseModel):
 
 
 CASE_CLOSED: Final = "case.closed"
+CASE_REOPENED: Final = "case.reopened"
+"""A closed case is open again (a low rating on the 3-day call): the complaint takes
+follow-ups again. Payload: the ``CaseStepTaken`` of the step that reopened it."""
 
 STEP_EVENTS: Final[dict[str, str]] = {
     "triage": "case.triaged",

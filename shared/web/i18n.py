@@ -289,6 +289,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "stepf.reached_yes": ("已接通", "Reached"),
     "stepf.reached_no": ("未接通（稍后再打）", "Not reached (call again later)"),
     "stepf.follow_up_satisfaction": ("客户满意度（接通时）", "Satisfaction (when reached)"),
+    "stepf.low_rating_reopens": (
+        "低于3分将重新打开投诉并升级处理。",
+        "A rating below 3 reopens the complaint one level up.",
+    ),
     "stepf.note": ("备注", "Note"),
     "stepf.none": ("不填", "—"),
     # approvals

@@ -151,6 +151,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "3日回访已联系到客户，无需再次回访。",
         "The 3-day call has already reached the customer.",
     ),
+    "customer_erased": (
+        "该客户的个人信息已删除，无法回访。",
+        "The customer's personal data was erased: there is no one to call.",
+    ),
     "findings_first": (
         "请先记录调查结论（原因），再提出处理方案。",
         "Record the findings (cause) before proposing a remedy.",

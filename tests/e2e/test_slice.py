@@ -66,6 +66,41 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def drive_to_closed(
+    client: httpx.AsyncClient,
+    complaint_id: str,
+    *,
+    agent: dict[str, str],
+    owner: dict[str, str],
+    head: dict[str, str],
+) -> list[str]:
+    """Every step of the closed loop over HTTP, each answered 200; the steps taken."""
+    steps: list[tuple[dict[str, str], str, dict[str, Any]]] = [
+        (agent, "triage", {"valid": True}),
+        (head, "assign", {"department": "after_sales", "owner": "olga"}),
+        (owner, "start_investigation", {}),
+        (owner, "record_findings", {
+            "findings": "刹车盘变形", "causes": ["product_quality"],
+            "primary_cause": "product_quality",
+        }),
+        (owner, "propose_remedy", {
+            "types": ["repair"], "amount": 0, "message_to_customer": "保修更换刹车盘",
+        }),
+        (owner, "submit_for_approval", {}),
+        (head, "approve", {}),
+        (owner, "start_execution", {}),
+        (owner, "resolve", {"customer_notified": True}),
+        (owner, "request_feedback", {}),
+        (agent, "record_feedback", {"satisfaction": 5, "comment": "满意"}),
+    ]  # fmt: skip
+    for who, step, body in steps:
+        response = await client.post(
+            f"/resolution/cases/{complaint_id}/{step}", json=body, headers=who
+        )
+        assert response.status_code == 200, f"{step}: {response.text}"
+    return [step for _, step, _ in steps]
+
+
 async def test_a_complaint_becomes_a_case_and_is_counted(
     system: System, client: httpx.AsyncClient
 ) -> None:
@@ -261,32 +296,10 @@ async def test_a_complaint_is_driven_through_every_step_to_closed(
     suggestion = suggested.json()["suggestion"]
     assert suggestion["primary_cause"] == "product_quality"
     assert suggestion["model_version"] and suggestion["explanation"]
-    steps: list[tuple[dict[str, str], str, dict[str, Any]]] = [
-        (agent, "triage", {"valid": True}),
-        (head, "assign", {"department": "after_sales", "owner": "olga"}),
-        (owner, "start_investigation", {}),
-        (owner, "record_findings", {
-            "findings": "刹车盘变形", "causes": ["product_quality"],
-            "primary_cause": "product_quality",
-        }),
-        (owner, "propose_remedy", {
-            "types": ["repair"], "amount": 0, "message_to_customer": "保修更换刹车盘",
-        }),
-        (owner, "submit_for_approval", {}),
-        (head, "approve", {}),
-        (owner, "start_execution", {}),
-        (owner, "resolve", {"customer_notified": True}),
-        (owner, "request_feedback", {}),
-        (agent, "record_feedback", {"satisfaction": 5, "comment": "满意"}),
-    ]  # fmt: skip
-    for who, step, body in steps:
-        response = await client.post(
-            f"/resolution/cases/{complaint_id}/{step}", json=body, headers=who
-        )
-        assert response.status_code == 200, f"{step}: {response.text}"
+    steps = await drive_to_closed(client, complaint_id, agent=agent, owner=owner, head=head)
     closed = (await case()).json()
     assert closed["status"] == "closed"
-    assert [entry["step"] for entry in closed["timeline"]] == [s for _, s, _ in steps]
+    assert [entry["step"] for entry in closed["timeline"]] == steps
     assert closed["sla"]["breached"] is False
 
     quality = bearer(system.token("quality"))
@@ -338,6 +351,57 @@ async def test_a_complaint_is_driven_through_every_step_to_closed(
     await eventually(analytics_erased, bool, what="analytics to drop the words")
     assert "方向盘抖动" not in analytics_text()
     assert (await by_cause())["product_quality"]["closed"] == 1  # still counted
+
+
+async def test_a_low_rating_on_the_3_day_call_reopens_the_case_in_every_service(
+    system: System, client: httpx.AsyncClient
+) -> None:
+    agent = bearer(system.token("agent"))
+    owner = bearer(mint_token(system.data_dir, "olga", "owner"))
+    head = bearer(
+        mint_token(system.data_dir, "hu", "department_head", "--department", "after_sales")
+    )
+    complaint_id = (await client.post("/intake/complaints", json=COMPLAINT, headers=agent)).json()[
+        "id"
+    ]
+    await eventually(
+        lambda: client.get(f"/resolution/cases/{complaint_id}", headers=agent),
+        lambda r: r.status_code == 200,
+        what="the case",
+    )
+    await drive_to_closed(client, complaint_id, agent=agent, owner=owner, head=head)
+
+    async def complaint() -> dict[str, Any]:
+        response = await client.get(f"/intake/complaints/{complaint_id}", headers=agent)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    quality = bearer(system.token("quality"))
+
+    async def overview() -> dict[str, Any]:
+        response = await client.get("/analytics/reports/overview", headers=quality)
+        assert response.status_code == 200, response.text
+        return dict(response.json()["figures"])
+
+    await eventually(complaint, lambda c: c["closed_at"] is not None, what="intake: closed")
+    await eventually(overview, lambda f: f["closed"] == 1, what="analytics: closed")
+    call = {"reached": True, "satisfaction": 1, "summary": "刹车还是抖，客户很不满意"}
+    reopened = await client.post(
+        f"/resolution/cases/{complaint_id}/record_follow_up_call", json=call, headers=agent
+    )
+    assert reopened.status_code == 200, reopened.text
+    assert (reopened.json()["status"], reopened.json()["escalation_level"]) == ("investigating", 1)
+    again = await eventually(complaint, lambda c: c["closed_at"] is None, what="intake: open")
+    assert again["open"] is True
+    follow_up = await client.post(
+        "/intake/complaints",
+        json={**COMPLAINT, "content": "新车高速刹车时方向盘还是抖动，上次没修好。"},
+        headers=agent,
+    )
+    assert follow_up.json()["outcome"] == "linked" and follow_up.json()["id"] == complaint_id
+
+    figures = await eventually(overview, lambda f: f["closed"] == 0, what="analytics: open again")
+    assert (figures["complaints"], figures["reopen_rate"]) == (1, None)
 
 
 async def test_analytics_rebuild_replays_the_topics_into_the_same_reports(

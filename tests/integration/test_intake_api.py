@@ -329,6 +329,39 @@ async def test_after_the_case_closes_the_same_matter_opens_a_new_complaint(
     assert again.json()["repeat_complainant"] is True
 
 
+async def test_a_case_reopened_on_the_3_day_call_takes_the_customers_follow_ups_again(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    from shared.contracts.envelope import Actor, new_event
+    from shared.contracts.resolution import CASE_CLOSED, CASE_REOPENED, CaseOpened
+
+    first = (await client.post("/complaints", json=complaint())).json()
+
+    def case_event(event_type: str) -> EventEnvelope:
+        return new_event(
+            payload=CaseOpened(
+                complaint_id=first["id"], case_id="k", status="x",
+                opened_at=first["registered_at"], due_at=first["registered_at"],
+            ),
+            event_type=event_type,
+            complaint_id=first["id"],
+            actor=Actor.service("resolution"),
+            producer="resolution",
+        )  # fmt: skip
+
+    service = intake.app.state.service
+    assert await service.on_case_closed(case_event(CASE_CLOSED))
+    reopened = case_event(CASE_REOPENED)
+    assert await service.on_case_reopened(reopened)
+    assert not await service.on_case_reopened(reopened)  # redelivered: nothing changes
+    same_matter = complaint(content="发动机异响还是没解决，服务顾问一直说正常。")
+    again = await client.post("/complaints", json=same_matter)
+    assert again.status_code == 200 and again.json()["outcome"] == "linked"
+    assert again.json()["id"] == first["id"]
+    stored = await cast(IntakeStore, intake.store).get_complaint(first["id"])
+    assert stored is not None and stored.open and stored.retain_from is None
+
+
 async def contact_views(intake: ServiceRuntime, complaint_id: str) -> list[ContactView]:
     store = cast(IntakeStore, intake.store)
     return await store.contact_views(complaint_id)

@@ -171,6 +171,33 @@ async def test_the_whole_loop_over_http_publishes_each_step(
     assert reached.follow_up_call_at is not None and reached.follow_up_satisfaction == 5
 
 
+async def test_a_low_rating_on_the_3_day_call_reopens_the_closed_case(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    await investigate(http)
+    for role, step, body in (
+        ("head", "approve", None),
+        ("owner", "start_execution", None),
+        ("owner", "resolve", {"customer_notified": True}),
+        ("owner", "request_feedback", None),
+        ("agent", "record_feedback", {"satisfaction": 4}),
+    ):
+        ok(await http(role, step, body))
+    said = {"reached": True, "satisfaction": 2, "summary": "刹车又响了，客户很不满意"}
+    reopened = ok(await http("agent", "record_follow_up_call", said))
+    assert (reopened["status"], reopened["reopened"], reopened["escalation_level"]) == (
+        "investigating", 1, 1,
+    )  # fmt: skip
+    assert reopened["remedy"] is None and reopened["sla"]["breached"] is False
+    assert "propose_remedy" in reopened["allowed_steps"]
+    sent = [EventEnvelope.from_bytes(m.value) for m in await resolution.store.pending_outbox(100)]
+    assert [e.type for e in sent][-3:] == [
+        "case.follow_up_call_recorded", "notification.requested", "case.reopened",
+    ]  # fmt: skip
+    assert "is reopened" in sent[-2].payload["text"]  # the customer hears by when, in writing
+    assert sent[-1].payload_as(CaseStepTaken).from_status == "closed"
+
+
 async def test_a_step_out_of_turn_is_409_naming_the_allowed_steps(
     http: Callable[..., Any],
 ) -> None:

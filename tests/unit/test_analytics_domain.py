@@ -90,6 +90,33 @@ def test_a_fact_is_the_same_whatever_order_the_two_topics_arrive_in() -> None:
     assert "13812345678" not in in_order.text
 
 
+def test_a_low_rating_on_the_3_day_call_reopens_the_closed_case_until_it_closes_again() -> None:
+    at = T0 + timedelta(hours=130)
+    call = step(
+        "c-1",
+        "record_follow_up_call",
+        at,
+        from_status="closed",
+        to_status="investigating",
+        follow_up_due_at=at - timedelta(hours=2),
+        follow_up_call_at=at,
+        follow_up_satisfaction=2,
+    )
+    fact = None
+    for event in [*lifecycle(), call]:
+        fact = fold(fact, event)
+    assert fact is not None and (fact.reopened, fact.closed_at) == (2, None)
+    day = next(m for c, m in contributions(fact, ZONE).items() if c == _all_day(c))
+    # open again: no call is owed until it closes; the low rating shows as the reopening
+    assert (day.closed, day.reopened, day.call_due, day.called) == (0, 1, 0, 0)
+    closing = step("c-1", "record_feedback", at + timedelta(hours=20), to_status="closed")
+    assert fold(fact, closing).closed_at == at + timedelta(hours=20)  # not the first closing
+
+
+def _all_day(cell: Cell) -> Cell | None:
+    return cell if cell.grain == "day" and cell.dimension == "all" else None
+
+
 def test_nothing_is_counted_before_registration() -> None:
     fact = fold(None, opened("c-1", T0))
     assert contributions(fact, ZONE) == {}

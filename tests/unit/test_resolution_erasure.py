@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.resolution.domain.case import Case, CauseSuggestion, RecordFeedback, Step
+import pytest
+
+from services.resolution.domain.case import (
+    Case,
+    CauseSuggestion,
+    RecordFeedback,
+    RecordFollowUpCall,
+    Step,
+    StepNotReadyError,
+    decide,
+    steps_for,
+)
 from services.resolution.domain.erasure import ERASED_STEP, erase_personal_data
-from services.resolution.domain.milestones import next_deadline
+from services.resolution.domain.milestones import follow_up_due, next_deadline
 from services.resolution.domain.stages import stage_account
 from shared.contracts.analytics import CauseEvidence
 from shared.contracts.intake import ComplaintErased
@@ -77,7 +88,9 @@ def test_what_the_dealership_counts_stays() -> None:
     assert case.suggestion and case.suggestion.causes == ["product_quality"]
     assert case.timeline[:-1] == before.timeline
     assert stage_account(case, POLICY, ERASED_AT) == stage_account(before, POLICY, ERASED_AT)
-    assert next_deadline(case, POLICY, ERASED_AT) == next_deadline(before, POLICY, ERASED_AT)
+    # the one deadline that goes: the 3-day call, with no number left to call
+    assert next_deadline(before, POLICY, ERASED_AT) == follow_up_due(before)
+    assert next_deadline(case, POLICY, ERASED_AT) is None
 
 
 def test_the_erasure_is_recorded_and_bumps_the_version() -> None:
@@ -98,3 +111,18 @@ def test_the_erasure_is_recorded_and_bumps_the_version() -> None:
 def test_erasing_twice_changes_nothing() -> None:
     once = erase_personal_data(closed_case(), erasure(ErasureReason.CUSTOMER_REQUEST))
     assert erase_personal_data(once, erasure(ErasureReason.RETENTION)) == once
+
+
+def test_an_erased_customer_is_owed_no_3_day_call_and_cannot_reopen_the_case() -> None:
+    case = erase_personal_data(closed_case(), erasure(ErasureReason.CUSTOMER_REQUEST))
+    assert follow_up_due(closed_case()) is not None and follow_up_due(case) is None
+    assert steps_for(case) == []
+    with pytest.raises(StepNotReadyError) as refused:
+        decide(
+            case,
+            Step.RECORD_FOLLOW_UP_CALL,
+            RecordFollowUpCall(reached=True, satisfaction=1, summary="x"),
+            actor=AGENT,
+            now=ERASED_AT,
+        )
+    assert refused.value.code == "customer_erased"

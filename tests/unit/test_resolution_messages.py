@@ -31,6 +31,12 @@ def test_a_reopened_case_tells_the_customer_when_the_new_answer_comes() -> None:
     assert "reopened" in english[1] and "new answer by 30 Nov 12:00." in english[1]
 
 
+def test_a_low_rating_on_the_3_day_call_tells_the_customer_the_case_is_reopened() -> None:
+    reopened = told(Step.RECORD_FOLLOW_UP_CALL, CaseStatus.INVESTIGATING, since=CaseStatus.CLOSED)
+    assert reopened is not None and reopened[0] == "progress"
+    assert "已重新打开并升级处理" in reopened[1] and "在48小时内" in reopened[1]
+
+
 def test_a_satisfied_customer_is_thanked_and_internal_steps_send_nothing() -> None:
     closed = told(Step.RECORD_FEEDBACK, CaseStatus.CLOSED, since=CaseStatus.AWAITING_FEEDBACK)
     assert isinstance(closed, tuple) and "已结案" in closed[1]

@@ -217,6 +217,10 @@ def _unquoted(prediction: PredictedCause) -> PredictedCause:
     return prediction.model_copy(update={"explanation": [], "evidence": []})
 
 
+_RATINGS = frozenset({"record_feedback", "record_follow_up_call"})
+"""Steps whose low rating reopens the case (resolution's ``domain.loop.reopens``)."""
+
+
 def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> ComplaintFact:
     update: dict[str, object] = {"status": step.to_status}
     if step.department:
@@ -232,9 +236,12 @@ def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> Complain
         update["upheld"] = step.to_status != "closed"  # an invalid complaint closes at triage
     if step.satisfaction is not None:
         update["satisfaction"] = step.satisfaction
-    if step.step == "record_feedback" and step.to_status != "closed":
+    reopening = step.step in _RATINGS and step.to_status == "investigating"
+    if reopening:
         update["reopened"] = fact.reopened + 1
-    if closed or step.to_status == "closed":
+    if reopening and step.from_status == "closed":  # the 3-day call: closed no longer
+        update["closed_at"] = None
+    elif closed or step.to_status == "closed":
         update["closed_at"] = fact.closed_at or step.at
     if step.stage_times:
         update["stage_times"] = list(step.stage_times)

@@ -48,7 +48,8 @@ RemedyType = Literal[
     "repair", "replacement", "refund", "compensation", "apology", "goodwill", "explanation"
 ]
 SATISFIED_FROM = 3
-"""A rating of 3 or more (of 5) closes the case; below, it reopens one level up."""
+"""A rating of 3 or more (of 5) closes the case; below, it reopens one level up (on the
+3-day call too: the case was closed, and the customer says it is not settled)."""
 
 
 class TimelineEntry(BaseModel):
@@ -400,6 +401,10 @@ def not_ready(case: Case, step: Step) -> StepNotReadyError | None:
             "nothing_to_follow_up",
             "a complaint closed at triage had no remedy to follow up with a call",
         )
+    if step is Step.RECORD_FOLLOW_UP_CALL and case.erased_at is not None:
+        return StepNotReadyError(
+            "customer_erased", "the customer's personal data was erased: there is no one to call"
+        )
     if step is Step.RECORD_FOLLOW_UP_CALL and called_back(case):
         return StepNotReadyError(
             "already_called", "the 3-day call has already reached the customer"
@@ -490,12 +495,7 @@ def decide(
             if satisfied:
                 changes.update(closed_at=now)
             else:
-                changes.update(
-                    escalation_level=case.escalation_level + 1,
-                    reopened=case.reopened + 1,
-                    remedy=None,
-                    approvals=[],
-                )
+                changes.update(_reopening(case))
         case PutOnHold(reason=reason, waiting_for=waiting_for):
             hold = HoldPeriod(started=now, reason=reason, waiting_for=waiting_for)
             changes.update(held_from=case.status, holds=[*case.holds, hold])
@@ -512,6 +512,9 @@ def decide(
         case RecordFollowUpCall(reached=reached, satisfaction=satisfaction):
             if reached:
                 changes.update(follow_up_call_at=now, follow_up_satisfaction=satisfaction)
+            if reached and satisfaction is not None and satisfaction < SATISFIED_FROM:
+                branch["satisfied"] = False  # the closed loop did not satisfy after all
+                changes.update(_reopening(case), closed_at=None)
     target = next_status(case.status, step, held_from=case.held_from, **branch)
     entry = TimelineEntry(
         at=now,
@@ -532,6 +535,17 @@ def decide(
             "timeline": [*case.timeline, entry],
         }
     )
+
+
+def _reopening(case: Case) -> dict[str, object]:
+    """A dissatisfied customer sends the case back to investigation one level up; the
+    remedy they rejected is no longer the proposal."""
+    return {
+        "escalation_level": case.escalation_level + 1,
+        "reopened": case.reopened + 1,
+        "remedy": None,
+        "approvals": [],
+    }
 
 
 OWNER_STEPS = frozenset(

@@ -57,9 +57,13 @@ class LoopRound:
         ]
 
 
+_RATINGS = (Step.RECORD_FEEDBACK.value, Step.RECORD_FOLLOW_UP_CALL.value)
+
+
 def reopens(entry: TimelineEntry) -> bool:
-    """The step by which a dissatisfied customer's rating sent the case back to work."""
-    return entry.step == Step.RECORD_FEEDBACK.value and entry.to_status is CaseStatus.INVESTIGATING
+    """The step by which a dissatisfied customer's rating sent the case back to work (the
+    rating of the remedy, or the one given on the 3-day call after closing)."""
+    return entry.step in _RATINGS and entry.to_status is CaseStatus.INVESTIGATING
 
 
 def loop_rounds(case: Case) -> list[LoopRound]:

@@ -83,6 +83,8 @@ def _message(
     step: Step, from_status: CaseStatus, to_status: CaseStatus, values: dict[str, str], index: int
 ) -> tuple[Purpose, str] | None:
     """The unsigned text; ``index`` picks the language (0 Chinese, 1 English)."""
+    if from_status is CaseStatus.CLOSED and to_status is CaseStatus.INVESTIGATING:
+        return "progress", _REOPENED[index].format(**values)  # a low rating on the 3-day call
     if from_status is CaseStatus.CLOSED:
         return None
     if step is Step.TRIAGE and to_status is CaseStatus.CLOSED:

@@ -84,10 +84,16 @@ LADDER = (*WARNING_LADDER, Milestone.BREACH, Milestone.GM_ESCALATION)
 
 def follow_up_due(case: Case) -> datetime | None:
     """When the closed case's 3-day call is due, while no call has reached the customer
-    (None for an open case, one closed at triage, or one already called)."""
-    if case.status is not CaseStatus.CLOSED or called_back(case):
+    (None for an open case, one closed at triage, one already called or erased)."""
+    if case.status is not CaseStatus.CLOSED or not _call_owed(case):
         return None
     return follow_up_deadline(case)
+
+
+def _call_owed(case: Case) -> bool:
+    """No call has reached the customer since the latest resolution, and there is still a
+    customer to call (an erased one has no number left)."""
+    return not called_back(case) and case.erased_at is None
 
 
 def follow_up_deadline(case: Case) -> datetime | None:
@@ -97,7 +103,7 @@ def follow_up_deadline(case: Case) -> datetime | None:
 
 def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
     schedule: list[DueMilestone] = []
-    if case.resolved_at is not None and case.status in AFTER_RESOLUTION and not called_back(case):
+    if case.resolved_at is not None and case.status in AFTER_RESOLUTION and _call_owed(case):
         # the 3-day call after the latest resolution, even once the case is closed
         due = case.resolved_at + FOLLOW_UP_AFTER
         call = DueMilestone(Milestone.FOLLOW_UP_CALL, due, "owner", round=case.reopened + 1)

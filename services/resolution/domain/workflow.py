@@ -104,7 +104,8 @@ def next_status(
 
     The branches the manual names: an invalid complaint is closed at triage (with an
     explanation to the customer); a dissatisfied customer reopens the case into
-    investigation; an approval that still needs a second approver keeps it pending;
+    investigation, whether they say so when asked to rate the remedy or on the 3-day call
+    after it was closed; an approval that still needs a second approver keeps it pending;
     resuming returns to where the hold began.
     """
     if step not in TRANSITIONS[status]:
@@ -112,7 +113,7 @@ def next_status(
     target = TRANSITIONS[status][step]
     if step is Step.TRIAGE and not valid:
         return S.CLOSED
-    if step is Step.RECORD_FEEDBACK and not satisfied:
+    if step in (Step.RECORD_FEEDBACK, Step.RECORD_FOLLOW_UP_CALL) and not satisfied:
         return S.INVESTIGATING
     if step is Step.APPROVE and not approvals_complete:
         return S.PENDING_APPROVAL
