@@ -207,6 +207,9 @@ class _Api:
                 return response
         return response
 
+    async def put(self, service: str, path: str, who: Principal, body: Any) -> httpx.Response:
+        return await self._clients[service].put(path, json=body, headers=self.headers(who))
+
     async def get(self, service: str, path: str, who: Principal, **params: Any) -> httpx.Response:
         return await self._clients[service].get(path, params=params, headers=self.headers(who))
 
@@ -250,6 +253,7 @@ async def load_demo(
     try:
         async with _clients(system) as clients:
             api = _Api(system, clients)
+            await _fill_staff_directory(api)
             for plan in plans:
                 _travel(clock, plan.received_at)
                 response = await api.post("intake", "/complaints", agent, plan.body)
@@ -266,6 +270,24 @@ async def load_demo(
         if clock is not None:
             clock.reset()
     return len(plans) + channel_count
+
+
+DEMO_STAFF: dict[str, tuple[str, str, Department]] = {
+    "demo-owner": ("王丽", "售后服务顾问", Department.AFTER_SALES),
+    "wang-tech": ("王建国", "维修技师", Department.AFTER_SALES),
+    "sales-owner": ("孙强", "销售顾问", Department.SALES),
+    "parts-owner": ("刘洋", "配件专员", Department.PARTS),
+    "finance-insurance-owner": ("陈静", "金融保险专员", Department.FINANCE_INSURANCE),
+    "customer-relations-owner": ("赵敏", "客户关系专员", Department.CUSTOMER_RELATIONS),
+}
+"""Everyone the demo assigns cases to (``_owner``), so its messages name a person."""
+
+
+async def _fill_staff_directory(api: _Api) -> None:
+    for user, (name, title, department) in DEMO_STAFF.items():
+        body = {"name": name, "title": title, "department": department.value}
+        response = await api.put("resolution", f"/staff/{user}", DEMO_USERS["admin"], body)
+        response.raise_for_status()
 
 
 async def _open_prevention_action(api: _Api, plans: list[Plan], now: datetime) -> None:

@@ -38,5 +38,15 @@ class InvalidValueError(ValueError):
         self.params = params
 
 
+class FieldValueError(ValueError):
+    """A value the request's schema accepts but the stored state refuses (HTTP 422 with the
+    field's path, like a schema error): e.g. an owner not on the department's staff."""
+
+    def __init__(self, path: tuple[str, ...], error: InvalidValueError) -> None:
+        super().__init__(str(error))
+        self.path = path
+        self.error = error
+
+
 class TransientStoreError(RuntimeError):
     """Two transactions collided (e.g. a MongoDB write conflict): run the whole unit again."""

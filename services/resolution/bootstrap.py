@@ -9,6 +9,7 @@ from services.resolution.domain.sla import SlaPolicy
 from services.resolution.handlers import handlers
 from services.resolution.routes import router
 from services.resolution.service import ResolutionService
+from services.resolution.staff_routes import router as staff_router
 from services.resolution.store import create_resolution_store
 from shared.calendar import business_calendar
 from shared.clock import Clock, SystemClock
@@ -33,7 +34,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         settings=settings,
         store=store,
         clock=clock,
-        routers=[router],
+        routers=[router, staff_router],
         handlers=handlers(service),
         app_state={"service": service},
         description="The seven-step workflow inside a 48-hour closed loop.",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 from urllib.parse import urlencode
 
+import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -20,8 +21,8 @@ from services.resolution.domain.case import COMMANDS, CONTACT_STEPS, OWNER_STEPS
 from services.resolution.domain.workflow import CaseStatus, Step
 from services.resolution.routes import APPROVER_ROLES, READER_ROLES
 from shared.auth import Principal, Role
-from shared.vocab import Cause, Department, ErasureReason, HoldReason, Touchpoint
-from shared.web.i18n import code_label
+from shared.vocab import Cause, Department, ErasureReason, HoldReason, Language, Touchpoint
+from shared.web.i18n import code_label, translate
 from shared.web.pages import (
     Pages,
     SignInRequiredError,
@@ -140,6 +141,7 @@ async def queue(
     sort = sort if sort in SORTS else "due"
     async with service_api(request) as api:
         response = check(await api.get("/cases", params={"limit": 500}))
+        names = await _staff_names(api)
     cases: list[dict[str, Any]] = response.json()
     if scope == "open":
         cases = [case for case in cases if case["status"] != "closed"]
@@ -168,7 +170,38 @@ async def queue(
         sorts=SORTS,
         sort_link=sort_link,
         title=title,
+        names=names,
     )
+
+
+async def _staff_names(api: httpx.AsyncClient) -> dict[str, str]:
+    """Login → the directory's name, to show people by name (their login on hover)."""
+    staff = await api.get("/staff")
+    return {m["user"]: m["name"] for m in staff.json()} if staff.status_code == 200 else {}
+
+
+async def _owner_choices(request: Request) -> list[tuple[str, str]]:
+    """(login, label) of the people to suggest as owner: the staff directory's active
+    people, or, while it is empty, those who own cases now (a typo then finds no one)."""
+    language = language_of(request)
+    async with service_api(request) as api:
+        staff = await api.get("/staff", params={"active": "true"})
+        if staff.status_code == 200 and staff.json():
+            return [
+                (m["user"], _staff_label(m, language))
+                for m in sorted(staff.json(), key=lambda m: (m["department"] or "", m["user"]))
+            ]
+        queue = await api.get("/cases", params={"limit": 200})
+    if queue.status_code != 200:
+        return []
+    return [(o, o) for o in sorted({c["owner"] for c in queue.json() if c.get("owner")})]
+
+
+def _staff_label(member: dict[str, Any], language: Language) -> str:
+    parts = [member["name"], member.get("title") or ""]
+    if member.get("department"):
+        parts.append(code_label(Department, member["department"], language))
+    return " · ".join(p for p in parts if p)
 
 
 async def _case_page(
@@ -185,6 +218,7 @@ async def _case_page(
     async with service_api(request) as api:
         response = check(await api.get(f"/cases/{complaint_id}"))
         sent = await api.get(f"/cases/{complaint_id}/notices")
+        names = await _staff_names(api)
     if response.status_code == 404:
         return pages.render(
             request,
@@ -198,12 +232,9 @@ async def _case_page(
     case = response.json()
     notices = sent.json() if sent.status_code == 200 else []
     steps = offered_steps(case, principal)
-    owners: list[str] = []
+    owners: list[tuple[str, str]] = []
     if {"assign", "reassign"} & set(steps):
-        async with service_api(request) as api:
-            queue = await api.get("/cases", params={"limit": 200})
-        if queue.status_code == 200:  # the people who own cases now: a typo finds no one
-            owners = sorted({c["owner"] for c in queue.json() if c.get("owner")})
+        owners = await _owner_choices(request)
     return pages.render(
         request,
         "resolution/case.html",
@@ -212,6 +243,7 @@ async def _case_page(
         case=case,
         steps=steps,
         known_owners=owners,
+        names=names,
         notices=notices,
         missed=missed_notices(case, notices),
         may_contact=may_contact(case, principal),
@@ -341,3 +373,97 @@ async def _approvals_page(
 @router.get("/approvals", response_class=HTMLResponse)
 async def approvals(request: Request, principal: Approver) -> Response:
     return await _approvals_page(request, principal)
+
+
+StaffKeeper = Annotated[
+    Principal, Depends(page_user(Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER, Role.ADMIN))
+]
+
+
+async def _staff_page(
+    request: Request,
+    principal: Principal,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    async with service_api(request) as api:
+        members = check(await api.get("/staff")).json()
+    editing = request.query_params.get("edit")
+    if values is None:
+        found = next((m for m in members if m["user"] == editing), None)
+        values = _staff_values(found) if found else {}
+    if principal.role is Role.DEPARTMENT_HEAD and not values.get("department"):
+        values = {
+            **values,
+            "department": principal.department.value if principal.department else "",
+        }
+    return pages.render(
+        request,
+        "resolution/staff.html",
+        principal=principal,
+        status_code=status_code,
+        members=members,
+        departments=assignable_departments(principal),
+        values=values,
+        errors=errors or {},
+        message=message,
+        done=request.query_params.get("done", ""),
+    )
+
+
+def _staff_values(member: dict[str, Any]) -> dict[str, str]:
+    return {
+        "user": member["user"],
+        "name": member["name"],
+        "title": member.get("title") or "",
+        "department": member.get("department") or "",
+        "active": "true" if member.get("active", True) else "false",
+    }
+
+
+@router.get("/staff", response_class=HTMLResponse)
+async def staff_directory(request: Request, principal: StaffKeeper) -> Response:
+    return await _staff_page(request, principal)
+
+
+@router.post("/staff", response_class=HTMLResponse)
+async def save_staff(request: Request, principal: StaffKeeper) -> Response:
+    form = await request.form()
+    values = {
+        key: str(form.get(key) or "").strip() for key in ("user", "name", "title", "department")
+    }
+    values["active"] = "true" if form.get("active") == "true" else "false"
+    body = {
+        "name": values["name"],
+        "title": values["title"],
+        "department": values["department"] or None,
+        "active": values["active"] == "true",
+    }
+    user = values["user"]
+    if not user or any(c.isspace() for c in user) or "/" in user:
+        text = translate("staff.login_needed", language_of(request))
+        return await _staff_page(
+            request, principal, values=values, errors={"user": text}, status_code=422
+        )
+    async with service_api(request) as api:
+        response = await api.put(f"/staff/{user}", json=body)
+    if response.status_code == 401:
+        raise SignInRequiredError
+    if response.status_code == 200:
+        root = request.scope.get("root_path", "")
+        return RedirectResponse(f"{root}/ui/staff?{urlencode({'done': user})}", status_code=303)
+    problem = response.json()
+    language = language_of(request)
+    errors = field_errors(problem, language) if response.status_code == 422 else {}
+    message = "" if errors and "" not in errors else problem_message(problem, language)
+    return await _staff_page(
+        request,
+        principal,
+        values=values,
+        errors=errors,
+        message=message,
+        status_code=response.status_code,
+    )

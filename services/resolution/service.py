@@ -14,6 +14,7 @@ from services.resolution.domain.case import (
     Actor as CaseActor,
 )
 from services.resolution.domain.case import (
+    Assign,
     Case,
     CaseStatus,
     CauseSuggestion,
@@ -39,6 +40,7 @@ from services.resolution.domain.milestones import (
     superseded,
 )
 from services.resolution.domain.sla import SlaPolicy
+from services.resolution.domain.staff import StaffMember, owner_problem, shown_name
 from services.resolution.domain.stages import stage_account
 from services.resolution.store import ResolutionStore
 from shared.calendar import promised_by
@@ -62,7 +64,7 @@ from shared.contracts.resolution import (
     CaseStepTaken,
     StageTime,
 )
-from shared.errors import ConflictError, NotFoundError, TransientStoreError
+from shared.errors import ConflictError, FieldValueError, NotFoundError, TransientStoreError
 from shared.vocab import CaseStage, Language
 
 SERVICE = "resolution"
@@ -162,6 +164,11 @@ class ResolutionService:
         expected_version: int | None = None,
     ) -> Case:
         """One command on one case: decided, saved (optimistically) and published together."""
+        staff = await self._store.staff() if isinstance(command, Assign) else []
+        if isinstance(command, Assign) and (
+            refused := owner_problem(staff, command.department, command.owner)
+        ):
+            raise FieldValueError(("body", "owner"), refused)
         async with self._store.unit_of_work() as uow:
             case = await uow.get_case(complaint_id)
             if case is None:
@@ -186,11 +193,24 @@ class ResolutionService:
             )
             await uow.save_case(updated)
             events = _step_events(
-                updated, step, actor=actor, now=now, policy=self._policy, dealer=self._dealer_name
+                updated,
+                step,
+                actor=actor,
+                now=now,
+                policy=self._policy,
+                dealer=self._dealer_name,
+                owner_name=shown_name(staff, updated.owner),  # only (re)assignment names them
             )
             await uow.add_events(events)
         self._on_commit()
         return updated
+
+    async def staff(self) -> list[StaffMember]:
+        return await self._store.staff()
+
+    async def put_staff(self, member: StaffMember) -> StaffMember:
+        await self._store.put_staff(member)
+        return member
 
     async def sweep(self, limit: int = 100) -> int:
         """Fire every SLA milestone that has come, once; returns how many fired.
@@ -370,7 +390,14 @@ def _opened_event(case: Case, *, cause: EventEnvelope) -> EventEnvelope:
 
 
 def _step_events(
-    case: Case, step: Step, *, actor: CaseActor, now: datetime, policy: SlaPolicy, dealer: str
+    case: Case,
+    step: Step,
+    *,
+    actor: CaseActor,
+    now: datetime,
+    policy: SlaPolicy,
+    dealer: str,
+    owner_name: str,
 ) -> list[EventEnvelope]:
     entry = case.timeline[-1]
     closing = entry.to_status is CaseStatus.CLOSED and entry.from_status is not CaseStatus.CLOSED
@@ -418,7 +445,7 @@ def _step_events(
         entry.from_status,
         entry.to_status,
         ticket=case.ticket_no,
-        owner=case.owner,
+        owner=owner_name,
         note=entry.note,
         language=language,
         promise=promised_by(

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 from services.resolution.domain.case import Case, CaseStatus, CauseSuggestion, CustomerNotice
+from services.resolution.domain.staff import StaffMember
 from shared.contracts.envelope import EventEnvelope
 from shared.errors import ConflictError
 from shared.settings import Settings
@@ -66,6 +67,14 @@ class ResolutionStore(OpenableStore, Protocol):
 
     async def notices_of(self, complaint_id: str) -> list[CustomerNotice]:
         """The case's customer messages as settled, oldest first."""
+        ...
+
+    async def staff(self) -> list[StaffMember]:
+        """The whole staff directory (a dealership's: tens of people), by login."""
+        ...
+
+    async def put_staff(self, member: StaffMember) -> None:
+        """Add a person, or replace what the directory says of them."""
         ...
 
     async def list_cases(
@@ -201,6 +210,7 @@ class SqliteResolutionStore(SqliteStore):
         "CREATE TABLE IF NOT EXISTS notices (request_id TEXT PRIMARY KEY,"
         " complaint_id TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS notices_by_case ON notices (complaint_id, at)",
+        "CREATE TABLE IF NOT EXISTS staff (user TEXT PRIMARY KEY, doc TEXT NOT NULL)",
     )
     added_columns = ("ALTER TABLE cases ADD COLUMN next_deadline_at TEXT",)
     indexes = ("CREATE INDEX IF NOT EXISTS cases_next_deadline ON cases (next_deadline_at)",)
@@ -223,6 +233,18 @@ class SqliteResolutionStore(SqliteStore):
             "SELECT doc FROM notices WHERE complaint_id = ? ORDER BY at, rowid", (complaint_id,)
         )
         return [CustomerNotice.model_validate_json(r["doc"]) for r in await cursor.fetchall()]
+
+    async def staff(self) -> list[StaffMember]:
+        cursor = await self.conn.execute("SELECT doc FROM staff ORDER BY user")
+        return [StaffMember.model_validate_json(r["doc"]) for r in await cursor.fetchall()]
+
+    async def put_staff(self, member: StaffMember) -> None:
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO staff (user, doc) VALUES (?, ?)"
+                " ON CONFLICT (user) DO UPDATE SET doc = excluded.doc",
+                (member.user, member.model_dump_json()),
+            )
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[ResolutionUnitOfWork]:
@@ -370,6 +392,14 @@ class MongoResolutionStore(MongoStore):
     async def notices_of(self, complaint_id: str) -> list[CustomerNotice]:
         cursor = self.db.notices.find({"complaint_id": complaint_id}, {"_id": 0, "complaint_id": 0})
         return [CustomerNotice.model_validate(doc) async for doc in cursor.sort("at", 1)]
+
+    async def staff(self) -> list[StaffMember]:
+        cursor = self.db.staff.find({}, {"_id": 0}).sort("user", 1)
+        return [StaffMember.model_validate(doc) async for doc in cursor]
+
+    async def put_staff(self, member: StaffMember) -> None:
+        doc = member.model_dump(mode="json")
+        await self.db.staff.replace_one({"_id": member.user}, doc, upsert=True)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[ResolutionUnitOfWork]:

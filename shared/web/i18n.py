@@ -27,6 +27,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "nav.department_cases": ("本部门案件", "Department cases"),
     "nav.approvals": ("待我审批", "Approvals"),
     "nav.quality": ("质量看板", "Quality dashboard"),
+    "nav.staff": ("员工名录", "Staff"),
     "nav.signin": ("登录", "Sign in"),
     "nav.signout": ("退出", "Sign out"),
     "nav.language": ("English", "中文"),
@@ -295,6 +296,33 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "stepf.note": ("备注", "Note"),
     "stepf.none": ("不填", "—"),
+    # staff directory
+    "staff.title": ("员工名录", "Staff directory"),
+    "staff.help": (
+        "部门一旦录入员工，该部门的投诉只能指派给名录中在职的员工；客户收到的通知显示员工姓名。",
+        "Once a department has staff here, its cases go only to its active people; customers"
+        " are told the owner's name.",
+    ),
+    "staff.empty": (
+        "名录为空：负责人可自由填写。",
+        "The directory is empty: any owner name is taken.",
+    ),
+    "staff.user": ("登录名", "Login"),
+    "staff.name": ("姓名", "Name"),
+    "staff.title_field": ("职务", "Job title"),
+    "staff.active": ("在职", "Active"),
+    "staff.yes": ("在职", "Yes"),
+    "staff.left": ("已离职", "Left"),
+    "staff.add": ("添加员工", "Add a person"),
+    "staff.edit": ("修改员工信息", "Change a person's entry"),
+    "staff.no_department": ("不负责投诉", "Owns no cases"),
+    "staff.active_check": ("在职（可被指派为负责人）", "Active (may be named owner)"),
+    "staff.save": ("保存", "Save"),
+    "staff.login_needed": (
+        "请填写登录名（不含空格和斜杠）",
+        "A login without spaces or slashes is needed",
+    ),
+    "staff.saved": ("已保存", "Saved"),
     # approvals
     "approvals.title": ("待我审批的方案", "Remedies waiting for my approval"),
     "approvals.empty": ("没有待审批的方案。", "Nothing waiting for approval."),

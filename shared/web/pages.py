@@ -84,14 +84,15 @@ _NAV: Final[dict[str, NavItem]] = {
     "department": NavItem("nav.department_cases", "/resolution/ui/cases"),
     "approvals": NavItem("nav.approvals", "/resolution/ui/approvals"),
     "quality": NavItem("nav.quality", "/analytics/ui/"),
+    "staff": NavItem("nav.staff", "/resolution/ui/staff"),
 }
 _NAV_BY_ROLE: Final[dict[Role, tuple[str, ...]]] = {
     Role.AGENT: ("new", "search", "cases"),
     Role.OWNER: ("mine",),
-    Role.DEPARTMENT_HEAD: ("department", "approvals", "quality"),
-    Role.GENERAL_MANAGER: ("cases", "approvals", "quality"),
+    Role.DEPARTMENT_HEAD: ("department", "approvals", "quality", "staff"),
+    Role.GENERAL_MANAGER: ("cases", "approvals", "quality", "staff"),
     Role.QUALITY: ("quality", "cases"),
-    Role.ADMIN: ("new", "search", "cases", "approvals", "quality"),
+    Role.ADMIN: ("new", "search", "cases", "approvals", "quality", "staff"),
 }
 
 

@@ -103,6 +103,14 @@ FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
         "投诉员工时请填写员工姓名",
         "A complaint about a staff member names the staff member",
     ),
+    "owner_not_in_department": (
+        "{owner} 不在该部门的员工名录中，请选择：{choices}",
+        "{owner} is not on this department's staff; choose one of: {choices}",
+    ),
+    "owner_inactive": (
+        "{owner} 已离职，不能再负责新的投诉，请选择：{choices}",
+        "{owner} no longer works here; choose one of: {choices}",
+    ),
 }
 
 CONFLICTS: Final[dict[str, tuple[str, str]]] = {
@@ -150,6 +158,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
     "already_called": (
         "3日回访已联系到客户，无需再次回访。",
         "The 3-day call has already reached the customer.",
+    ),
+    "other_department": (
+        "部门经理只能维护本部门（{department}）的员工名录。",
+        "A department head keeps only their own department's ({department}) staff.",
     ),
     "customer_erased": (
         "该客户的个人信息已删除，无法回访。",

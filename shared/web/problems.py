@@ -10,7 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.errors import ConflictError, ForbiddenError, InvalidValueError, NotFoundError
+from shared.errors import (
+    ConflictError,
+    FieldValueError,
+    ForbiddenError,
+    InvalidValueError,
+    NotFoundError,
+)
 
 PROBLEM_JSON = "application/problem+json"
 STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
@@ -87,6 +93,22 @@ def install_problem_handlers(app: FastAPI) -> None:
             errors=errors,
         )
 
+    async def on_field_value(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, FieldValueError)
+        entry: dict[str, Any] = {
+            "path": field_path(exc.path),
+            "message": str(exc.error),
+            "type": exc.error.code,
+        }
+        if exc.error.params:
+            entry["params"] = dict(exc.error.params)
+        return problem(
+            422,
+            f"the request is not valid: {entry['path']}: {entry['message']}",
+            instance=request.url.path,
+            errors=[entry],
+        )
+
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         return problem(
@@ -108,6 +130,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(403, str(exc), instance=request.url.path, **extra)
 
     app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(FieldValueError, on_field_value)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(NotFoundError, on_not_found)
     app.add_exception_handler(ConflictError, on_conflict)

@@ -17,6 +17,7 @@ from services.analytics.domain.facts import ComplaintFact
 from services.analytics.domain.reports import Filters, PeriodRange
 from services.analytics.store import MongoAnalyticsStore, SqliteAnalyticsStore, StoredModel
 from services.resolution.domain.case import Case, CaseStatus, CustomerNotice
+from services.resolution.domain.staff import StaffMember
 from services.resolution.store import (
     MongoResolutionStore,
     ResolutionStore,
@@ -24,6 +25,7 @@ from services.resolution.store import (
 )
 from shared.contracts.topics import INTAKE_EVENTS, NOTIFICATIONS
 from shared.errors import ConflictError
+from shared.vocab import Department
 from tests.support.events import complaint_registered
 
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
@@ -234,6 +236,17 @@ async def test_a_cases_notices_are_kept_once_beside_it(resolution: ResolutionSto
     assert await resolution.notices_of("c-2") == []
     stored = await resolution.get_case("c-1")
     assert stored is not None and stored.version == case("c-1").version  # not moved
+
+
+async def test_the_staff_directory_keeps_one_entry_per_login(resolution: ResolutionStore) -> None:
+    olga = StaffMember(user="olga", name="王丽", department=Department.AFTER_SALES)
+    await resolution.put_staff(StaffMember(user="sam", name="孙强", department=Department.SALES))
+    await resolution.put_staff(olga)
+    await resolution.put_staff(olga.model_copy(update={"active": False, "title": "顾问"}))
+    assert [(m.user, m.active, m.title) for m in await resolution.staff()] == [
+        ("olga", False, "顾问"),
+        ("sam", True, ""),
+    ]
 
 
 async def test_open_cases_come_a_page_at_a_time_in_id_order(resolution: ResolutionStore) -> None:

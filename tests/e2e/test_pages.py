@@ -5,6 +5,7 @@ pages speak Chinese or English."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -370,6 +371,49 @@ def test_the_queue_refreshes_itself_without_a_reload(page: Page, site: Site) -> 
     expect(page.locator(f"table.queue a[href$='{complaint_id}']")).to_be_visible()
     assert page.evaluate("window.notReloaded") is True
     expect(page.locator("section#queue")).to_have_count(1)  # swapped in place, not nested
+
+
+def test_the_head_keeps_the_staff_directory_and_assigns_only_from_it(
+    page: Page, tmp_path: Path
+) -> None:
+    process, own = _start(tmp_path)  # its own site: a directory changes who others may assign
+    try:
+        head = own.token("hu", "department_head", "--department", "after_sales")
+        sign_in(page, own, head, then="/resolution/ui/staff")
+        expect(page.locator(".empty")).to_be_visible()
+        fill_in(page, {"#f-user": "olga", "#f-name": "王丽", "#f-title": "售后服务顾问"})
+        page.click("form.staff-form button[type=submit]")
+        expect(page.locator(".alert-success")).to_contain_text("olga")
+        expect(page.locator("tr[data-staff=olga]")).to_contain_text("售后")
+        screenshot(page, "head-staff-directory")
+
+        agent = own.token("alice", "agent")
+        complaint_id = api_complaint(own, "13955556666")
+        api_steps(own, complaint_id, [(agent, "triage", {"valid": True})])
+        page.goto(f"{own.url}/resolution/ui/cases/{complaint_id}")
+        offered = page.locator("#assign-owners option")
+        expect(offered).to_have_count(1)
+        expect(offered).to_have_attribute("value", "olga")
+        page.fill("form[data-step=assign] input[name=owner]", "olga2")
+        page.click("form[data-step=assign] button[type=submit]")
+        error = page.locator("form[data-step=assign] .field-error")
+        expect(error).to_contain_text("不在该部门的员工名录中")
+        page.fill("form[data-step=assign] input[name=owner]", "olga")
+        take(page, "assign")
+        told = ""  # the assignment's news reaches intake over Kafka
+        deadline = Deadline(60)
+        with httpx.Client(base_url=own.url, timeout=30) as client:
+            while "负责处理" not in told:
+                assert not deadline.passed, f"no assignment message; last: {told!r}"
+                sent = client.get(
+                    f"/intake/complaints/{complaint_id}/messages",
+                    headers={"Authorization": f"Bearer {agent}"},
+                ).json()
+                told = " ".join(m["text"] for m in sent)
+                time.sleep(0.2)
+        assert "专人王丽负责处理" in told and "olga" not in told
+    finally:
+        process.stop()
 
 
 def test_a_head_rejects_with_a_reason(page: Page, site: Site) -> None:

@@ -1,0 +1,76 @@
+"""The dealership's staff directory: who may own a department's cases, and the name the
+customer is told ("已由专人王丽负责处理", not a login).
+
+Owners were free text, so a typo assigned a case to nobody and the customer read "olga".
+A department that has people in the directory takes only them as owners (and only those
+still active); a department nobody has entered yet still takes any name, so a dealership
+can start without one and fill it in as it goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from shared.errors import InvalidValueError
+from shared.vocab import Department
+
+Login = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+
+
+class StaffDetails(BaseModel):
+    """What the directory says of a person."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Name
+    """Shown to colleagues and, as the owner, to the customer."""
+    department: Department | None = None
+    """The department whose cases they may own (none: they own no cases)."""
+    title: Title = ""
+    active: bool = True
+    """Someone who left stays in the directory (old cases name them) but owns no new case."""
+
+
+class StaffMember(StaffDetails):
+    """One person; ``user`` is the login their token names."""
+
+    user: Login
+
+
+def owner_problem(
+    members: Iterable[StaffMember], department: Department, owner: str
+) -> InvalidValueError | None:
+    """Why ``owner`` may not own a case of ``department``, or None."""
+    members = list(members)
+    own = [m for m in members if m.department is department]
+    if not own:
+        return None  # nobody entered for this department yet: any name, as before
+    match = next((m for m in members if m.user == owner), None)
+    if match is not None and match.department is department and match.active:
+        return None
+    choices = ", ".join(sorted(m.user for m in own if m.active)) or "none active"
+    if match is not None and match.department is department:
+        return InvalidValueError(
+            "owner_inactive", f"{owner} no longer works here", owner=owner, choices=choices
+        )
+    return InvalidValueError(
+        "owner_not_in_department",
+        f"{owner} is not on the {department.value} staff; choose one of: {choices}",
+        owner=owner,
+        department=department.value,
+        choices=choices,
+    )
+
+
+def shown_name(members: Iterable[StaffMember], user: str | None) -> str:
+    """The name to tell the customer: the directory's, else the login as it was given."""
+    if user is None:
+        return ""
+    return next((m.name for m in members if m.user == user), user)

@@ -1,0 +1,41 @@
+"""Who may own a department's cases: anyone until the department has staff in the
+directory, then only its active people; the customer is told the directory's name."""
+
+from __future__ import annotations
+
+from services.resolution.domain.staff import StaffMember, owner_problem, shown_name
+from shared.vocab import Department
+
+A, S = Department.AFTER_SALES, Department.SALES
+STAFF = [
+    StaffMember(user="olga", name="王丽", department=A),
+    StaffMember(user="otto", name="吴涛", department=A, active=False),
+    StaffMember(user="sam", name="孙强", department=S),
+    StaffMember(user="gao", name="高总"),
+]
+
+
+def code(department: Department, owner: str) -> str | None:
+    problem = owner_problem(STAFF, department, owner)
+    return problem.code if problem else None
+
+
+def test_a_department_with_staff_takes_only_its_active_people() -> None:
+    assert code(A, "olga") is None
+    assert code(A, "otto") == "owner_inactive"
+    assert code(A, "sam") == "owner_not_in_department"  # another department's
+    assert code(A, "gao") == "owner_not_in_department"  # in the directory, owns no cases
+    assert code(A, "olgaa") == "owner_not_in_department"
+    problem = owner_problem(STAFF, A, "olgaa")
+    assert problem is not None and problem.params["choices"] == "olga"
+
+
+def test_a_department_nobody_entered_takes_any_name() -> None:
+    assert code(Department.PARTS, "anyone") is None
+    assert owner_problem([], A, "olga") is None
+
+
+def test_the_customer_is_told_the_directorys_name_else_the_login() -> None:
+    assert shown_name(STAFF, "olga") == "王丽"
+    assert shown_name(STAFF, "nobody") == "nobody"
+    assert shown_name(STAFF, None) == ""
