@@ -57,6 +57,8 @@ _URGENCY_ORDER = {"critical": 0, "high": 1, "normal": 2}
 _FINISHED = {"resolved", "awaiting_feedback", "closed"}
 _REFUSALS = {403: "error.forbidden", 409: "error.conflict", 404: "error.not_found"}
 SORTS = ("due", "urgency", "status", "registered", "ticket")
+QUEUE_LIMIT = 500
+"""Cases one queue page asks for (the API's maximum)."""
 
 
 def offered_steps(case: dict[str, Any], principal: Principal) -> list[str]:
@@ -139,14 +141,16 @@ async def queue(
     scope: str = "open",
 ) -> Response:
     sort = sort if sort in SORTS else "due"
+    params: dict[str, Any] = {"limit": QUEUE_LIMIT}
+    if scope == "open":  # asked of the store: closed cases must not crowd out open ones
+        params["status"] = [s.value for s in CaseStatus if s is not CaseStatus.CLOSED]
+    elif scope == "follow_up":
+        params["follow_up_due"] = "true"
     async with service_api(request) as api:
-        response = check(await api.get("/cases", params={"limit": 500}))
+        response = check(await api.get("/cases", params=params))
         names = await _staff_names(api)
     cases: list[dict[str, Any]] = response.json()
-    if scope == "open":
-        cases = [case for case in cases if case["status"] != "closed"]
-    elif scope == "follow_up":  # closed and remedied, the 3-day call not made: soonest first
-        cases = [case for case in cases if case.get("follow_up_due_at")]
+    if scope == "follow_up":  # closed and remedied, the 3-day call not made: soonest first
         cases.sort(key=lambda case: str(case["follow_up_due_at"]))
     if scope != "follow_up":
         cases = sort_cases(cases, sort, order == "desc")

@@ -218,6 +218,9 @@ async def list_cases(
     department: Annotated[str | None, Query(max_length=40)] = None,
     status_in: Annotated[list[CaseStatus] | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    follow_up_due: Annotated[
+        bool, Query(description="Only closed cases whose 3-day call is still to make.")
+    ] = False,
 ) -> list[CaseView]:
     head = principal.role is Role.DEPARTMENT_HEAD
     if head:
@@ -228,6 +231,7 @@ async def list_cases(
         statuses=status_in,
         limit=limit,
         include_unassigned=head and not mine,  # new cases wait for a head to assign them
+        call_owed=follow_up_due,
     )
     return [view(case, _now(request), _policy(request)) for case in cases]
 

@@ -298,6 +298,7 @@ class ResolutionService:
         statuses: list[CaseStatus] | None = None,
         limit: int = 200,
         include_unassigned: bool = False,
+        call_owed: bool = False,
     ) -> list[Case]:
         return await self._store.list_cases(
             owner=owner,
@@ -305,6 +306,7 @@ class ResolutionService:
             statuses=statuses,
             limit=limit,
             include_unassigned=include_unassigned,
+            call_owed=call_owed,
         )
 
     async def on_cause_predicted(self, event: EventEnvelope) -> bool:

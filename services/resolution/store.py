@@ -85,12 +85,15 @@ class ResolutionStore(OpenableStore, Protocol):
         statuses: Sequence[CaseStatus] | None = None,
         limit: int = 200,
         include_unassigned: bool = False,
+        call_owed: bool = False,
     ) -> list[Case]:
         """Cases matching every given filter, the most urgent deadline first.
 
         ``include_unassigned``: with a department, also the open cases no department holds
         yet (registered or triaged) that this department's head may have to assign: those
         whose complaint names this department, and those that name none.
+        ``call_owed``: only closed, remedied cases whose 3-day call has not reached the
+        customer since the latest resolution (``domain.milestones.follow_up_due``).
         """
         ...
 
@@ -275,8 +278,12 @@ class SqliteResolutionStore(SqliteStore):
         statuses: Sequence[CaseStatus] | None = None,
         limit: int = 200,
         include_unassigned: bool = False,
+        call_owed: bool = False,
     ) -> list[Case]:
         clauses, params = ["1 = 1"], []
+        if call_owed:
+            clauses.append(_SQLITE_CALL_OWED)
+            params.append(CaseStatus.CLOSED.value)
         if owner:
             clauses.append("json_extract(doc, '$.owner') = ?")
             params.append(owner)
@@ -300,6 +307,15 @@ class SqliteResolutionStore(SqliteStore):
         )
         return [_sqlite_case(row) for row in await cursor.fetchall()]
 
+
+_SQLITE_CALL_OWED = (
+    "status = ? AND json_extract(doc, '$.resolved_at') IS NOT NULL"
+    " AND json_extract(doc, '$.erased_at') IS NULL"
+    " AND (json_extract(doc, '$.follow_up_call_at') IS NULL"
+    " OR julianday(json_extract(doc, '$.follow_up_call_at'))"
+    " < julianday(json_extract(doc, '$.resolved_at')))"
+)
+"""``domain.milestones.follow_up_due`` in SQL (julianday: the instants' offsets may differ)."""
 
 # -- MongoDB -------------------------------------------------------------------------
 
@@ -430,25 +446,44 @@ class MongoResolutionStore(MongoStore):
         statuses: Sequence[CaseStatus] | None = None,
         limit: int = 200,
         include_unassigned: bool = False,
+        call_owed: bool = False,
     ) -> list[Case]:
-        selector: dict[str, object] = {}
+        conditions: list[dict[str, object]] = []
         if owner:
-            selector["owner"] = owner
+            conditions.append({"owner": owner})
         if department and include_unassigned:
-            selector["$or"] = [
-                {"department": department},
+            conditions.append(
                 {
-                    "department": None,
-                    "status": {"$in": [s.value for s in UNASSIGNED_STATUSES]},
-                    "target_department": {"$in": [None, department]},
-                },
-            ]
+                    "$or": [
+                        {"department": department},
+                        {
+                            "department": None,
+                            "status": {"$in": [s.value for s in UNASSIGNED_STATUSES]},
+                            "target_department": {"$in": [None, department]},
+                        },
+                    ]
+                }
+            )
         elif department:
-            selector["department"] = department
+            conditions.append({"department": department})
         if statuses:
-            selector["status"] = {"$in": [s.value for s in statuses]}
+            conditions.append({"status": {"$in": [s.value for s in statuses]}})
+        if call_owed:
+            conditions.append(_MONGO_CALL_OWED)
+        selector = {"$and": conditions} if conditions else {}
         cursor = self.db.cases.find(selector).sort("due_at", 1).limit(limit)
         return await _mongo_cases(self.db, [doc async for doc in cursor])
+
+
+_MONGO_CALL_OWED: dict[str, object] = {
+    "status": CaseStatus.CLOSED.value,
+    "resolved_at": {"$ne": None},
+    "erased_at": None,
+    "$or": [
+        {"follow_up_call_at": None},
+        {"$expr": {"$lt": ["$follow_up_call_at", "$resolved_at"]}},
+    ],
+}
 
 
 def create_resolution_store(settings: Settings) -> ResolutionStore:

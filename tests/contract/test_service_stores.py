@@ -296,6 +296,28 @@ async def test_a_heads_queue_holds_the_department_and_the_cases_waiting_for_it(
     assert len(await ids()) == len(cases)
 
 
+async def test_the_3_day_calls_still_to_make_are_asked_of_the_store(
+    resolution: ResolutionStore,
+) -> None:
+    closed, done = CaseStatus.CLOSED, T0 + timedelta(hours=9)
+    cases = [
+        case("owed", status=closed, resolved_at=done, department="after_sales"),
+        case("called", status=closed, resolved_at=done, follow_up_call_at=done + timedelta(days=2)),
+        # reopened on the call, resolved again: the new resolution owes a new call
+        case("again", status=closed, resolved_at=done + timedelta(days=5), follow_up_call_at=done),
+        case("turned-away", status=closed),  # closed at triage: no remedy to call about
+        case("erased", status=closed, resolved_at=done, erased_at=done + timedelta(days=1)),
+        case("open", status=CaseStatus.AWAITING_FEEDBACK, resolved_at=done),
+    ]
+    async with resolution.unit_of_work() as uow:
+        for item in cases:
+            await uow.add_case(item)
+    owed = await resolution.list_cases(call_owed=True)
+    assert {c.complaint_id for c in owed} == {"owed", "again"}
+    mine = await resolution.list_cases(call_owed=True, department="after_sales")
+    assert [c.complaint_id for c in mine] == ["owed"]
+
+
 async def test_analytics_counts_each_event_once(
     analytics: SqliteAnalyticsStore | MongoAnalyticsStore,
 ) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.resolution import pages
 from services.resolution.bootstrap import bootstrap
 from services.resolution.domain.case import (
     Actor,
@@ -30,6 +31,7 @@ from services.resolution.domain.case import (
     SubmitForApproval,
     Triage,
 )
+from services.resolution.domain.staff import StaffMember
 from shared.auth import Principal, Role
 from shared.clock import ManualClock
 from shared.contracts.analytics import CAUSE_PREDICTED, CauseEvidence, CausePredicted
@@ -301,3 +303,38 @@ async def test_a_refused_case_page_says_why_in_the_pages_language(
         en = await client.get("/ui/cases/c-1", params={"lang": "en"})
     assert zh.status_code == 403 and "此案件属于其他部门或其他负责人" in zh.text
     assert "This case is another department&#39;s or another owner&#39;s" in en.text
+
+
+async def test_closed_cases_do_not_crowd_open_ones_out_of_the_queue(
+    resolution: tuple[ServiceRuntime, ManualClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime, _ = resolution
+    service = runtime.app.state.service
+    for complaint_id in ("c-3", "c-4"):  # closed at triage; due before c-1 and c-2
+        await service.on_complaint_registered(complaint_registered(complaint_id, at=T0 - 9 * H))
+        turned_away = Triage(valid=False, explanation="非本店车辆")
+        await service.take_step(complaint_id, Step.TRIAGE, turned_away, actor=HEAD_ACTOR)
+    monkeypatch.setattr(pages, "QUEUE_LIMIT", 2)  # a year of closed cases, in small
+    gm = Principal(user="gao", role=Role.GENERAL_MANAGER)  # sees every case, closed ones too
+    everything = await page(runtime, "/ui/cases?scope=all", gm)
+    assert "/ui/cases/c-3" in everything and "/ui/cases/c-1" not in everything
+    html = await page(runtime, "/ui/cases", gm)
+    assert "/ui/cases/c-1" in html and "/ui/cases/c-2" in html
+
+
+async def test_the_3_day_view_lists_the_calls_still_to_make_with_owners_by_name(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    service = runtime.app.state.service
+    await service.put_staff(
+        StaffMember(user="olga", name="王丽", department=Department.AFTER_SALES)
+    )
+    await resolve_and_ask(runtime, "c-1")
+    desk = Actor(user="amy", role="agent")
+    await service.take_step("c-1", Step.RECORD_FEEDBACK, RecordFeedback(satisfaction=5), actor=desk)
+    html = await page(runtime, "/ui/cases?scope=follow_up")
+    assert "/ui/cases/c-1" in html and "/ui/cases/c-2" not in html
+    assert '<span title="olga">王丽</span>' in html
+    case_page = await page(runtime, "/ui/cases/c-1")
+    assert 'data-owner="olga">王丽</span>' in case_page
