@@ -273,7 +273,7 @@ async def load_demo(
 
 
 DEMO_STAFF: dict[str, tuple[str, str, Department]] = {
-    "demo-owner": ("王丽", "售后服务顾问", Department.AFTER_SALES),
+    "demo-owner": ("李娜", "售后服务顾问", Department.AFTER_SALES),
     "wang-tech": ("王建国", "维修技师", Department.AFTER_SALES),
     "sales-owner": ("孙强", "销售顾问", Department.SALES),
     "parts-owner": ("刘洋", "配件专员", Department.PARTS),

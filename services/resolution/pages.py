@@ -7,10 +7,11 @@ Each form posts to the step's JSON route in process; a 409 (not now), 403 (not y
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from services.resolution.domain.case import COMMANDS, CONTACT_STEPS, OWNER_STEPS, RemedyType
+from services.resolution.domain.staff import LOGIN_PATTERN
 from services.resolution.domain.workflow import CaseStatus, Step
 from services.resolution.routes import APPROVER_ROLES, READER_ROLES
 from shared.auth import Principal, Role
@@ -447,13 +449,13 @@ async def save_staff(request: Request, principal: StaffKeeper) -> Response:
         "active": values["active"] == "true",
     }
     user = values["user"]
-    if not user or any(c.isspace() for c in user) or "/" in user:
+    if not re.fullmatch(LOGIN_PATTERN, user):
         text = translate("staff.login_needed", language_of(request))
         return await _staff_page(
             request, principal, values=values, errors={"user": text}, status_code=422
         )
     async with service_api(request) as api:
-        response = await api.put(f"/staff/{user}", json=body)
+        response = await api.put(f"/staff/{quote(user, safe='')}", json=body)
     if response.status_code == 401:
         raise SignInRequiredError
     if response.status_code == 200:

@@ -165,10 +165,6 @@ class ResolutionService:
     ) -> Case:
         """One command on one case: decided, saved (optimistically) and published together."""
         staff = await self._store.staff() if isinstance(command, Assign) else []
-        if isinstance(command, Assign) and (
-            refused := owner_problem(staff, command.department, command.owner)
-        ):
-            raise FieldValueError(("body", "owner"), refused)
         async with self._store.unit_of_work() as uow:
             case = await uow.get_case(complaint_id)
             if case is None:
@@ -191,6 +187,10 @@ class ResolutionService:
                 ),
                 now,
             )
+            if isinstance(command, Assign) and (  # after decide: 404, 409 and 403 come first
+                refused := owner_problem(staff, command.department, command.owner)
+            ):
+                raise FieldValueError(("body", "owner"), refused)
             await uow.save_case(updated)
             events = _step_events(
                 updated,

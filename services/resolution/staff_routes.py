@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 
-from services.resolution.domain.staff import StaffDetails, StaffMember
+from services.resolution.domain.staff import LOGIN_PATTERN, StaffDetails, StaffMember
 from services.resolution.routes import CASE_READERS, Service
 from shared.auth import Principal, Role, require_roles
 from shared.errors import ForbiddenError
@@ -37,7 +37,7 @@ async def list_staff(
 async def put_staff(
     service: Service,
     principal: Annotated[Principal, Depends(STAFF_KEEPERS)],
-    user: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^\S+$")],
+    user: Annotated[str, Path(pattern=LOGIN_PATTERN)],
     entry: Annotated[StaffDetails, Body()],
 ) -> StaffMember:
     member = StaffMember.model_validate({**entry.model_dump(), "user": user})

@@ -319,8 +319,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "staff.active_check": ("在职（可被指派为负责人）", "Active (may be named owner)"),
     "staff.save": ("保存", "Save"),
     "staff.login_needed": (
-        "请填写登录名（不含空格和斜杠）",
-        "A login without spaces or slashes is needed",
+        "登录名只能包含字母、数字和 _ . @ -（最多64个字符）",
+        "A login has letters, digits and _ . @ - only (at most 64)",
     ),
     "staff.saved": ("已保存", "Saved"),
     # approvals

@@ -20,6 +20,7 @@ from tests.support.events import complaint_registered
 
 PEOPLE = {
     "agent": Principal(user="amy", role=Role.AGENT),
+    "owner": Principal(user="olga", role=Role.OWNER, department=Department.AFTER_SALES),
     "head": Principal(user="hu", role=Role.DEPARTMENT_HEAD, department=Department.AFTER_SALES),
     "sales_head": Principal(user="sun", role=Role.DEPARTMENT_HEAD, department=Department.SALES),
     "admin": Principal(user="root", role=Role.ADMIN),
@@ -83,6 +84,10 @@ async def test_the_directory_is_kept_by_the_admin_and_read_by_those_who_assign(
     bad = await call("admin", "PUT", "/staff/x", {"name": "", "department": "moon"})
     assert bad.status_code == 422
     assert {e["path"] for e in bad.json()["errors"]} == {"body.name", "body.department"}
+    for login in ("olga%3Fx%3D1", "olga%23x", "a%20b"):  # not a login: 422, olga untouched
+        odd = await call("admin", "PUT", f"/staff/{login}", {"name": "冒名"})
+        assert (odd.status_code, odd.json()["errors"][0]["path"]) == (422, "path.user")
+    assert (await call("admin", "GET", "/staff?department=after_sales")).json()[0]["name"] == "王丽"
 
 
 async def test_a_department_with_staff_takes_only_its_active_people_as_owners(
@@ -103,6 +108,18 @@ async def test_a_department_with_staff_takes_only_its_active_people_as_owners(
     left = await assign(call, "otto")
     assert (left.status_code, left.json()["errors"][0]["type"]) == (422, "owner_inactive")
     assert len(await resolution.store.pending_outbox(100)) == before  # nothing half-written
+    stored = await resolution.store.get_case("c-1")
+    assert stored is not None and (stored.version, stored.owner) == (2, None)
+
+    # who may assign, and whether the case can be, are answered before the directory
+    by_owner = await call(
+        "owner", "POST", "/cases/c-1/assign", {"department": "after_sales", "owner": "olgaa"}
+    )
+    assert by_owner.status_code == 403
+    unknown = await call(
+        "head", "POST", "/cases/c-9/assign", {"department": "after_sales", "owner": "olgaa"}
+    )
+    assert unknown.status_code == 404
 
     assigned = await assign(call, "olga")
     assert assigned.status_code == 200, assigned.text

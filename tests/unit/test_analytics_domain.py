@@ -106,11 +106,31 @@ def test_a_low_rating_on_the_3_day_call_reopens_the_closed_case_until_it_closes_
     for event in [*lifecycle(), call]:
         fact = fold(fact, event)
     assert fact is not None and (fact.reopened, fact.closed_at) == (2, None)
-    day = next(m for c, m in contributions(fact, ZONE).items() if c == _all_day(c))
-    # open again: no call is owed until it closes; the low rating shows as the reopening
-    assert (day.closed, day.reopened, day.call_due, day.called) == (0, 1, 0, 0)
-    closing = step("c-1", "record_feedback", at + timedelta(hours=20), to_status="closed")
-    assert fold(fact, closing).closed_at == at + timedelta(hours=20)  # not the first closing
+    # open again: counted neither as closed nor (so) as reopened; the call was owed and made
+    assert _day(fact) == {"closed": 0, "reopened": 0, "call_due": 1, "called": 1, "sat": 2}
+    resolved_again = at + timedelta(hours=20)
+    closing = step(
+        "c-1",
+        "record_feedback",
+        resolved_again,
+        to_status="closed",
+        follow_up_due_at=resolved_again + timedelta(days=3),
+    )
+    fact = fold(fact, closing)
+    assert fact.closed_at == resolved_again  # not the first closing
+    # closed, reopened once; two calls owed (the one that reopened it, the next), one made
+    assert _day(fact) == {"closed": 1, "reopened": 1, "call_due": 2, "called": 1, "sat": 2}
+
+
+def _day(fact: ComplaintFact) -> dict[str, float]:
+    m = next(m for c, m in contributions(fact, ZONE).items() if c == _all_day(c))
+    return {
+        "closed": m.closed,
+        "reopened": m.reopened,
+        "call_due": m.call_due,
+        "called": m.called,
+        "sat": m.call_sat_sum,
+    }
 
 
 def _all_day(cell: Cell) -> Cell | None:

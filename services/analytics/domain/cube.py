@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from services.analytics.domain.facts import ComplaintFact
 
-CUBE_SCHEMA = 3
+CUBE_SCHEMA = 4
 """Bumped whenever cells change shape or meaning (2: time by stage and stages over budget;
-3: the 3-day call, the confirmed touchpoint):
+3: the 3-day call, the confirmed touchpoint; 4: calls that reopened a case, reopenings
+counted among the closed):
 a cube stored by other code is recomputed from the facts when the service starts."""
 GRAINS = ("day", "week", "month")
 DIMENSIONS = (
@@ -241,14 +242,16 @@ def _measures(fact: ComplaintFact) -> Measures:
         breached=int(fact.breached),
         sat_n=int(fact.satisfaction is not None),
         sat_sum=fact.satisfaction or 0,
-        reopened=int(fact.reopened > 0),
+        reopened=int(closed and fact.reopened > 0),  # a share of the closed: reopen_rate
         repeat=int(fact.repeat_complainant),
         cost=fact.remedy_amount if closed else 0.0,
-        call_due=int(fact.call_due),
-        called=int(fact.call_due and fact.follow_up_call_at is not None),
-        called_late=int(fact.call_due and fact.called_late),
-        call_sat_n=int(fact.call_due and fact.follow_up_satisfaction is not None),
-        call_sat_sum=(fact.follow_up_satisfaction or 0) if fact.call_due else 0,
+        call_due=int(fact.call_due) + fact.reopening_calls,
+        called=int(fact.call_due and fact.follow_up_call_at is not None) + fact.reopening_calls,
+        called_late=int(fact.call_due and fact.called_late) + fact.reopening_calls_late,
+        call_sat_n=int(fact.call_due and fact.follow_up_satisfaction is not None)
+        + fact.reopening_calls,
+        call_sat_sum=((fact.follow_up_satisfaction or 0) if fact.call_due else 0)
+        + fact.reopening_call_rating_sum,
     )
 
 

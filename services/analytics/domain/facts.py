@@ -101,6 +101,11 @@ class ComplaintFact(BaseModel):
     follow_up_call_at: datetime | None = None
     """When a 3-day call reached the customer (after that resolution)."""
     follow_up_satisfaction: int | None = None
+    reopening_calls: int = 0
+    """3-day calls that reached the customer and reopened the case (rated below 3): each
+    was owed and made, and still counts once the case is resolved again and owes a new one."""
+    reopening_calls_late: int = 0
+    reopening_call_rating_sum: int = 0
     erased_at: datetime | None = None
     """When intake erased the complaint's personal data: the text (and the prediction's
     quotes of it) is gone for good, even if the registration is folded again later."""
@@ -241,6 +246,7 @@ def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> Complain
         update["reopened"] = fact.reopened + 1
     if reopening and step.from_status == "closed":  # the 3-day call: closed no longer
         update["closed_at"] = None
+        update.update(_reopening_call(fact, step))
     elif closed or step.to_status == "closed":
         update["closed_at"] = fact.closed_at or step.at
     if step.stage_times:
@@ -252,6 +258,17 @@ def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> Complain
         update["follow_up_call_at"] = step.follow_up_call_at
         update["follow_up_satisfaction"] = step.follow_up_satisfaction
     return fact.model_copy(update=update)
+
+
+def _reopening_call(fact: ComplaintFact, call: CaseStepTaken) -> dict[str, int]:
+    """The call that reopened the case, kept apart from the next round's call."""
+    due, at = call.follow_up_due_at, call.follow_up_call_at
+    return {
+        "reopening_calls": fact.reopening_calls + 1,
+        "reopening_calls_late": fact.reopening_calls_late + int(bool(due and at and at > due)),
+        "reopening_call_rating_sum": fact.reopening_call_rating_sum
+        + (call.follow_up_satisfaction or 0),
+    }
 
 
 def with_prediction(fact: ComplaintFact, prediction: PredictedCause) -> ComplaintFact:

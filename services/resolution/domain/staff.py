@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from shared.errors import InvalidValueError
 from shared.vocab import Department
 
-Login = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
-]
+LOGIN_PATTERN = r"^[\w.@-]{1,64}$"
+"""Letters, digits, ``_ . @ -``: a login is also a path segment and a query value."""
+Login = Annotated[str, StringConstraints(strip_whitespace=True, pattern=LOGIN_PATTERN)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
 
@@ -55,7 +55,7 @@ def owner_problem(
     match = next((m for m in members if m.user == owner), None)
     if match is not None and match.department is department and match.active:
         return None
-    choices = ", ".join(sorted(m.user for m in own if m.active)) or "none active"
+    choices = ", ".join(sorted(m.user for m in own if m.active)) or "—"
     if match is not None and match.department is department:
         return InvalidValueError(
             "owner_inactive", f"{owner} no longer works here", owner=owner, choices=choices
