@@ -86,6 +86,8 @@ class Plan:
     satisfaction: int = 5
     pace: float = 1.0
     """How slowly the steps are taken: 2.0 closes the loop only after its 48 hours."""
+    unhappy_on_call: bool = False
+    """Rates the outcome 2 on the 3-day call, which reopens the closed case."""
     complaint_id: str = field(default="")
 
 
@@ -159,6 +161,9 @@ def plan_complaints(now: datetime, count: int, seed: int = 6) -> list[Plan]:
         plans[-1].satisfaction = satisfaction
     _some_late(plans, now, random.Random(seed + 1))
     _some_waiting_for_approval(plans, now)
+    closed = [p for p in plans if p.steps == len(FLOW) and not p.invalid and p.pace == 1.0]
+    for plan in closed[3::12]:  # a few: the call is where a dissatisfied customer says so
+        plan.unhappy_on_call = True
     return sorted(plans, key=lambda plan: plan.received_at)
 
 
@@ -373,8 +378,14 @@ def _step_body(plan: Plan, step: str) -> dict[str, Any]:
         "resolve": {"customer_notified": True},
         FOLLOW_UP_CALL[0]: {
             "reached": True,
-            "satisfaction": max(plan.satisfaction, 4),
-            "summary": "3-day call: all fine now." if english else "3日回访：客户表示问题已解决。",
+            "satisfaction": 2 if plan.unhappy_on_call else max(plan.satisfaction, 4),
+            "summary": (
+                "3-day call: the problem is back."
+                if english
+                else "3日回访：问题再次出现，客户不满意。"
+            )
+            if plan.unhappy_on_call
+            else ("3-day call: all fine now." if english else "3日回访：客户表示问题已解决。"),
         },
         "record_feedback": {
             "satisfaction": plan.satisfaction,
