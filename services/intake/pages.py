@@ -251,6 +251,46 @@ async def contact(request: Request, principal: Contacter, complaint_id: str) -> 
     return page
 
 
+@router.post("/complaints/{complaint_id}/messages", response_class=HTMLResponse)
+async def messages(request: Request, principal: Contacter, complaint_id: str) -> Response:
+    """What the customer was sent, with a grant from the case page: the texts a person must
+    post by hand (Weibo, a regulator's platform) and those being retried."""
+    grant = (await request.form()).get("grant")
+    async with service_api(request) as api:
+        response = check(
+            await api.post(
+                f"/complaints/{complaint_id}/messages",
+                json={"grant": grant if isinstance(grant, str) else ""},
+            )
+        )
+    case_page = f"/resolution/ui/cases/{complaint_id}"
+    if response.status_code != 200:
+        return pages.render(
+            request,
+            "message.html",
+            principal=principal,
+            status_code=response.status_code,
+            title="messages.title",
+            detail=problem_message(response.json(), language_of(request)),
+            back=case_page,
+        )
+    page = pages.render(
+        request,
+        "intake/messages.html",
+        principal=principal,
+        messages=response.json(),
+        case_page=case_page,
+    )
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@router.get("/complaints/{complaint_id}/messages")
+async def messages_again(complaint_id: str) -> Response:
+    """As for the contact page: a grant is posted, never carried in a link."""
+    return RedirectResponse(f"/resolution/ui/cases/{complaint_id}", status_code=303)
+
+
 @router.get("/complaints/{complaint_id}/contact")
 async def contact_again(complaint_id: str) -> Response:
     """Opening the address again (or switching language) goes back to the case: a grant is

@@ -523,3 +523,30 @@ async def customer_messages(
 ) -> list[Delivery]:
     await service.get(complaint_id)  # 404 for an unknown complaint
     return await delivery.deliveries_of(complaint_id)
+
+
+@router.post(
+    "/complaints/{complaint_id}/messages",
+    summary="What the customer was sent, for whoever may contact them (a grant from the case)",
+    responses={403: {"description": "no valid grant for this user and complaint"}},
+)
+async def customer_messages_by_grant(
+    complaint_id: str,
+    body: ContactRequest,
+    request: Request,
+    response: Response,
+    service: Service,
+    delivery: Annotated[MessageDelivery, Depends(get_delivery)],
+    principal: Annotated[Principal, Depends(require_roles(*CONTACT_ROLES))],
+) -> list[Delivery]:
+    """The case's owner and head post a manual reply (Weibo, a regulator's platform) with
+    these texts, and see what was retried: resolution decides who may, as for the phone."""
+    try:
+        verify_contact_grant(
+            request.app.state.tokens, body.grant, principal=principal, complaint_id=complaint_id
+        )
+    except InvalidTokenError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"no valid contact grant: {exc}") from exc
+    await service.get(complaint_id)
+    response.headers["Cache-Control"] = "no-store"
+    return await delivery.deliveries_of(complaint_id)

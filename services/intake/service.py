@@ -309,8 +309,12 @@ class IntakeService:
             stored = await uow.get_complaint(event.complaint_id)
             if stored is None:
                 raise LookupError(f"case closed for unknown complaint {event.complaint_id}")
-            if stored.open:
-                closed = {"open": False, "closed_at": event.occurred_at}
+            if _newer(event, stored) and stored.open:
+                closed = {
+                    "open": False,
+                    "closed_at": event.occurred_at,
+                    "case_changed_at": event.occurred_at,
+                }
                 await uow.replace_complaint(stored.model_copy(update=closed))
         return True
 
@@ -323,8 +327,8 @@ class IntakeService:
             stored = await uow.get_complaint(event.complaint_id)
             if stored is None:
                 raise LookupError(f"case reopened for unknown complaint {event.complaint_id}")
-            if not stored.open:
-                reopened = {"open": True, "closed_at": None}
+            if _newer(event, stored) and not stored.open:
+                reopened = {"open": True, "closed_at": None, "case_changed_at": event.occurred_at}
                 await uow.replace_complaint(stored.model_copy(update=reopened))
         return True
 
@@ -785,3 +789,8 @@ def _registered_payload(complaint: Complaint) -> ComplaintRegistered:
         target_staff=target.staff_name if target else None,
         references=complaint.references,
     )
+
+
+def _newer(event: EventEnvelope, stored: StoredComplaint) -> bool:
+    """The case event is not older than the last one applied (a replay out of order)."""
+    return stored.case_changed_at is None or event.occurred_at >= stored.case_changed_at

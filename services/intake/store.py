@@ -66,6 +66,9 @@ class StoredComplaint(BaseModel):
     open: bool = True
     closed_at: datetime | None = None
     """When resolution closed its case: the retention period runs from then."""
+    case_changed_at: datetime | None = None
+    """The time of the last case.closed or case.reopened applied: an older one, replayed
+    from the dead-letter topic after a newer, changes nothing."""
     erased_at: datetime | None = None
     """When the customer's personal data was erased; only the handling record is left."""
     erasure_reason: ErasureReason | None = None

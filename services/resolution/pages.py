@@ -295,9 +295,43 @@ async def contact_customer(request: Request, principal: Reader, complaint_id: st
         complaint_id=complaint_id,
         ticket_no=request.query_params.get("ticket", ""),
         grant=response.json()["grant"],
+        target="contact",
     )
     page.headers["Cache-Control"] = "no-store"
     return page
+
+
+@router.post("/cases/{complaint_id}/messages", response_class=HTMLResponse)
+async def read_messages(request: Request, principal: Reader, complaint_id: str) -> Response:
+    """The messages' texts are intake's: a grant (whoever may contact the customer may read
+    what they were told), then a form that posts it there."""
+    async with service_api(request) as api:
+        response = check(await api.post(f"/cases/{complaint_id}/contact_grant"))
+    if response.status_code != 200:
+        return await _case_page(
+            request,
+            principal,
+            complaint_id,
+            failed="messages",
+            message=problem_message(response.json(), language_of(request)),
+            status_code=response.status_code,
+        )
+    page = pages.render(
+        request,
+        "resolution/contact.html",
+        principal=principal,
+        complaint_id=complaint_id,
+        grant=response.json()["grant"],
+        target="messages",
+    )
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@router.get("/cases/{complaint_id}/messages")
+async def read_messages_again(request: Request, complaint_id: str) -> Response:
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/ui/cases/{complaint_id}", status_code=303)
 
 
 @router.get("/cases/{complaint_id}/contact")

@@ -233,6 +233,25 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "medium.app": ("App消息", "App message"),
     "medium.social_reply": ("平台回复", "Reply on the platform"),
     "medium.referral_reply": ("转办回复", "Reply to the referrer"),
+    "messages.title": ("发给客户的通知", "Messages to the customer"),
+    "messages.help": (
+        "每条通知的全文和发送情况（最新在后）。",
+        "Every message in full and how its sending went (newest last).",
+    ),
+    "messages.manual": (
+        "此条需人工回复：请复制下面的内容，到客户投诉的原渠道（微博、厂家或监管平台）回复，并在案件上记录联系。",
+        "A person must send this one: copy the text below, reply where the customer complained"
+        " (Weibo, the manufacturer's or the regulator's platform), and record the contact on the"
+        " case.",
+    ),
+    "messages.text": ("通知内容", "Message text"),
+    "messages.complainant": ("投诉人", "the complainant"),
+    "messages.erased": (
+        "（客户个人信息已删除，内容不再保留）",
+        "(erased with the customer's data)",
+    ),
+    "messages.none": ("还没有发给客户的通知。", "No messages to the customer yet."),
+    "messages.open": ("查看通知全文", "Read the messages"),
     "notice.sent": ("已发送", "Sent"),
     "notice.recorded": ("仅记录（未配置消息网关）", "Recorded only (no message gateway)"),
     "notice.manual": ("需人工回复", "Needs a person to reply"),

@@ -4,6 +4,7 @@ pages speak Chinese or English."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ from shared.broker.embedded import free_port
 from tests.e2e.browser import fill_in, screenshot
 from tests.support.processes import CommandProcess, mint_token
 from tests.support.waiting import Deadline
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "channels"
 
 
 @dataclass
@@ -414,6 +417,38 @@ def test_the_head_keeps_the_staff_directory_and_assigns_only_from_it(
         assert "专人王丽负责处理" in told and "olga" not in told
     finally:
         process.stop()
+
+
+def test_the_owner_reads_the_weibo_reply_to_post_by_hand(page: Page, site: Site) -> None:
+    agent = site.token("api-agent", "agent")
+    post = json.loads((EXAMPLES / "social.zh.json").read_text(encoding="utf-8"))
+    post.update(post_id="9900000000000001", contact_phone="15977778888")
+    with httpx.Client(base_url=site.url, timeout=30) as client:
+        created = client.post(
+            "/intake/channels/social", json=post, headers={"Authorization": f"Bearer {agent}"}
+        )
+        assert created.status_code == 201, created.text
+        complaint_id = created.json()["id"]
+        deadline = Deadline(60)
+        headers = {"Authorization": f"Bearer {agent}"}
+        while client.get(f"/resolution/cases/{complaint_id}", headers=headers).status_code != 200:
+            assert not deadline.passed, "no case was opened"
+    head = site.token("hu", "department_head", "--department", "after_sales")
+    api_steps(
+        site,
+        complaint_id,
+        [
+            (agent, "triage", {"valid": True}),
+            (head, "assign", {"department": "after_sales", "owner": "olga"}),
+        ],
+    )
+    sign_in(page, site, site.token("olga", "owner"), then=f"/resolution/ui/cases/{complaint_id}")
+    expect(page.locator("[data-notice=manual]").first).to_be_visible()  # intake settled it
+    page.click("[data-read-messages] button")
+    page.click("[data-contact-continue]")
+    manual = page.locator("[data-message=manual] [data-manual-text]").first
+    expect(manual).to_have_value(re.compile("受理单号"))
+    screenshot(page, "owner-messages")
 
 
 def test_a_head_rejects_with_a_reason(page: Page, site: Site) -> None:

@@ -7,7 +7,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -337,7 +337,7 @@ async def test_a_case_reopened_on_the_3_day_call_takes_the_customers_follow_ups_
 
     first = (await client.post("/complaints", json=complaint())).json()
 
-    def case_event(event_type: str) -> EventEnvelope:
+    def case_event(event_type: str, days: int) -> EventEnvelope:
         return new_event(
             payload=CaseOpened(
                 complaint_id=first["id"], case_id="k", status="x",
@@ -347,11 +347,13 @@ async def test_a_case_reopened_on_the_3_day_call_takes_the_customers_follow_ups_
             complaint_id=first["id"],
             actor=Actor.service("resolution"),
             producer="resolution",
+            occurred_at=datetime.now(UTC) + timedelta(days=days),
         )  # fmt: skip
 
     service = intake.app.state.service
-    assert await service.on_case_closed(case_event(CASE_CLOSED))
-    reopened = case_event(CASE_REOPENED)
+    closed = case_event(CASE_CLOSED, 1)
+    assert await service.on_case_closed(closed)
+    reopened = case_event(CASE_REOPENED, 3)
     assert await service.on_case_reopened(reopened)
     assert not await service.on_case_reopened(reopened)  # redelivered: nothing changes
     same_matter = complaint(content="发动机异响还是没解决，服务顾问一直说正常。")
@@ -360,6 +362,11 @@ async def test_a_case_reopened_on_the_3_day_call_takes_the_customers_follow_ups_
     assert again.json()["id"] == first["id"]
     stored = await cast(IntakeStore, intake.store).get_complaint(first["id"])
     assert stored is not None and stored.open and stored.retain_from is None
+    # the closing replayed late (from the dead-letter topic) is older: it changes nothing
+    replayed = closed.model_copy(update={"event_id": "replayed-closing"})
+    assert await service.on_case_closed(replayed)
+    still = await cast(IntakeStore, intake.store).get_complaint(first["id"])
+    assert still is not None and still.open
 
 
 async def contact_views(intake: ServiceRuntime, complaint_id: str) -> list[ContactView]:

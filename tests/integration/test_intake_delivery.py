@@ -17,7 +17,7 @@ from services.intake.delivery import MessageDelivery
 from services.intake.domain.delivery import LEASE, RETRY_AFTER, Delivery, leased
 from services.intake.senders import SendError, WebhookSender
 from services.intake.store import IntakeStore
-from shared.auth import Principal, Role
+from shared.auth import Principal, Role, issue_contact_grant
 from shared.clock import ManualClock
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.notifications import (
@@ -314,3 +314,27 @@ async def test_requests_from_before_delivery_began_are_history_not_news(
     assert not await delivery_of(intake).on_notification_requested(old)
     assert await delivery_of(intake).send_due() == 1
     assert gateway.keys == [request.event_id]
+
+
+async def test_whoever_may_contact_the_customer_reads_the_messages_with_a_grant(
+    intake: ServiceRuntime,
+) -> None:
+    complaint_id, _ = await registered(intake)
+    other_id, _ = await registered(intake, phone="13900001111")
+    grant = issue_contact_grant(intake.tokens, OWNER, complaint_id=complaint_id)
+
+    async def read(who: Principal, complaint: str, with_grant: str) -> httpx.Response:
+        async with client(intake, who) as http:
+            return await http.post(f"/complaints/{complaint}/messages", json={"grant": with_grant})
+
+    shown = await read(OWNER, complaint_id, grant)
+    assert shown.status_code == 200, shown.text
+    [message] = shown.json()
+    assert message["purpose"] == "acknowledgement" and "受理单号" in message["text"]
+    assert shown.headers["cache-control"] == "no-store"
+    refused = [
+        await read(OWNER, other_id, grant),  # another complaint's
+        await read(Principal(user="otto", role=Role.OWNER), complaint_id, grant),  # another's
+        await read(OWNER, complaint_id, intake.tokens.issue(OWNER)),  # a bearer token
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 403]
