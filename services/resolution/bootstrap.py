@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from services.resolution import pages
+from services.resolution.alert_routes import router as alert_router
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.handlers import handlers
 from services.resolution.routes import router
@@ -34,7 +35,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         settings=settings,
         store=store,
         clock=clock,
-        routers=[router, staff_router],
+        routers=[router, staff_router, alert_router],
         handlers=handlers(service),
         app_state={"service": service},
         description="The seven-step workflow inside a 48-hour closed loop.",

@@ -14,10 +14,11 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from urllib.parse import quote, urlencode
 
 import httpx
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from services.resolution.alert_routes import ALERTED_ROLES
 from services.resolution.domain.case import COMMANDS, CONTACT_STEPS, OWNER_STEPS, RemedyType
 from services.resolution.domain.staff import LOGIN_PATTERN
 from services.resolution.domain.workflow import CaseStatus, Step
@@ -151,6 +152,8 @@ async def queue(
     async with service_api(request) as api:
         response = check(await api.get("/cases", params=params))
         names = await _staff_names(api)
+        waiting = await api.get("/alerts", params={"unread": "true", "limit": 500})
+    unread = len(waiting.json()) if waiting.status_code == 200 else 0
     cases: list[dict[str, Any]] = response.json()
     if scope == "follow_up":  # closed and remedied, the 3-day call not made: soonest first
         cases.sort(key=lambda case: str(case["follow_up_due_at"]))
@@ -177,6 +180,7 @@ async def queue(
         sort_link=sort_link,
         title=title,
         names=names,
+        unread_alerts=unread,
     )
 
 
@@ -507,3 +511,35 @@ async def save_staff(request: Request, principal: StaffKeeper) -> Response:
         message=message,
         status_code=response.status_code,
     )
+
+
+Alerted = Annotated[Principal, Depends(page_user(*ALERTED_ROLES))]
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+async def alerts(
+    request: Request, principal: Alerted, every: Annotated[str, Query(alias="all")] = ""
+) -> Response:
+    show_all = bool(every)
+    async with service_api(request) as api:
+        listed = check(await api.get("/alerts", params={"unread": str(not show_all).lower()}))
+        unread = (
+            listed if not show_all else check(await api.get("/alerts", params={"unread": "true"}))
+        )
+    return pages.render(
+        request,
+        "resolution/alerts.html",
+        principal=principal,
+        alerts=listed.json(),
+        unread=len(unread.json()),
+        show_all=show_all,
+        message="",
+    )
+
+
+@router.post("/alerts/{alert_id}/read", response_class=HTMLResponse)
+async def read_alert(request: Request, principal: Alerted, alert_id: str) -> Response:
+    async with service_api(request) as api:
+        check(await api.post(f"/alerts/{quote(alert_id, safe='')}/read"))
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/ui/alerts", status_code=303)

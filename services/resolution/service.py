@@ -9,6 +9,8 @@ from uuid import uuid4
 
 import structlog
 
+from services.resolution.domain.alerts import Alert, addressed_to
+from services.resolution.domain.alerts import Reader as AlertReader
 from services.resolution.domain.approvals import DEFAULT_SECOND_APPROVAL_ABOVE
 from services.resolution.domain.case import (
     Actor as CaseActor,
@@ -64,8 +66,14 @@ from shared.contracts.resolution import (
     CaseStepTaken,
     StageTime,
 )
-from shared.errors import ConflictError, FieldValueError, NotFoundError, TransientStoreError
-from shared.vocab import CaseStage, Language
+from shared.errors import (
+    ConflictError,
+    FieldValueError,
+    ForbiddenError,
+    NotFoundError,
+    TransientStoreError,
+)
+from shared.vocab import Accountable, CaseStage, Language
 
 SERVICE = "resolution"
 log = structlog.get_logger(__name__)
@@ -208,6 +216,22 @@ class ResolutionService:
     async def staff(self) -> list[StaffMember]:
         return await self._store.staff()
 
+    async def alerts_for(
+        self, reader: AlertReader, *, unread_only: bool = False, limit: int = 100
+    ) -> list[Alert]:
+        return await self._store.alerts_for(reader, unread_only=unread_only, limit=limit)
+
+    async def mark_alert_read(self, alert_id: str, reader: AlertReader) -> Alert:
+        """Marked read by whoever it was addressed to (the first reading stands)."""
+        alert = await self._store.get_alert(alert_id)
+        if alert is None:
+            raise NotFoundError(f"no alert {alert_id}")
+        if not addressed_to(alert, reader):
+            raise ForbiddenError("this alert was addressed to someone else", code="not_your_alert")
+        marked = await self._store.mark_alert_read(alert_id, by=reader.user, at=self._clock.now())
+        assert marked is not None  # alerts are never deleted
+        return marked
+
     async def put_staff(self, member: StaffMember) -> StaffMember:
         await self._store.put_staff(member)
         return member
@@ -237,7 +261,9 @@ class ResolutionService:
                         updated = updated.model_copy(update={"version": case.version + 1})
                     await uow.save_case(updated)
                     sent = [m for m in milestones if m.key not in silent]
-                    await uow.add_events(_milestone_events(updated, sent, now))
+                    events = _milestone_events(updated, sent, now)
+                    await uow.add_events(events)
+                    await uow.add_alerts([_alert(event) for event in events])
             except (ConflictError, TransientStoreError):
                 continue  # someone else moved the case; the next sweep looks again
             fired += len(sent)
@@ -558,6 +584,24 @@ def _department_of(case: Case) -> str | None:
     """The case's department, or before assignment the one the complaint is about."""
     department = case.department or case.target_department
     return department.value if department else None
+
+
+def _alert(event: EventEnvelope) -> Alert:
+    """The milestone event as its addressee's alert."""
+    milestone = event.payload_as(CaseSlaMilestone)
+    return Alert(
+        id=event.event_id,
+        complaint_id=milestone.complaint_id,
+        ticket_no=milestone.ticket_no,
+        milestone=milestone.milestone,
+        notify=Accountable(milestone.notify),
+        owner=milestone.owner,
+        department=milestone.department,
+        due_at=milestone.due_at,
+        at=event.occurred_at,
+        stage=milestone.stage,
+        round=milestone.round,
+    )
 
 
 def _milestone_events(

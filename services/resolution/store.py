@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from services.resolution.domain.alerts import Alert, Reader, inbox_filter
 from services.resolution.domain.case import Case, CaseStatus, CauseSuggestion, CustomerNotice
 from services.resolution.domain.staff import StaffMember
 from shared.contracts.envelope import EventEnvelope
@@ -43,6 +44,10 @@ class ResolutionUnitOfWork(Protocol):
         so it cannot turn a user's step into a conflict."""
         ...
 
+    async def add_alerts(self, alerts: Sequence[Alert]) -> None:
+        """Keep the milestones just fired as alerts (an id seen before is kept as it was)."""
+        ...
+
     async def add_notice(self, complaint_id: str, notice: CustomerNotice) -> None:
         """What became of a message to the customer; kept beside the case like a suggestion
         (never moving its version), once per message."""
@@ -72,6 +77,18 @@ class ResolutionStore(OpenableStore, Protocol):
     async def staff(self) -> list[StaffMember]:
         """The whole staff directory (a dealership's: tens of people), by login."""
         ...
+
+    async def alerts_for(
+        self, reader: Reader, *, unread_only: bool = False, limit: int = 100
+    ) -> list[Alert]:
+        """The alerts addressed to ``reader`` (``domain.alerts``), newest first."""
+        ...
+
+    async def mark_alert_read(self, alert_id: str, *, by: str, at: datetime) -> Alert | None:
+        """The alert, marked read (the first reading stands); None if there is none."""
+        ...
+
+    async def get_alert(self, alert_id: str) -> Alert | None: ...
 
     async def put_staff(self, member: StaffMember) -> None:
         """Add a person, or replace what the directory says of them."""
@@ -171,6 +188,23 @@ class _SqliteUnitOfWork:
             ),
         )
 
+    async def add_alerts(self, alerts: Sequence[Alert]) -> None:
+        await self._conn.executemany(
+            "INSERT OR IGNORE INTO alerts (id, notify, owner, department, at, read_at, doc)"
+            " VALUES (?, ?, ?, ?, ?, NULL, ?)",
+            [
+                (
+                    a.id,
+                    a.notify.value,
+                    a.owner,
+                    a.department,
+                    sortable_instant(a.at),
+                    a.model_dump_json(),
+                )
+                for a in alerts
+            ],
+        )
+
 
 _CASES = "SELECT doc, suggestion FROM cases LEFT JOIN suggestions USING (complaint_id)"
 """Every read of a case brings its suggestion along."""
@@ -214,6 +248,9 @@ class SqliteResolutionStore(SqliteStore):
         " complaint_id TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS notices_by_case ON notices (complaint_id, at)",
         "CREATE TABLE IF NOT EXISTS staff (user TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, notify TEXT NOT NULL,"
+        " owner TEXT, department TEXT, at TEXT NOT NULL, read_at TEXT, doc TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS alerts_inbox ON alerts (notify, owner, department, at)",
     )
     added_columns = ("ALTER TABLE cases ADD COLUMN next_deadline_at TEXT",)
     indexes = ("CREATE INDEX IF NOT EXISTS cases_next_deadline ON cases (next_deadline_at)",)
@@ -248,6 +285,42 @@ class SqliteResolutionStore(SqliteStore):
                 " ON CONFLICT (user) DO UPDATE SET doc = excluded.doc",
                 (member.user, member.model_dump_json()),
             )
+
+    async def alerts_for(
+        self, reader: Reader, *, unread_only: bool = False, limit: int = 100
+    ) -> list[Alert]:
+        where = inbox_filter(reader)
+        if where is None:
+            return []
+        clauses = [f"{column} = ?" for column in where]  # columns from domain.alerts, not input
+        if unread_only:
+            clauses.append("read_at IS NULL")
+        cursor = await self.conn.execute(
+            f"SELECT doc FROM alerts WHERE {' AND '.join(clauses) or '1 = 1'}"
+            " ORDER BY at DESC, rowid DESC LIMIT ?",
+            (*where.values(), limit),
+        )
+        return [Alert.model_validate_json(r["doc"]) for r in await cursor.fetchall()]
+
+    async def get_alert(self, alert_id: str) -> Alert | None:
+        cursor = await self.conn.execute("SELECT doc FROM alerts WHERE id = ?", (alert_id,))
+        row = await cursor.fetchone()
+        return Alert.model_validate_json(row["doc"]) if row else None
+
+    async def mark_alert_read(self, alert_id: str, *, by: str, at: datetime) -> Alert | None:
+        async with self.transaction() as conn:
+            cursor = await conn.execute("SELECT doc FROM alerts WHERE id = ?", (alert_id,))
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            alert = Alert.model_validate_json(row["doc"])
+            if alert.read_at is None:
+                alert = alert.model_copy(update={"read_at": at, "read_by": by})
+                await conn.execute(
+                    "UPDATE alerts SET read_at = ?, doc = ? WHERE id = ?",
+                    (sortable_instant(at), alert.model_dump_json(), alert_id),
+                )
+            return alert
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[ResolutionUnitOfWork]:
@@ -389,6 +462,14 @@ class _MongoUnitOfWork:
             session=self._tx.session,
         )
 
+    async def add_alerts(self, alerts: Sequence[Alert]) -> None:
+        for alert in alerts:  # upserts: a duplicate key would abort the transaction
+            doc = alert.model_dump(mode="python")
+            doc["notify"] = alert.notify.value
+            await self._tx.db.alerts.update_one(
+                {"_id": alert.id}, {"$setOnInsert": doc}, upsert=True, session=self._tx.session
+            )
+
 
 class MongoResolutionStore(MongoStore):
     async def due_cases(self, now: datetime, limit: int = 100) -> list[Case]:
@@ -404,6 +485,9 @@ class MongoResolutionStore(MongoStore):
         await self.db.cases.create_index("case_id", unique=True)
         await self.db.cases.create_index([("status", 1), ("due_at", 1)])
         await self.db.notices.create_index([("complaint_id", 1), ("at", 1)])
+        await self.db.alerts.create_index(
+            [("notify", 1), ("owner", 1), ("department", 1), ("at", -1)]
+        )
 
     async def notices_of(self, complaint_id: str) -> list[CustomerNotice]:
         cursor = self.db.notices.find({"complaint_id": complaint_id}, {"_id": 0, "complaint_id": 0})
@@ -416,6 +500,28 @@ class MongoResolutionStore(MongoStore):
     async def put_staff(self, member: StaffMember) -> None:
         doc = member.model_dump(mode="json")
         await self.db.staff.replace_one({"_id": member.user}, doc, upsert=True)
+
+    async def alerts_for(
+        self, reader: Reader, *, unread_only: bool = False, limit: int = 100
+    ) -> list[Alert]:
+        where = inbox_filter(reader)
+        if where is None:
+            return []
+        selector: dict[str, object] = dict(where)
+        if unread_only:
+            selector["read_at"] = None
+        cursor = self.db.alerts.find(selector, {"_id": 0}).sort("at", -1).limit(limit)
+        return [Alert.model_validate(doc) async for doc in cursor]
+
+    async def get_alert(self, alert_id: str) -> Alert | None:
+        doc = await self.db.alerts.find_one({"_id": alert_id}, {"_id": 0})
+        return Alert.model_validate(doc) if doc else None
+
+    async def mark_alert_read(self, alert_id: str, *, by: str, at: datetime) -> Alert | None:
+        await self.db.alerts.update_one(
+            {"_id": alert_id, "read_at": None}, {"$set": {"read_at": at, "read_by": by}}
+        )
+        return await self.get_alert(alert_id)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[ResolutionUnitOfWork]:

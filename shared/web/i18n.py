@@ -315,6 +315,23 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     ),
     "stepf.note": ("备注", "Note"),
     "stepf.none": ("不填", "—"),
+    # alerts inbox
+    "alerts.title": ("我的提醒", "My alerts"),
+    "alerts.help": (
+        "时限提醒、超时和升级：发给你本人（负责人）、你的部门（部门经理）、总经理或前台的，都在这里。",
+        "SLA reminders, breaches and escalations addressed to you (as owner), your department"
+        " (as head), the general manager or the front desk.",
+    ),
+    "alerts.unread": ("未读", "Unread"),
+    "alerts.all": ("全部", "All"),
+    "alerts.empty": ("没有提醒。", "No alerts."),
+    "alerts.at": ("时间", "When"),
+    "alerts.what": ("提醒", "Alert"),
+    "alerts.due": ("到期时间", "Due"),
+    "alerts.mark_read": ("标为已读", "Mark read"),
+    "alerts.read": ("已读", "Read"),
+    "alerts.waiting": ("你有{n}条未读提醒", "You have {n} unread alerts"),
+    "nav.alerts": ("我的提醒", "Alerts"),
     # staff directory
     "staff.title": ("员工名录", "Staff directory"),
     "staff.help": (

@@ -85,14 +85,15 @@ _NAV: Final[dict[str, NavItem]] = {
     "approvals": NavItem("nav.approvals", "/resolution/ui/approvals"),
     "quality": NavItem("nav.quality", "/analytics/ui/"),
     "staff": NavItem("nav.staff", "/resolution/ui/staff"),
+    "alerts": NavItem("nav.alerts", "/resolution/ui/alerts"),
 }
 _NAV_BY_ROLE: Final[dict[Role, tuple[str, ...]]] = {
-    Role.AGENT: ("new", "search", "cases"),
-    Role.OWNER: ("mine",),
-    Role.DEPARTMENT_HEAD: ("department", "approvals", "quality", "staff"),
-    Role.GENERAL_MANAGER: ("cases", "approvals", "quality", "staff"),
+    Role.AGENT: ("new", "search", "cases", "alerts"),
+    Role.OWNER: ("mine", "alerts"),
+    Role.DEPARTMENT_HEAD: ("department", "approvals", "alerts", "quality", "staff"),
+    Role.GENERAL_MANAGER: ("cases", "approvals", "alerts", "quality", "staff"),
     Role.QUALITY: ("quality", "cases"),
-    Role.ADMIN: ("new", "search", "cases", "approvals", "quality", "staff"),
+    Role.ADMIN: ("new", "search", "cases", "approvals", "alerts", "quality", "staff"),
 }
 
 

@@ -159,6 +159,7 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "3日回访已联系到客户，无需再次回访。",
         "The 3-day call has already reached the customer.",
     ),
+    "not_your_alert": ("这条提醒是发给别人的。", "This alert was addressed to someone else."),
     "other_department": (
         "部门经理只能维护本部门（{department}）的员工名录。",
         "A department head keeps only their own department's ({department}) staff.",

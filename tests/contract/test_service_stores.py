@@ -16,6 +16,7 @@ from services.analytics.domain.cube import Cell, Measures
 from services.analytics.domain.facts import ComplaintFact
 from services.analytics.domain.reports import Filters, PeriodRange
 from services.analytics.store import MongoAnalyticsStore, SqliteAnalyticsStore, StoredModel
+from services.resolution.domain.alerts import Alert, Reader
 from services.resolution.domain.case import Case, CaseStatus, CustomerNotice
 from services.resolution.domain.staff import StaffMember
 from services.resolution.store import (
@@ -25,7 +26,7 @@ from services.resolution.store import (
 )
 from shared.contracts.topics import INTAKE_EVENTS, NOTIFICATIONS
 from shared.errors import ConflictError
-from shared.vocab import Department
+from shared.vocab import Accountable, Department
 from tests.support.events import complaint_registered
 
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
@@ -247,6 +248,42 @@ async def test_the_staff_directory_keeps_one_entry_per_login(resolution: Resolut
         ("olga", False, "顾问"),
         ("sam", True, ""),
     ]
+
+
+async def test_alerts_are_kept_once_and_read_once_by_their_addressee(
+    resolution: ResolutionStore,
+) -> None:
+    def alert(alert_id: str, notify: Accountable, minutes: int, **more: Any) -> Alert:
+        at = T0 + timedelta(minutes=minutes)
+        return Alert(
+            id=alert_id, complaint_id="c-1", ticket_no="TS-1", milestone="warning",
+            notify=notify, due_at=at, at=at, **more,
+        )  # fmt: skip
+
+    olga = Reader(user="olga", role="owner")
+    hu = Reader(user="hu", role="department_head", department="after_sales")
+    async with resolution.unit_of_work() as uow:
+        await uow.add_alerts(
+            [
+                alert("a-1", Accountable.OWNER, 1, owner="olga"),
+                alert("a-2", Accountable.OWNER, 2, owner="otto"),
+                alert("a-3", Accountable.DEPARTMENT_HEAD, 3, department="after_sales"),
+                alert("a-4", Accountable.OWNER, 4, owner="olga"),
+            ]
+        )
+        await uow.add_alerts([alert("a-1", Accountable.OWNER, 9, owner="otto")])  # again
+    assert [a.id for a in await resolution.alerts_for(olga)] == ["a-4", "a-1"]  # newest first
+    assert [a.id for a in await resolution.alerts_for(hu)] == ["a-3"]
+    everyone = Reader(user="root", role="admin")
+    assert len(await resolution.alerts_for(everyone, limit=3)) == 3
+    assert await resolution.alerts_for(Reader(user="q", role="quality")) == []
+
+    read = await resolution.mark_alert_read("a-1", by="olga", at=T0 + timedelta(hours=1))
+    again = await resolution.mark_alert_read("a-1", by="root", at=T0 + timedelta(hours=2))
+    assert read is not None and again is not None
+    assert (again.read_by, again.read_at) == ("olga", T0 + timedelta(hours=1))
+    assert [a.id for a in await resolution.alerts_for(olga, unread_only=True)] == ["a-4"]
+    assert await resolution.mark_alert_read("nope", by="olga", at=T0) is None
 
 
 async def test_open_cases_come_a_page_at_a_time_in_id_order(resolution: ResolutionStore) -> None:

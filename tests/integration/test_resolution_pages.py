@@ -14,6 +14,7 @@ import pytest
 
 from services.resolution import pages
 from services.resolution.bootstrap import bootstrap
+from services.resolution.domain.alerts import Reader
 from services.resolution.domain.case import (
     Actor,
     Approve,
@@ -45,6 +46,7 @@ from tests.support.events import complaint_registered
 T0 = datetime(2026, 8, 3, 1, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 HEAD = Principal(user="hu", role=Role.DEPARTMENT_HEAD, department=Department.AFTER_SALES)
+HEAD_READER = Reader(user="hu", role="department_head", department="after_sales")
 
 
 @pytest.fixture
@@ -338,3 +340,44 @@ async def test_the_3_day_view_lists_the_calls_still_to_make_with_owners_by_name(
     assert '<span title="olga">王丽</span>' in html
     case_page = await page(runtime, "/ui/cases/c-1")
     assert 'data-owner="olga">王丽</span>' in case_page
+
+
+async def test_the_sweepers_alerts_reach_each_inbox_and_are_marked_read(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, clock = resolution
+    service = runtime.app.state.service
+    clock.set(T0 + 40 * H)  # c-1 waits for approval past 75 % of its 48 hours
+    assert await service.sweep() > 0
+    token = runtime.tokens.issue(Principal(user="olga", role=Role.OWNER))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app),
+        base_url="http://resolution",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as api:
+        mine = (await api.get("/alerts")).json()
+        assert "warning" in {a["milestone"] for a in mine}  # 50 % was superseded by 75 %
+        assert {a["notify"] for a in mine} == {"owner"} and {a["owner"] for a in mine} == {"olga"}
+        quality = runtime.tokens.issue(Principal(user="q", role=Role.QUALITY))
+        refused = await api.get("/alerts", headers={"Authorization": f"Bearer {quality}"})
+        assert refused.status_code == 403
+
+    html = await page(runtime, "/ui/alerts")  # the head's inbox
+    assert "时限预警（已用75%）" not in html and "审批" in html  # their own: the approval stage
+    assert 'data-alert="stage_overdue"' in html
+    queue = await page(runtime, "/ui/cases")
+    assert "data-unread-alerts" in queue
+
+    head_alerts = await service.alerts_for(HEAD_READER)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app),
+        base_url="http://resolution",
+        cookies={TOKEN_COOKIE: runtime.tokens.issue(HEAD)},
+    ) as browser:
+        for alert in head_alerts:
+            marked = await browser.post(f"/ui/alerts/{alert.id}/read")
+            assert marked.status_code == 303
+        other = await browser.post(f"/ui/alerts/{mine[0]['id']}/read")
+        assert other.status_code == 403  # the owner's alert is not the head's to clear
+    assert await service.alerts_for(HEAD_READER, unread_only=True) == []
+    assert "data-unread-alerts" not in await page(runtime, "/ui/cases")

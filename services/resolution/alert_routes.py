@@ -1,0 +1,52 @@
+"""The SLA alerts inbox over HTTP: each person reads what the sweeper told them, and marks
+it read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from services.resolution.domain.alerts import Alert, Reader
+from services.resolution.routes import Service
+from shared.auth import Principal, Role, require_roles
+
+router = APIRouter(tags=["alerts"])
+
+ALERTED_ROLES = (
+    Role.AGENT,
+    Role.OWNER,
+    Role.DEPARTMENT_HEAD,
+    Role.GENERAL_MANAGER,
+    Role.ADMIN,
+)
+ALERTED = require_roles(*ALERTED_ROLES)
+
+
+def reader_of(principal: Principal) -> Reader:
+    return Reader(
+        user=principal.user,
+        role=principal.role.value,
+        department=principal.department.value if principal.department else None,
+    )
+
+
+@router.get("/alerts", summary="My SLA reminders and escalations, newest first")
+async def list_alerts(
+    service: Service,
+    principal: Annotated[Principal, Depends(ALERTED)],
+    unread: Annotated[bool, Query(description="Only those not marked read.")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[Alert]:
+    return await service.alerts_for(reader_of(principal), unread_only=unread, limit=limit)
+
+
+@router.post(
+    "/alerts/{alert_id}/read",
+    summary="Mark one of my alerts read",
+    responses={403: {"description": "addressed to someone else"}, 404: {"description": "none"}},
+)
+async def read_alert(
+    alert_id: str, service: Service, principal: Annotated[Principal, Depends(ALERTED)]
+) -> Alert:
+    return await service.mark_alert_read(alert_id, reader_of(principal))

@@ -1,0 +1,80 @@
+"""The reminders and escalations the SLA sweeper fires, as an inbox for the people told.
+
+A milestone event says who must act (``notify``: the owner, the department head, the
+general manager or the front desk); the event itself goes to Kafka, where nobody in the
+dealership reads it. Each one is also kept as an alert the person finds on their next page
+and marks as read, so "the head was told at 90 %" is something the head actually saw.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.vocab import Accountable
+
+
+class Alert(BaseModel):
+    """One milestone, addressed to one role (and, for an owner or a head, one person or
+    department)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    """The milestone event's id: fired once, kept once."""
+    complaint_id: str
+    ticket_no: str
+    milestone: str
+    notify: Accountable
+    owner: str | None = None
+    """The case's owner when it fired: an owner's alert is theirs."""
+    department: str | None = None
+    """The department told (a head's alert is for that department's head)."""
+    due_at: datetime
+    at: datetime
+    stage: str | None = None
+    round: int = 1
+    read_at: datetime | None = None
+    read_by: str | None = None
+
+
+class Reader(BaseModel):
+    """Whose inbox: a login, a role and, for a head, a department."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user: str
+    role: str
+    department: str | None = None
+
+
+def addressed_to(alert: Alert, reader: Reader) -> bool:
+    """Whether ``reader`` was the one told (an administrator reads every inbox)."""
+    if reader.role == "admin":
+        return True
+    match alert.notify:
+        case Accountable.OWNER:
+            return reader.role == "owner" and alert.owner == reader.user
+        case Accountable.DEPARTMENT_HEAD:
+            return reader.role == "department_head" and alert.department == reader.department
+        case Accountable.GENERAL_MANAGER:
+            return reader.role == "general_manager"
+        case Accountable.AGENT:
+            return reader.role == "agent"
+    return False
+
+
+def inbox_filter(reader: Reader) -> dict[str, str] | None:
+    """``addressed_to`` as equalities a store can index (empty: every alert; None: none)."""
+    if reader.role == "admin":
+        return {}
+    if reader.role == "owner":
+        return {"notify": Accountable.OWNER.value, "owner": reader.user}
+    if reader.role == "department_head":
+        if reader.department is None:
+            return None
+        return {"notify": Accountable.DEPARTMENT_HEAD.value, "department": reader.department}
+    if reader.role in (Accountable.GENERAL_MANAGER.value, Accountable.AGENT.value):
+        return {"notify": reader.role}
+    return None
