@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import structlog
 
-from services.resolution.domain.alerts import Alert, addressed_to
+from services.resolution.domain.alerts import REOPENED_ALERT, Alert, addressed_to
 from services.resolution.domain.alerts import Reader as AlertReader
 from services.resolution.domain.approvals import DEFAULT_SECOND_APPROVAL_ABOVE
 from services.resolution.domain.case import (
@@ -31,7 +31,7 @@ from services.resolution.domain.case import (
     open_case,
 )
 from services.resolution.domain.erasure import erase_personal_data, without_quotes
-from services.resolution.domain.loop import current_round
+from services.resolution.domain.loop import current_round, reopens
 from services.resolution.domain.messages import customer_message
 from services.resolution.domain.milestones import (
     DueMilestone,
@@ -210,6 +210,8 @@ class ResolutionService:
                 owner_name=shown_name(staff, updated.owner),  # only (re)assignment names them
             )
             await uow.add_events(events)
+            if reopens(updated.timeline[-1]):
+                await uow.add_alerts([_reopened_alert(updated, events[0], self._policy, now)])
         self._on_commit()
         return updated
 
@@ -584,6 +586,23 @@ def _department_of(case: Case) -> str | None:
     """The case's department, or before assignment the one the complaint is about."""
     department = case.department or case.target_department
     return department.value if department else None
+
+
+def _reopened_alert(case: Case, step: EventEnvelope, policy: SlaPolicy, now: datetime) -> Alert:
+    """A dissatisfied customer reopened the case one level up: its head hears of it at once
+    (the owner may have moved on), not only when the new round's clock runs low."""
+    return Alert(
+        id=step.event_id,
+        complaint_id=case.complaint_id,
+        ticket_no=case.ticket_no,
+        milestone=REOPENED_ALERT,
+        notify=Accountable.DEPARTMENT_HEAD,
+        owner=case.owner,
+        department=_department_of(case),
+        due_at=current_round(case).deadlines(policy, now).due_at,
+        at=now,
+        round=current_round(case).number,
+    )
 
 
 def _alert(event: EventEnvelope) -> Alert:

@@ -460,6 +460,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "step.sla_follow_up_call": ("3日回访到期", "3-day follow-up call due"),
     "step.sla_stage_overdue": ("环节超出时限预算", "Stage over its time budget"),
     "step.sla_customer_update": ("该向客户通报进展了", "Customer update due"),
+    "step.sla_reopened": ("客户不满意，案件已重开", "Reopened: the customer is not satisfied"),
     "field.customer_update_due": ("下次向客户通报", "Next customer update"),
     "field.follow_up_due": ("3日回访截止", "3-day follow-up call due"),
     "field.follow_up_call": ("3日回访", "3-day follow-up call"),

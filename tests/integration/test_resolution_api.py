@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from services.resolution.bootstrap import bootstrap
+from services.resolution.domain.alerts import Reader
 from shared.auth import InvalidTokenError, Principal, Role, verify_contact_grant
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
 from shared.contracts.notifications import NOTIFICATION_SETTLED, NotificationSettled
@@ -196,6 +197,9 @@ async def test_a_low_rating_on_the_3_day_call_reopens_the_closed_case(
     ]  # fmt: skip
     assert "is reopened" in sent[-2].payload["text"]  # the customer hears by when, in writing
     assert sent[-1].payload_as(CaseStepTaken).from_status == "closed"
+    head = Reader(user="hu", role="department_head", department="after_sales")
+    [told] = await resolution.app.state.service.alerts_for(head)  # at once, not at 90 %
+    assert (told.milestone, told.round, told.owner) == ("reopened", 2, "olga")
 
 
 async def test_a_step_out_of_turn_is_409_naming_the_allowed_steps(

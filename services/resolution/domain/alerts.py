@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.vocab import Accountable
 
+REOPENED_ALERT = "reopened"
+"""Not a deadline: the customer's low rating reopened the case (told to its head)."""
+
 
 class Alert(BaseModel):
     """One milestone, addressed to one role (and, for an owner or a head, one person or
