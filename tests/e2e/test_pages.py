@@ -555,7 +555,7 @@ def test_pages_need_a_sign_in_and_the_right_role(page: Page, site: Site) -> None
     page.fill("#f-token", site.token("alice", "agent"))
     page.click("form.form button[type=submit]")
     expect(page.locator("h1")).to_have_text("无权访问")  # agents approve nothing: 403
-    expect(page.locator("nav.nav a")).to_have_text(["登记投诉", "查询投诉", "案件列表"])
+    expect(page.locator("nav.nav a")).to_have_text(["登记投诉", "查询投诉", "案件列表", "我的提醒"])
     screenshot(page, "forbidden")
 
 
@@ -566,7 +566,7 @@ def test_the_language_switch_shows_english_labels(page: Page, site: Site) -> Non
     expect(page.locator("h1")).to_have_text("Record a complaint")
     expect(page.locator("label[for=f-channel]")).to_contain_text("Channel")
     expect(page.locator("#f-channel option[value=hotline]")).to_have_text("400 hotline")
-    expect(page.locator("nav.nav a")).to_have_text(["New complaint", "Search", "Cases"])
+    expect(page.locator("nav.nav a")).to_have_text(["New complaint", "Search", "Cases", "Alerts"])
     page.goto(f"{site.url}/resolution/ui/cases")  # the choice is kept across services
     expect(page.locator("h1")).to_contain_text("Cases")
     screenshot(page, "english-queue")
@@ -594,6 +594,13 @@ def test_the_demo_offers_its_users_and_has_cases_to_show(
         expect(page.locator("table.queue")).to_have_attribute("data-sort", "urgency")
         page.click("nav.nav >> text=待我审批")
         expect(page.locator("article.approval").first).to_be_visible()
+        page.click("nav.nav >> text=我的提醒")  # what the sweeper told the head meanwhile
+        first = page.locator("table.alerts tr[data-alert]").first
+        expect(first).to_be_visible()
+        screenshot(page, "demo-head-alerts")
+        unread = int(page.locator("[data-unread]").get_attribute("data-unread") or "0")
+        first.locator("button").click()  # marked read: one fewer
+        expect(page.locator("[data-unread]")).to_have_attribute("data-unread", str(unread - 1))
         page.context.clear_cookies()
         page.goto(f"{demo.url}/")
         page.click("[data-demo=owner]")
