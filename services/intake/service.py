@@ -309,12 +309,10 @@ class IntakeService:
             stored = await uow.get_complaint(event.complaint_id)
             if stored is None:
                 raise LookupError(f"case closed for unknown complaint {event.complaint_id}")
-            if _newer(event, stored) and stored.open:
-                closed = {
-                    "open": False,
-                    "closed_at": event.occurred_at,
-                    "case_changed_at": event.occurred_at,
-                }
+            if _newer(event, stored):  # stamped even when already closed: see _newer
+                closed: dict[str, object] = {"open": False, "case_changed_at": event.occurred_at}
+                if stored.open:
+                    closed["closed_at"] = event.occurred_at
                 await uow.replace_complaint(stored.model_copy(update=closed))
         return True
 
@@ -327,7 +325,7 @@ class IntakeService:
             stored = await uow.get_complaint(event.complaint_id)
             if stored is None:
                 raise LookupError(f"case reopened for unknown complaint {event.complaint_id}")
-            if _newer(event, stored) and not stored.open:
+            if _newer(event, stored):
                 reopened = {"open": True, "closed_at": None, "case_changed_at": event.occurred_at}
                 await uow.replace_complaint(stored.model_copy(update=reopened))
         return True
@@ -792,5 +790,7 @@ def _registered_payload(complaint: Complaint) -> ComplaintRegistered:
 
 
 def _newer(event: EventEnvelope, stored: StoredComplaint) -> bool:
-    """The case event is not older than the last one applied (a replay out of order)."""
+    """The case event is not older than the last one applied (a replay out of order):
+    every close and reopen stamps the time, even one that changes nothing, so a reopening
+    dead-lettered before a later closing cannot open the complaint when replayed."""
     return stored.case_changed_at is None or event.occurred_at >= stored.case_changed_at

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 
 from services.resolution.domain.alerts import Alert, Reader
 from services.resolution.routes import Service
@@ -39,6 +40,17 @@ async def list_alerts(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Alert]:
     return await service.alerts_for(reader_of(principal), unread_only=unread, limit=limit)
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+@router.get("/alerts/unread", summary="How many of my alerts are not marked read")
+async def count_unread(
+    service: Service, principal: Annotated[Principal, Depends(ALERTED)]
+) -> UnreadCount:
+    return UnreadCount(unread=await service.unread_alerts(reader_of(principal)))
 
 
 @router.post(

@@ -152,8 +152,8 @@ async def queue(
     async with service_api(request) as api:
         response = check(await api.get("/cases", params=params))
         names = await _staff_names(api)
-        waiting = await api.get("/alerts", params={"unread": "true", "limit": 500})
-    unread = len(waiting.json()) if waiting.status_code == 200 else 0
+        waiting = await api.get("/alerts/unread")
+    unread = int(waiting.json()["unread"]) if waiting.status_code == 200 else 0
     cases: list[dict[str, Any]] = response.json()
     if scope == "follow_up":  # closed and remedied, the 3-day call not made: soonest first
         cases.sort(key=lambda case: str(case["follow_up_due_at"]))
@@ -523,15 +523,13 @@ async def alerts(
     show_all = bool(every)
     async with service_api(request) as api:
         listed = check(await api.get("/alerts", params={"unread": str(not show_all).lower()}))
-        unread = (
-            listed if not show_all else check(await api.get("/alerts", params={"unread": "true"}))
-        )
+        unread = check(await api.get("/alerts/unread")).json()["unread"]
     return pages.render(
         request,
         "resolution/alerts.html",
         principal=principal,
         alerts=listed.json(),
-        unread=len(unread.json()),
+        unread=unread,
         show_all=show_all,
         message="",
     )

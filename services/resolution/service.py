@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import structlog
 
-from services.resolution.domain.alerts import REOPENED_ALERT, Alert, addressed_to
+from services.resolution.domain.alerts import REOPENED_ALERT, Alert, addressee, told
 from services.resolution.domain.alerts import Reader as AlertReader
 from services.resolution.domain.approvals import DEFAULT_SECOND_APPROVAL_ABOVE
 from services.resolution.domain.case import (
@@ -223,12 +223,15 @@ class ResolutionService:
     ) -> list[Alert]:
         return await self._store.alerts_for(reader, unread_only=unread_only, limit=limit)
 
+    async def unread_alerts(self, reader: AlertReader) -> int:
+        return await self._store.count_unread_alerts(reader)
+
     async def mark_alert_read(self, alert_id: str, reader: AlertReader) -> Alert:
         """Marked read by whoever it was addressed to (the first reading stands)."""
         alert = await self._store.get_alert(alert_id)
         if alert is None:
             raise NotFoundError(f"no alert {alert_id}")
-        if not addressed_to(alert, reader):
+        if not told(alert, reader):  # an administrator reads every inbox, clears none
             raise ForbiddenError("this alert was addressed to someone else", code="not_your_alert")
         marked = await self._store.mark_alert_read(alert_id, by=reader.user, at=self._clock.now())
         assert marked is not None  # alerts are never deleted
@@ -596,7 +599,7 @@ def _reopened_alert(case: Case, step: EventEnvelope, policy: SlaPolicy, now: dat
         complaint_id=case.complaint_id,
         ticket_no=case.ticket_no,
         milestone=REOPENED_ALERT,
-        notify=Accountable.DEPARTMENT_HEAD,
+        notify=addressee(Accountable.DEPARTMENT_HEAD, case.owner, _department_of(case)),
         owner=case.owner,
         department=_department_of(case),
         due_at=current_round(case).deadlines(policy, now).due_at,
@@ -613,7 +616,7 @@ def _alert(event: EventEnvelope) -> Alert:
         complaint_id=milestone.complaint_id,
         ticket_no=milestone.ticket_no,
         milestone=milestone.milestone,
-        notify=Accountable(milestone.notify),
+        notify=addressee(Accountable(milestone.notify), milestone.owner, milestone.department),
         owner=milestone.owner,
         department=milestone.department,
         due_at=milestone.due_at,

@@ -90,6 +90,10 @@ class ResolutionStore(OpenableStore, Protocol):
 
     async def get_alert(self, alert_id: str) -> Alert | None: ...
 
+    async def count_unread_alerts(self, reader: Reader) -> int:
+        """How many of ``reader``'s alerts are not marked read."""
+        ...
+
     async def put_staff(self, member: StaffMember) -> None:
         """Add a person, or replace what the directory says of them."""
         ...
@@ -302,6 +306,17 @@ class SqliteResolutionStore(SqliteStore):
         )
         return [Alert.model_validate_json(r["doc"]) for r in await cursor.fetchall()]
 
+    async def count_unread_alerts(self, reader: Reader) -> int:
+        where = inbox_filter(reader)
+        if where is None:
+            return 0
+        clauses = [*(f"{column} = ?" for column in where), "read_at IS NULL"]
+        cursor = await self.conn.execute(
+            f"SELECT COUNT(*) FROM alerts WHERE {' AND '.join(clauses)}", tuple(where.values())
+        )
+        row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     async def get_alert(self, alert_id: str) -> Alert | None:
         cursor = await self.conn.execute("SELECT doc FROM alerts WHERE id = ?", (alert_id,))
         row = await cursor.fetchone()
@@ -510,8 +525,15 @@ class MongoResolutionStore(MongoStore):
         selector: dict[str, object] = dict(where)
         if unread_only:
             selector["read_at"] = None
-        cursor = self.db.alerts.find(selector, {"_id": 0}).sort("at", -1).limit(limit)
+        cursor = self.db.alerts.find(selector, {"_id": 0}).sort([("at", -1), ("_id", -1)])
+        cursor = cursor.limit(limit)
         return [Alert.model_validate(doc) async for doc in cursor]
+
+    async def count_unread_alerts(self, reader: Reader) -> int:
+        where = inbox_filter(reader)
+        if where is None:
+            return 0
+        return int(await self.db.alerts.count_documents({**where, "read_at": None}))
 
     async def get_alert(self, alert_id: str) -> Alert | None:
         doc = await self.db.alerts.find_one({"_id": alert_id}, {"_id": 0})

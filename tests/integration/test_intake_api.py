@@ -367,6 +367,14 @@ async def test_a_case_reopened_on_the_3_day_call_takes_the_customers_follow_ups_
     assert await service.on_case_closed(replayed)
     still = await cast(IntakeStore, intake.store).get_complaint(first["id"])
     assert still is not None and still.open
+    # closed again (t5) while a reopening (t4) waits in the dead-letter topic: replayed, no-op
+    assert await service.on_case_closed(case_event(CASE_CLOSED, 5))
+    assert await service.on_case_reopened(case_event(CASE_REOPENED, 4))
+    # a closing that changes nothing (already closed) still stamps its time
+    assert await service.on_case_closed(case_event(CASE_CLOSED, 7))
+    assert await service.on_case_reopened(case_event(CASE_REOPENED, 6))
+    final = await cast(IntakeStore, intake.store).get_complaint(first["id"])
+    assert final is not None and not final.open
 
 
 async def contact_views(intake: ServiceRuntime, complaint_id: str) -> list[ContactView]:

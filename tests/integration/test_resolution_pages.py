@@ -363,8 +363,9 @@ async def test_the_sweepers_alerts_reach_each_inbox_and_are_marked_read(
         assert refused.status_code == 403
 
     html = await page(runtime, "/ui/alerts")  # the head's inbox
-    assert "时限预警（已用75%）" not in html and "审批" in html  # their own: the approval stage
-    assert 'data-alert="stage_overdue"' in html
+    assert "时限预警（已用75%）" not in html  # the owner's, not the head's
+    overdue = re.search(r'<tr data-alert="stage_overdue".*?</tr>', html, re.S)
+    assert overdue and "环节超出时限预算" in overdue.group(0) and "审批" in overdue.group(0)
     queue = await page(runtime, "/ui/cases")
     assert "data-unread-alerts" in queue
 
@@ -381,3 +382,17 @@ async def test_the_sweepers_alerts_reach_each_inbox_and_are_marked_read(
         assert other.status_code == 403  # the owner's alert is not the head's to clear
     assert await service.alerts_for(HEAD_READER, unread_only=True) == []
     assert "data-unread-alerts" not in await page(runtime, "/ui/cases")
+
+
+async def test_a_case_nobody_owns_yet_warns_the_front_desk_and_the_general_manager(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, clock = resolution
+    service = runtime.app.state.service
+    await service.on_complaint_registered(complaint_registered("c-6", at=T0 + 6 * H))
+    clock.set(T0 + 50 * H)  # 44 of its 48 hours gone, nobody named, no department
+    assert await service.sweep() > 0
+    desk = await service.alerts_for(Reader(user="amy", role="agent"))
+    gm = await service.alerts_for(Reader(user="gao", role="general_manager"))
+    assert "first_contact_overdue" in {a.milestone for a in desk if a.complaint_id == "c-6"}
+    assert "final_warning" in {a.milestone for a in gm if a.complaint_id == "c-6"}

@@ -9,7 +9,14 @@ from itertools import product
 
 import pytest
 
-from services.resolution.domain.alerts import Alert, Reader, addressed_to, inbox_filter
+from services.resolution.domain.alerts import (
+    Alert,
+    Reader,
+    addressed_to,
+    addressee,
+    inbox_filter,
+    told,
+)
 from shared.vocab import Accountable
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -39,15 +46,15 @@ def alert(notify: Accountable, department: str | None = "after_sales") -> Alert:
     )
 
 
-def told(notify: Accountable) -> set[str]:
+def readers_of(notify: Accountable) -> set[str]:
     return {r.user for r in READERS if addressed_to(alert(notify), r)}
 
 
 def test_each_alert_reaches_the_one_it_names_and_the_administrator() -> None:
-    assert told(Accountable.OWNER) == {"olga", "root"}
-    assert told(Accountable.DEPARTMENT_HEAD) == {"hu", "root"}
-    assert told(Accountable.GENERAL_MANAGER) == {"gao", "root"}
-    assert told(Accountable.AGENT) == {"amy", "root"}
+    assert readers_of(Accountable.OWNER) == {"olga", "root"}
+    assert readers_of(Accountable.DEPARTMENT_HEAD) == {"hu", "root"}
+    assert readers_of(Accountable.GENERAL_MANAGER) == {"gao", "root"}
+    assert readers_of(Accountable.AGENT) == {"amy", "root"}
 
 
 @pytest.mark.parametrize(("notify", "reader"), list(product(Accountable, READERS)))
@@ -59,3 +66,18 @@ def test_the_store_filter_agrees_with_the_rule(notify: Accountable, reader: Read
         for column, value in where.items()
     )
     assert matched == addressed_to(item, reader)
+
+
+def test_an_alert_with_nobody_named_goes_to_whoever_can_act() -> None:
+    owner, head = Accountable.OWNER, Accountable.DEPARTMENT_HEAD
+    assert addressee(owner, "olga", "after_sales") is owner
+    assert addressee(owner, None, "after_sales") is head  # name an owner
+    assert addressee(owner, None, None) is Accountable.AGENT  # the front desk triages
+    assert addressee(head, None, None) is Accountable.GENERAL_MANAGER
+    assert addressee(head, None, "sales") is head
+
+
+def test_an_administrator_reads_every_inbox_but_clears_only_their_own() -> None:
+    admin = READERS[-1]
+    assert addressed_to(alert(Accountable.OWNER), admin)
+    assert not told(alert(Accountable.OWNER), admin)

@@ -52,10 +52,26 @@ class Reader(BaseModel):
     department: str | None = None
 
 
+def addressee(notify: Accountable, owner: str | None, department: str | None) -> Accountable:
+    """Who can actually be told: an owner's reminder on a case nobody owns yet goes to the
+    department's head (to name one), or to the front desk while no department holds it; a
+    head's alert with no department to the general manager. Nobody's inbox stays empty for
+    want of a name."""
+    if notify is Accountable.OWNER and owner is None:
+        return Accountable.DEPARTMENT_HEAD if department else Accountable.AGENT
+    if notify is Accountable.DEPARTMENT_HEAD and department is None:
+        return Accountable.GENERAL_MANAGER
+    return notify
+
+
 def addressed_to(alert: Alert, reader: Reader) -> bool:
-    """Whether ``reader`` was the one told (an administrator reads every inbox)."""
-    if reader.role == "admin":
-        return True
+    """Whether ``reader`` may read it: the one told, or an administrator (who reads every
+    inbox but clears none: ``told``)."""
+    return reader.role == "admin" or told(alert, reader)
+
+
+def told(alert: Alert, reader: Reader) -> bool:
+    """Whether ``reader`` is the one the alert was addressed to."""
     match alert.notify:
         case Accountable.OWNER:
             return reader.role == "owner" and alert.owner == reader.user
