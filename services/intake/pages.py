@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import uuid4
 
@@ -221,45 +221,35 @@ async def erase(request: Request, principal: Eraser, complaint_id: str) -> Respo
 @router.post("/complaints/{complaint_id}/contact", response_class=HTMLResponse)
 async def contact(request: Request, principal: Contacter, complaint_id: str) -> Response:
     """The customer's number, shown to the holder of a grant from the case page."""
-    grant = (await request.form()).get("grant")
-    async with service_api(request) as api:
-        response = check(
-            await api.post(
-                f"/complaints/{complaint_id}/contact",
-                json={"grant": grant if isinstance(grant, str) else ""},
-            )
-        )
-    case_page = f"/resolution/ui/cases/{complaint_id}"
-    if response.status_code != 200:
-        return pages.render(
-            request,
-            "message.html",
-            principal=principal,
-            status_code=response.status_code,
-            title="step.contact",
-            detail=problem_message(response.json(), language_of(request)),
-            back=case_page,
-        )
-    page = pages.render(
-        request,
-        "intake/contact.html",
-        principal=principal,
-        contact=response.json(),
-        case_page=case_page,
+    return await _with_grant(
+        request, principal, complaint_id, "contact", "intake/contact.html", "step.contact"
     )
-    page.headers["Cache-Control"] = "no-store"
-    return page
 
 
 @router.post("/complaints/{complaint_id}/messages", response_class=HTMLResponse)
 async def messages(request: Request, principal: Contacter, complaint_id: str) -> Response:
     """What the customer was sent, with a grant from the case page: the texts a person must
     post by hand (Weibo, a regulator's platform) and those being retried."""
+    return await _with_grant(
+        request, principal, complaint_id, "messages", "intake/messages.html", "messages.title"
+    )
+
+
+async def _with_grant(
+    request: Request,
+    principal: Principal,
+    complaint_id: str,
+    what: Literal["contact", "messages"],
+    template: str,
+    title: str,
+) -> Response:
+    """Post the case page's grant to the API; its answer as ``template`` (``what`` in the
+    context), never cached, or the refusal with a way back to the case."""
     grant = (await request.form()).get("grant")
     async with service_api(request) as api:
         response = check(
             await api.post(
-                f"/complaints/{complaint_id}/messages",
+                f"/complaints/{complaint_id}/{what}",
                 json={"grant": grant if isinstance(grant, str) else ""},
             )
         )
@@ -270,16 +260,12 @@ async def messages(request: Request, principal: Contacter, complaint_id: str) ->
             "message.html",
             principal=principal,
             status_code=response.status_code,
-            title="messages.title",
+            title=title,
             detail=problem_message(response.json(), language_of(request)),
             back=case_page,
         )
     page = pages.render(
-        request,
-        "intake/messages.html",
-        principal=principal,
-        messages=response.json(),
-        case_page=case_page,
+        request, template, principal=principal, case_page=case_page, **{what: response.json()}
     )
     page.headers["Cache-Control"] = "no-store"
     return page

@@ -281,6 +281,21 @@ async def case_detail(request: Request, principal: Reader, complaint_id: str) ->
 async def contact_customer(request: Request, principal: Reader, complaint_id: str) -> Response:
     """A grant to see the customer's number, then a confirmation that posts it to intake:
     the number is shown by the service that holds it, and each view is recorded there."""
+    return await _grant_page(request, principal, complaint_id, "contact")
+
+
+@router.post("/cases/{complaint_id}/messages", response_class=HTMLResponse)
+async def read_messages(request: Request, principal: Reader, complaint_id: str) -> Response:
+    """The messages' texts are intake's: a grant (whoever may contact the customer may read
+    what they were told), then a form that posts it there."""
+    return await _grant_page(request, principal, complaint_id, "messages")
+
+
+async def _grant_page(
+    request: Request, principal: Principal, complaint_id: str, target: str
+) -> Response:
+    """A grant from the API, in a form that posts it to intake's ``target`` page (never in
+    a link, never cached); a refusal is shown on the case page."""
     async with service_api(request) as api:
         response = check(await api.post(f"/cases/{complaint_id}/contact_grant"))
     if response.status_code != 200:
@@ -288,7 +303,7 @@ async def contact_customer(request: Request, principal: Reader, complaint_id: st
             request,
             principal,
             complaint_id,
-            failed="contact",
+            failed=target,
             message=problem_message(response.json(), language_of(request)),
             status_code=response.status_code,
         )
@@ -299,34 +314,7 @@ async def contact_customer(request: Request, principal: Reader, complaint_id: st
         complaint_id=complaint_id,
         ticket_no=request.query_params.get("ticket", ""),
         grant=response.json()["grant"],
-        target="contact",
-    )
-    page.headers["Cache-Control"] = "no-store"
-    return page
-
-
-@router.post("/cases/{complaint_id}/messages", response_class=HTMLResponse)
-async def read_messages(request: Request, principal: Reader, complaint_id: str) -> Response:
-    """The messages' texts are intake's: a grant (whoever may contact the customer may read
-    what they were told), then a form that posts it there."""
-    async with service_api(request) as api:
-        response = check(await api.post(f"/cases/{complaint_id}/contact_grant"))
-    if response.status_code != 200:
-        return await _case_page(
-            request,
-            principal,
-            complaint_id,
-            failed="messages",
-            message=problem_message(response.json(), language_of(request)),
-            status_code=response.status_code,
-        )
-    page = pages.render(
-        request,
-        "resolution/contact.html",
-        principal=principal,
-        complaint_id=complaint_id,
-        grant=response.json()["grant"],
-        target="messages",
+        target=target,
     )
     page.headers["Cache-Control"] = "no-store"
     return page
