@@ -53,6 +53,15 @@ async def count_unread(
     return UnreadCount(unread=await service.unread_alerts(reader_of(principal)))
 
 
+class Marked(BaseModel):
+    marked: int
+
+
+@router.post("/alerts/read", summary="Mark every unread alert addressed to me read")
+async def read_all(service: Service, principal: Annotated[Principal, Depends(ALERTED)]) -> Marked:
+    return Marked(marked=await service.mark_all_alerts_read(reader_of(principal)))
+
+
 @router.post(
     "/alerts/{alert_id}/read",
     summary="Mark one of my alerts read",

@@ -523,6 +523,14 @@ async def alerts(
     )
 
 
+@router.post("/alerts/read", response_class=HTMLResponse)
+async def read_all_alerts(request: Request, principal: Alerted) -> Response:
+    async with service_api(request) as api:
+        check(await api.post("/alerts/read"))
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/ui/alerts", status_code=303)
+
+
 @router.post("/alerts/{alert_id}/read", response_class=HTMLResponse)
 async def read_alert(request: Request, principal: Alerted, alert_id: str) -> Response:
     async with service_api(request) as api:

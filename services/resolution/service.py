@@ -226,6 +226,9 @@ class ResolutionService:
     async def unread_alerts(self, reader: AlertReader) -> int:
         return await self._store.count_unread_alerts(reader)
 
+    async def mark_all_alerts_read(self, reader: AlertReader) -> int:
+        return await self._store.mark_all_alerts_read(reader, at=self._clock.now())
+
     async def mark_alert_read(self, alert_id: str, reader: AlertReader) -> Alert:
         """Marked read by whoever it was addressed to (the first reading stands)."""
         alert = await self._store.get_alert(alert_id)

@@ -94,6 +94,10 @@ class ResolutionStore(OpenableStore, Protocol):
         """How many of ``reader``'s alerts are not marked read."""
         ...
 
+    async def mark_all_alerts_read(self, reader: Reader, *, at: datetime) -> int:
+        """Mark every unread alert told to ``reader`` (``domain.alerts.told``) read; how many."""
+        ...
+
     async def put_staff(self, member: StaffMember) -> None:
         """Add a person, or replace what the directory says of them."""
         ...
@@ -317,6 +321,28 @@ class SqliteResolutionStore(SqliteStore):
         row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def mark_all_alerts_read(self, reader: Reader, *, at: datetime) -> int:
+        where = inbox_filter(reader, own_only=True)
+        if where is None:
+            return 0
+        clauses = [*(f"{column} = ?" for column in where), "read_at IS NULL"]
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                f"SELECT id, doc FROM alerts WHERE {' AND '.join(clauses)}", tuple(where.values())
+            )
+            rows = await cursor.fetchall()
+            marked = [
+                Alert.model_validate_json(r["doc"]).model_copy(
+                    update={"read_at": at, "read_by": reader.user}
+                )
+                for r in rows
+            ]
+            await conn.executemany(
+                "UPDATE alerts SET read_at = ?, doc = ? WHERE id = ?",
+                [(sortable_instant(at), a.model_dump_json(), a.id) for a in marked],
+            )
+        return len(marked)
+
     async def get_alert(self, alert_id: str) -> Alert | None:
         cursor = await self.conn.execute("SELECT doc FROM alerts WHERE id = ?", (alert_id,))
         row = await cursor.fetchone()
@@ -534,6 +560,15 @@ class MongoResolutionStore(MongoStore):
         if where is None:
             return 0
         return int(await self.db.alerts.count_documents({**where, "read_at": None}))
+
+    async def mark_all_alerts_read(self, reader: Reader, *, at: datetime) -> int:
+        where = inbox_filter(reader, own_only=True)
+        if where is None:
+            return 0
+        result = await self.db.alerts.update_many(
+            {**where, "read_at": None}, {"$set": {"read_at": at, "read_by": reader.user}}
+        )
+        return int(result.modified_count)
 
     async def get_alert(self, alert_id: str) -> Alert | None:
         doc = await self.db.alerts.find_one({"_id": alert_id}, {"_id": 0})

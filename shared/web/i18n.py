@@ -329,6 +329,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "alerts.what": ("提醒", "Alert"),
     "alerts.due": ("到期时间", "Due"),
     "alerts.mark_read": ("标为已读", "Mark read"),
+    "alerts.mark_all_read": ("全部标为已读", "Mark all read"),
     "alerts.read": ("已读", "Read"),
     "alerts.waiting": ("你有{n}条未读提醒", "You have {n} unread alerts"),
     "nav.alerts": ("我的提醒", "Alerts"),

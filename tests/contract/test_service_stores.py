@@ -284,6 +284,11 @@ async def test_alerts_are_kept_once_and_read_once_by_their_addressee(
     assert (again.read_by, again.read_at) == ("olga", T0 + timedelta(hours=1))
     assert [a.id for a in await resolution.alerts_for(olga, unread_only=True)] == ["a-4"]
     assert await resolution.mark_alert_read("nope", by="olga", at=T0) is None
+    assert await resolution.count_unread_alerts(olga) == 1
+    assert await resolution.mark_all_alerts_read(everyone, at=T0) == 0  # reads, clears none
+    assert await resolution.mark_all_alerts_read(olga, at=T0 + timedelta(hours=3)) == 1
+    assert await resolution.count_unread_alerts(olga) == 0
+    assert await resolution.count_unread_alerts(hu) == 1  # not the owner's to clear
 
 
 async def test_open_cases_come_a_page_at_a_time_in_id_order(resolution: ResolutionStore) -> None:

@@ -382,6 +382,16 @@ async def test_the_sweepers_alerts_reach_each_inbox_and_are_marked_read(
         assert other.status_code == 403  # the owner's alert is not the head's to clear
     assert await service.alerts_for(HEAD_READER, unread_only=True) == []
     assert "data-unread-alerts" not in await page(runtime, "/ui/cases")
+    olga = Reader(user="olga", role="owner")
+    assert await service.unread_alerts(olga) > 0
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app),
+        base_url="http://resolution",
+        cookies={TOKEN_COOKIE: runtime.tokens.issue(Principal(user="olga", role=Role.OWNER))},
+    ) as owner_browser:
+        assert "data-read-all" in (await owner_browser.get("/ui/alerts")).text
+        assert (await owner_browser.post("/ui/alerts/read")).status_code == 303
+    assert await service.unread_alerts(olga) == 0
 
 
 async def test_a_case_nobody_owns_yet_warns_the_front_desk_and_the_general_manager(

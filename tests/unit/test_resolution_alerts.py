@@ -81,3 +81,14 @@ def test_an_administrator_reads_every_inbox_but_clears_only_their_own() -> None:
     admin = READERS[-1]
     assert addressed_to(alert(Accountable.OWNER), admin)
     assert not told(alert(Accountable.OWNER), admin)
+
+
+@pytest.mark.parametrize(("notify", "reader"), list(product(Accountable, READERS)))
+def test_the_own_only_filter_agrees_with_told(notify: Accountable, reader: Reader) -> None:
+    item = alert(notify)
+    where = inbox_filter(reader, own_only=True)
+    matched = where is not None and all(
+        getattr(item, column) == value or (column == "notify" and item.notify.value == value)
+        for column, value in where.items()
+    )
+    assert matched == told(item, reader)

@@ -84,10 +84,11 @@ def told(alert: Alert, reader: Reader) -> bool:
     return False
 
 
-def inbox_filter(reader: Reader) -> dict[str, str] | None:
-    """``addressed_to`` as equalities a store can index (empty: every alert; None: none)."""
+def inbox_filter(reader: Reader, *, own_only: bool = False) -> dict[str, str] | None:
+    """``addressed_to`` (``told`` with ``own_only``) as equalities a store can index (empty:
+    every alert; None: none)."""
     if reader.role == "admin":
-        return {}
+        return None if own_only else {}
     if reader.role == "owner":
         return {"notify": Accountable.OWNER.value, "owner": reader.user}
     if reader.role == "department_head":
