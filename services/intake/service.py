@@ -303,31 +303,28 @@ class IntakeService:
 
     async def on_case_closed(self, event: EventEnvelope) -> bool:
         """A closed complaint no longer takes follow-ups: a new message opens a new case."""
-        async with self._store.unit_of_work() as uow:
-            if not await uow.claim(SERVICE, event.event_id):
-                return False
-            stored = await uow.get_complaint(event.complaint_id)
-            if stored is None:
-                raise LookupError(f"case closed for unknown complaint {event.complaint_id}")
-            if _newer(event, stored):  # stamped even when already closed: see _newer
-                closed: dict[str, object] = {"open": False, "case_changed_at": event.occurred_at}
-                if stored.open:
-                    closed["closed_at"] = event.occurred_at
-                await uow.replace_complaint(stored.model_copy(update=closed))
-        return True
+        return await self._case_turned(event, open_=False)
 
     async def on_case_reopened(self, event: EventEnvelope) -> bool:
         """A closed case the customer was not satisfied with after all (the 3-day call) is
         open again: their next message is a follow-up of it, not a new complaint."""
+        return await self._case_turned(event, open_=True)
+
+    async def _case_turned(self, event: EventEnvelope, *, open_: bool) -> bool:
+        """Apply a case's closing or reopening once, unless a later one was applied first."""
         async with self._store.unit_of_work() as uow:
             if not await uow.claim(SERVICE, event.event_id):
                 return False
             stored = await uow.get_complaint(event.complaint_id)
             if stored is None:
-                raise LookupError(f"case reopened for unknown complaint {event.complaint_id}")
-            if _newer(event, stored):
-                reopened = {"open": True, "closed_at": None, "case_changed_at": event.occurred_at}
-                await uow.replace_complaint(stored.model_copy(update=reopened))
+                raise LookupError(f"{event.type} for unknown complaint {event.complaint_id}")
+            if _newer(event, stored):  # stamped even when nothing changes: see _newer
+                update: dict[str, object] = {"open": open_, "case_changed_at": event.occurred_at}
+                if open_:
+                    update["closed_at"] = None
+                elif stored.open:
+                    update["closed_at"] = event.occurred_at
+                await uow.replace_complaint(stored.model_copy(update=update))
         return True
 
     async def erase(

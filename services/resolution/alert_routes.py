@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from services.resolution.domain.alerts import Alert, Reader
-from services.resolution.routes import Service
+from services.resolution.domain.alerts import Alert
+from services.resolution.routes import Service, actor_of
 from shared.auth import Principal, Role, require_roles
 
 router = APIRouter(tags=["alerts"])
@@ -24,14 +24,6 @@ ALERTED_ROLES = (
 ALERTED = require_roles(*ALERTED_ROLES)
 
 
-def reader_of(principal: Principal) -> Reader:
-    return Reader(
-        user=principal.user,
-        role=principal.role.value,
-        department=principal.department.value if principal.department else None,
-    )
-
-
 @router.get("/alerts", summary="My SLA reminders and escalations, newest first")
 async def list_alerts(
     service: Service,
@@ -39,7 +31,7 @@ async def list_alerts(
     unread: Annotated[bool, Query(description="Only those not marked read.")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Alert]:
-    return await service.alerts_for(reader_of(principal), unread_only=unread, limit=limit)
+    return await service.alerts_for(actor_of(principal), unread_only=unread, limit=limit)
 
 
 class UnreadCount(BaseModel):
@@ -50,7 +42,7 @@ class UnreadCount(BaseModel):
 async def count_unread(
     service: Service, principal: Annotated[Principal, Depends(ALERTED)]
 ) -> UnreadCount:
-    return UnreadCount(unread=await service.unread_alerts(reader_of(principal)))
+    return UnreadCount(unread=await service.unread_alerts(actor_of(principal)))
 
 
 class Marked(BaseModel):
@@ -59,7 +51,7 @@ class Marked(BaseModel):
 
 @router.post("/alerts/read", summary="Mark every unread alert addressed to me read")
 async def read_all(service: Service, principal: Annotated[Principal, Depends(ALERTED)]) -> Marked:
-    return Marked(marked=await service.mark_all_alerts_read(reader_of(principal)))
+    return Marked(marked=await service.mark_all_alerts_read(actor_of(principal)))
 
 
 @router.post(
@@ -70,4 +62,4 @@ async def read_all(service: Service, principal: Annotated[Principal, Depends(ALE
 async def read_alert(
     alert_id: str, service: Service, principal: Annotated[Principal, Depends(ALERTED)]
 ) -> Alert:
-    return await service.mark_alert_read(alert_id, reader_of(principal))
+    return await service.mark_alert_read(alert_id, actor_of(principal))

@@ -151,7 +151,7 @@ async def queue(
         params["follow_up_due"] = "true"
     async with service_api(request) as api:
         response = check(await api.get("/cases", params=params))
-        names = await _staff_names(api)
+        names = _names(await _staff(api))
         waiting = await api.get("/alerts/unread")
     unread = int(waiting.json()["unread"]) if waiting.status_code == 200 else 0
     cases: list[dict[str, Any]] = response.json()
@@ -184,24 +184,29 @@ async def queue(
     )
 
 
-async def _staff_names(api: httpx.AsyncClient) -> dict[str, str]:
-    """Login → the directory's name, to show people by name (their login on hover)."""
+async def _staff(api: httpx.AsyncClient) -> list[dict[str, Any]]:
+    """The staff directory (empty when it cannot be read)."""
     staff = await api.get("/staff")
-    return {m["user"]: m["name"] for m in staff.json()} if staff.status_code == 200 else {}
+    return list(staff.json()) if staff.status_code == 200 else []
 
 
-async def _owner_choices(request: Request) -> list[tuple[str, str]]:
+def _names(staff: list[dict[str, Any]]) -> dict[str, str]:
+    """Login → the directory's name, to show people by name (their login on hover)."""
+    return {m["user"]: m["name"] for m in staff}
+
+
+async def _owner_choices(
+    api: httpx.AsyncClient, staff: list[dict[str, Any]], language: Language
+) -> list[tuple[str, str]]:
     """(login, label) of the people to suggest as owner: the staff directory's active
-    people, or, while it is empty, those who own cases now (a typo then finds no one)."""
-    language = language_of(request)
-    async with service_api(request) as api:
-        staff = await api.get("/staff", params={"active": "true"})
-        if staff.status_code == 200 and staff.json():
-            return [
-                (m["user"], _staff_label(m, language))
-                for m in sorted(staff.json(), key=lambda m: (m["department"] or "", m["user"]))
-            ]
-        queue = await api.get("/cases", params={"limit": 200})
+    people, or, while it has none, those who own cases now (a typo then finds no one)."""
+    active = [m for m in staff if m.get("active", True)]
+    if active:
+        return [
+            (m["user"], _staff_label(m, language))
+            for m in sorted(active, key=lambda m: (m["department"] or "", m["user"]))
+        ]
+    queue = await api.get("/cases", params={"limit": 200})
     if queue.status_code != 200:
         return []
     return [(o, o) for o in sorted({c["owner"] for c in queue.json() if c.get("owner")})]
@@ -228,7 +233,12 @@ async def _case_page(
     async with service_api(request) as api:
         response = check(await api.get(f"/cases/{complaint_id}"))
         sent = await api.get(f"/cases/{complaint_id}/notices")
-        names = await _staff_names(api)
+        staff = await _staff(api)
+        owners: list[tuple[str, str]] = []
+        if response.status_code == 200 and {"assign", "reassign"} & set(
+            offered_steps(response.json(), principal)
+        ):
+            owners = await _owner_choices(api, staff, language_of(request))
     if response.status_code == 404:
         return pages.render(
             request,
@@ -242,9 +252,6 @@ async def _case_page(
     case = response.json()
     notices = sent.json() if sent.status_code == 200 else []
     steps = offered_steps(case, principal)
-    owners: list[tuple[str, str]] = []
-    if {"assign", "reassign"} & set(steps):
-        owners = await _owner_choices(request)
     return pages.render(
         request,
         "resolution/case.html",
@@ -253,7 +260,7 @@ async def _case_page(
         case=case,
         steps=steps,
         known_owners=owners,
-        names=names,
+        names=_names(staff),
         notices=notices,
         missed=missed_notices(case, notices),
         may_contact=may_contact(case, principal),

@@ -191,7 +191,8 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
     )
 
 
-def _actor(principal: Principal) -> Actor:
+def actor_of(principal: Principal) -> Actor:
+    """The signed-in user as the case domain sees them."""
     return Actor(
         user=principal.user,
         role=principal.role.value,
@@ -283,7 +284,7 @@ async def _readable_case(
     service: ResolutionService, complaint_id: str, principal: Principal
 ) -> Case:
     case = await service.get_case(complaint_id)
-    if not may_read(case, _actor(principal)):
+    if not may_read(case, actor_of(principal)):
         raise ForbiddenError(
             "this case is another department's or another owner's", code="not_your_case"
         )
@@ -317,7 +318,7 @@ def _step_route(step: Step, command_model: type[CommandBase]) -> None:
             Header(alias="If-Match", description="The case version you saw; 409 if it moved on."),
         ] = None,
     ) -> CaseView:
-        actor = _actor(principal)
+        actor = actor_of(principal)
         try:
             case = await service.take_step(
                 complaint_id, step, command, actor=actor, expected_version=if_match
@@ -384,7 +385,7 @@ async def contact_grant(
     service: Service,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
 ) -> ContactGrant:
-    actor = _actor(principal)
+    actor = actor_of(principal)
     try:
         await service.check_contact(complaint_id, actor)
     except StepRefusedError as exc:

@@ -597,6 +597,7 @@ def _department_of(case: Case) -> str | None:
 def _reopened_alert(case: Case, step: EventEnvelope, policy: SlaPolicy, now: datetime) -> Alert:
     """A dissatisfied customer reopened the case one level up: its head hears of it at once
     (the owner may have moved on), not only when the new round's clock runs low."""
+    loop = current_round(case)
     return Alert(
         id=step.event_id,
         complaint_id=case.complaint_id,
@@ -605,9 +606,9 @@ def _reopened_alert(case: Case, step: EventEnvelope, policy: SlaPolicy, now: dat
         notify=addressee(Accountable.DEPARTMENT_HEAD, case.owner, _department_of(case)),
         owner=case.owner,
         department=_department_of(case),
-        due_at=current_round(case).deadlines(policy, now).due_at,
+        due_at=loop.deadlines(policy, now).due_at,
         at=now,
-        round=current_round(case).number,
+        round=loop.number,
     )
 
 

@@ -63,15 +63,20 @@ def sign_in(page: Page, site: Site, token: str, then: str = "") -> None:
 
 def api_complaint(site: Site, phone: str, **extra: Any) -> str:
     """Register a complaint through the API and wait for its case; its id."""
-    agent = {"Authorization": f"Bearer {site.token('api-agent', 'agent')}"}
     body = {
         "channel": "hotline",
         "customer": {"name": "张伟", "phone": phone},
         "content": "新车高速刹车时方向盘抖动，要求检查。",
         **extra,
     }
+    return api_registered(site, "/intake/complaints", body)
+
+
+def api_registered(site: Site, path: str, body: dict[str, Any]) -> str:
+    """POST ``body`` to an intake ``path`` as an agent and wait for the case; its id."""
+    agent = {"Authorization": f"Bearer {site.token('api-agent', 'agent')}"}
     with httpx.Client(base_url=site.url, timeout=30) as client:
-        created = client.post("/intake/complaints", json=body, headers=agent)
+        created = client.post(path, json=body, headers=agent)
         assert created.status_code == 201, created.text
         complaint_id: str = created.json()["id"]
         deadline = Deadline(60)
@@ -423,16 +428,7 @@ def test_the_owner_reads_the_weibo_reply_to_post_by_hand(page: Page, site: Site)
     agent = site.token("api-agent", "agent")
     post = json.loads((EXAMPLES / "social.zh.json").read_text(encoding="utf-8"))
     post.update(post_id="9900000000000001", contact_phone="15977778888")
-    with httpx.Client(base_url=site.url, timeout=30) as client:
-        created = client.post(
-            "/intake/channels/social", json=post, headers={"Authorization": f"Bearer {agent}"}
-        )
-        assert created.status_code == 201, created.text
-        complaint_id = created.json()["id"]
-        deadline = Deadline(60)
-        headers = {"Authorization": f"Bearer {agent}"}
-        while client.get(f"/resolution/cases/{complaint_id}", headers=headers).status_code != 200:
-            assert not deadline.passed, "no case was opened"
+    complaint_id = api_registered(site, "/intake/channels/social", post)
     head = site.token("hu", "department_head", "--department", "after_sales")
     api_steps(
         site,

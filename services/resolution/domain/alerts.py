@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from services.resolution.domain.case import Actor
 from shared.vocab import Accountable
 
 REOPENED_ALERT = "reopened"
@@ -42,14 +43,8 @@ class Alert(BaseModel):
     read_by: str | None = None
 
 
-class Reader(BaseModel):
-    """Whose inbox: a login, a role and, for a head, a department."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user: str
-    role: str
-    department: str | None = None
+Reader = Actor
+"""Whose inbox: a login, a role and, for a head, a department (the case's ``Actor``)."""
 
 
 def addressee(notify: Accountable, owner: str | None, department: str | None) -> Accountable:
