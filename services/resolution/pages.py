@@ -151,7 +151,7 @@ async def queue(
         params["follow_up_due"] = "true"
     async with service_api(request) as api:
         response = check(await api.get("/cases", params=params))
-        names = _names(await _staff(api))
+        staff = await _staff(api)
         waiting = await api.get("/alerts/unread")
     unread = int(waiting.json()["unread"]) if waiting.status_code == 200 else 0
     cases: list[dict[str, Any]] = response.json()
@@ -179,7 +179,8 @@ async def queue(
         sorts=SORTS,
         sort_link=sort_link,
         title=title,
-        names=names,
+        names=_names(staff),
+        departed=_departed(staff),
         unread_alerts=unread,
     )
 
@@ -193,6 +194,11 @@ async def _staff(api: httpx.AsyncClient) -> list[dict[str, Any]]:
 def _names(staff: list[dict[str, Any]]) -> dict[str, str]:
     """Login → the directory's name, to show people by name (their login on hover)."""
     return {m["user"]: m["name"] for m in staff}
+
+
+def _departed(staff: list[dict[str, Any]]) -> frozenset[str]:
+    """Those who left: an open case they own is flagged for its head to reassign."""
+    return frozenset(m["user"] for m in staff if not m.get("active", True))
 
 
 async def _owner_choices(
@@ -261,6 +267,7 @@ async def _case_page(
         steps=steps,
         known_owners=owners,
         names=_names(staff),
+        departed=_departed(staff),
         notices=notices,
         missed=missed_notices(case, notices),
         may_contact=may_contact(case, principal),
@@ -519,12 +526,14 @@ async def alerts(
     async with service_api(request) as api:
         listed = check(await api.get("/alerts", params={"unread": str(not show_all).lower()}))
         unread = check(await api.get("/alerts/unread")).json()["unread"]
+        staff = await _staff(api)
     return pages.render(
         request,
         "resolution/alerts.html",
         principal=principal,
         alerts=listed.json(),
         unread=unread,
+        names=_names(staff),
         show_all=show_all,
         message="",
     )

@@ -9,7 +9,13 @@ from uuid import uuid4
 
 import structlog
 
-from services.resolution.domain.alerts import REOPENED_ALERT, Alert, addressee, told
+from services.resolution.domain.alerts import (
+    OWNER_LEFT_ALERT,
+    REOPENED_ALERT,
+    Alert,
+    addressee,
+    told,
+)
 from services.resolution.domain.alerts import Reader as AlertReader
 from services.resolution.domain.approvals import DEFAULT_SECOND_APPROVAL_ABOVE
 from services.resolution.domain.case import (
@@ -42,7 +48,13 @@ from services.resolution.domain.milestones import (
     superseded,
 )
 from services.resolution.domain.sla import SlaPolicy
-from services.resolution.domain.staff import StaffMember, owner_problem, shown_name
+from services.resolution.domain.staff import (
+    StaffMember,
+    departed,
+    owner_problem,
+    shown_name,
+    stops_owning,
+)
 from services.resolution.domain.stages import stage_account
 from services.resolution.store import ResolutionStore
 from shared.calendar import promised_by
@@ -76,6 +88,9 @@ from shared.errors import (
 from shared.vocab import Accountable, CaseStage, Language
 
 SERVICE = "resolution"
+OPEN_STATUSES = [s for s in CaseStatus if s is not CaseStatus.CLOSED]
+_EVERY_CASE = 100_000
+"""More open cases than one person could ever hold."""
 log = structlog.get_logger(__name__)
 
 
@@ -171,8 +186,14 @@ class ResolutionService:
         actor: CaseActor,
         expected_version: int | None = None,
     ) -> Case:
-        """One command on one case: decided, saved (optimistically) and published together."""
-        staff = await self._store.staff() if isinstance(command, Assign) else []
+        """One command on one case: decided, saved (optimistically) and published together.
+
+        Someone the directory says has left takes no step, whatever token they still hold."""
+        staff = await self._store.staff()
+        if actor.user in departed(staff):
+            raise ForbiddenError(
+                f"{actor.user} no longer works here", code="staff_inactive", user=actor.user
+            )
         async with self._store.unit_of_work() as uow:
             case = await uow.get_case(complaint_id)
             if case is None:
@@ -211,7 +232,14 @@ class ResolutionService:
             )
             await uow.add_events(events)
             if reopens(updated.timeline[-1]):
-                await uow.add_alerts([_reopened_alert(updated, events[0], self._policy, now)])
+                alert = _head_alert(
+                    updated,
+                    REOPENED_ALERT,
+                    alert_id=events[0].event_id,
+                    policy=self._policy,
+                    now=now,
+                )
+                await uow.add_alerts([alert])
         self._on_commit()
         return updated
 
@@ -241,7 +269,27 @@ class ResolutionService:
         return marked
 
     async def put_staff(self, member: StaffMember) -> StaffMember:
-        await self._store.put_staff(member)
+        """Someone who leaves, or moves to another department, leaves their open cases to
+        its head: one alert per case, in the same write as the directory's change."""
+        before = next((m for m in await self._store.staff() if m.user == member.user), None)
+        held: list[Case] = []
+        if stops_owning(before, member):
+            held = await self._store.list_cases(
+                owner=member.user, statuses=OPEN_STATUSES, limit=_EVERY_CASE
+            )
+        now = self._clock.now()
+        async with self._store.unit_of_work() as uow:
+            await uow.put_staff(member)
+            await uow.add_alerts(
+                [
+                    _head_alert(
+                        case, OWNER_LEFT_ALERT, alert_id=str(uuid4()), policy=self._policy, now=now
+                    )
+                    for case in held
+                ]
+            )
+        if held:
+            log.info("owner left their cases to the head", user=member.user, cases=len(held))
         return member
 
     async def sweep(self, limit: int = 100) -> int:
@@ -254,6 +302,7 @@ class ResolutionService:
             await self.reschedule_open_cases()
         now = self._clock.now()
         fired = 0
+        gone = departed(await self._store.staff())  # their reminders go to their head
         for due in await self._store.due_cases(now, limit):
             try:
                 async with self._store.unit_of_work() as uow:
@@ -271,7 +320,7 @@ class ResolutionService:
                     sent = [m for m in milestones if m.key not in silent]
                     events = _milestone_events(updated, sent, now)
                     await uow.add_events(events)
-                    await uow.add_alerts([_alert(event) for event in events])
+                    await uow.add_alerts([_alert(event, gone) for event in events])
             except (ConflictError, TransientStoreError):
                 continue  # someone else moved the case; the next sweep looks again
             fired += len(sent)
@@ -594,15 +643,18 @@ def _department_of(case: Case) -> str | None:
     return department.value if department else None
 
 
-def _reopened_alert(case: Case, step: EventEnvelope, policy: SlaPolicy, now: datetime) -> Alert:
-    """A dissatisfied customer reopened the case one level up: its head hears of it at once
-    (the owner may have moved on), not only when the new round's clock runs low."""
+def _head_alert(
+    case: Case, milestone: str, *, alert_id: str, policy: SlaPolicy, now: datetime
+) -> Alert:
+    """Not a deadline but news its head must act on at once: a dissatisfied customer
+    reopened the case one level up (``REOPENED_ALERT``), or its owner left or moved
+    (``OWNER_LEFT_ALERT``) and someone else must take it before the clock runs out."""
     loop = current_round(case)
     return Alert(
-        id=step.event_id,
+        id=alert_id,
         complaint_id=case.complaint_id,
         ticket_no=case.ticket_no,
-        milestone=REOPENED_ALERT,
+        milestone=milestone,
         notify=addressee(Accountable.DEPARTMENT_HEAD, case.owner, _department_of(case)),
         owner=case.owner,
         department=_department_of(case),
@@ -612,15 +664,20 @@ def _reopened_alert(case: Case, step: EventEnvelope, policy: SlaPolicy, now: dat
     )
 
 
-def _alert(event: EventEnvelope) -> Alert:
-    """The milestone event as its addressee's alert."""
+def _alert(event: EventEnvelope, departed: frozenset[str] = frozenset()) -> Alert:
+    """The milestone event as its addressee's alert (an owner who left: their head's)."""
     milestone = event.payload_as(CaseSlaMilestone)
     return Alert(
         id=event.event_id,
         complaint_id=milestone.complaint_id,
         ticket_no=milestone.ticket_no,
         milestone=milestone.milestone,
-        notify=addressee(Accountable(milestone.notify), milestone.owner, milestone.department),
+        notify=addressee(
+            Accountable(milestone.notify),
+            milestone.owner,
+            milestone.department,
+            departed=departed,
+        ),
         owner=milestone.owner,
         department=milestone.department,
         due_at=milestone.due_at,

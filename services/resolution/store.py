@@ -48,6 +48,11 @@ class ResolutionUnitOfWork(Protocol):
         """Keep the milestones just fired as alerts (an id seen before is kept as it was)."""
         ...
 
+    async def put_staff(self, member: StaffMember) -> None:
+        """Add a person, or replace what the directory says of them (with the alerts their
+        leaving raises, in one write)."""
+        ...
+
     async def add_notice(self, complaint_id: str, notice: CustomerNotice) -> None:
         """What became of a message to the customer; kept beside the case like a suggestion
         (never moving its version), once per message."""
@@ -96,10 +101,6 @@ class ResolutionStore(OpenableStore, Protocol):
 
     async def mark_all_alerts_read(self, reader: Reader, *, at: datetime) -> int:
         """Mark every unread alert told to ``reader`` (``domain.alerts.told``) read; how many."""
-        ...
-
-    async def put_staff(self, member: StaffMember) -> None:
-        """Add a person, or replace what the directory says of them."""
         ...
 
     async def list_cases(
@@ -196,6 +197,13 @@ class _SqliteUnitOfWork:
             ),
         )
 
+    async def put_staff(self, member: StaffMember) -> None:
+        await self._conn.execute(
+            "INSERT INTO staff (user, doc) VALUES (?, ?)"
+            " ON CONFLICT (user) DO UPDATE SET doc = excluded.doc",
+            (member.user, member.model_dump_json()),
+        )
+
     async def add_alerts(self, alerts: Sequence[Alert]) -> None:
         await self._conn.executemany(
             "INSERT OR IGNORE INTO alerts (id, notify, owner, department, at, read_at, doc)"
@@ -285,14 +293,6 @@ class SqliteResolutionStore(SqliteStore):
     async def staff(self) -> list[StaffMember]:
         cursor = await self.conn.execute("SELECT doc FROM staff ORDER BY user")
         return [StaffMember.model_validate_json(r["doc"]) for r in await cursor.fetchall()]
-
-    async def put_staff(self, member: StaffMember) -> None:
-        async with self.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO staff (user, doc) VALUES (?, ?)"
-                " ON CONFLICT (user) DO UPDATE SET doc = excluded.doc",
-                (member.user, member.model_dump_json()),
-            )
 
     async def alerts_for(
         self, reader: Reader, *, unread_only: bool = False, limit: int = 100
@@ -503,6 +503,14 @@ class _MongoUnitOfWork:
             session=self._tx.session,
         )
 
+    async def put_staff(self, member: StaffMember) -> None:
+        await self._tx.db.staff.replace_one(
+            {"_id": member.user},
+            member.model_dump(mode="json"),
+            upsert=True,
+            session=self._tx.session,
+        )
+
     async def add_alerts(self, alerts: Sequence[Alert]) -> None:
         for alert in alerts:  # upserts: a duplicate key would abort the transaction
             doc = alert.model_dump(mode="python")
@@ -537,10 +545,6 @@ class MongoResolutionStore(MongoStore):
     async def staff(self) -> list[StaffMember]:
         cursor = self.db.staff.find({}, {"_id": 0}).sort("user", 1)
         return [StaffMember.model_validate(doc) async for doc in cursor]
-
-    async def put_staff(self, member: StaffMember) -> None:
-        doc = member.model_dump(mode="json")
-        await self.db.staff.replace_one({"_id": member.user}, doc, upsert=True)
 
     async def alerts_for(
         self, reader: Reader, *, unread_only: bool = False, limit: int = 100

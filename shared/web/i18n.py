@@ -350,6 +350,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "staff.active": ("在职", "Active"),
     "staff.yes": ("在职", "Yes"),
     "staff.left": ("已离职", "Left"),
+    "staff.owner_left": ("已离职，请重新指派", "left: name another owner"),
     "staff.add": ("添加员工", "Add a person"),
     "staff.edit": ("修改员工信息", "Change a person's entry"),
     "staff.no_department": ("不负责投诉", "Owns no cases"),
@@ -462,6 +463,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "step.sla_stage_overdue": ("环节超出时限预算", "Stage over its time budget"),
     "step.sla_customer_update": ("该向客户通报进展了", "Customer update due"),
     "step.sla_reopened": ("客户不满意，案件已重开", "Reopened: the customer is not satisfied"),
+    "step.sla_owner_left": (
+        "负责人已离职或调岗，请重新指派",
+        "The owner left or moved: name another",
+    ),
     "field.customer_update_due": ("下次向客户通报", "Next customer update"),
     "field.follow_up_due": ("3日回访截止", "3-day follow-up call due"),
     "field.follow_up_call": ("3日回访", "3-day follow-up call"),

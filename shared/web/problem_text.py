@@ -120,6 +120,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "“{step}” is not possible while the case is “{case_status}”.",
     ),
     # 403: the step is allowed now, but not for this person
+    "staff_inactive": (
+        "员工名录中 {user} 已离职，不能再处理案件。",
+        "The staff directory says {user} no longer works here: no case steps.",
+    ),
     "not_your_case": (
         "此案件属于其他部门或其他负责人。",
         "This case is another department's or another owner's.",

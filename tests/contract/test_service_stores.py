@@ -241,12 +241,17 @@ async def test_a_cases_notices_are_kept_once_beside_it(resolution: ResolutionSto
 
 async def test_the_staff_directory_keeps_one_entry_per_login(resolution: ResolutionStore) -> None:
     olga = StaffMember(user="olga", name="王丽", department=Department.AFTER_SALES)
-    await resolution.put_staff(StaffMember(user="sam", name="孙强", department=Department.SALES))
-    await resolution.put_staff(olga)
-    await resolution.put_staff(olga.model_copy(update={"active": False, "title": "顾问"}))
-    assert [(m.user, m.active, m.title) for m in await resolution.staff()] == [
-        ("olga", False, "顾问"),
-        ("sam", True, ""),
+    sam = StaffMember(user="sam", name="孙强", department=Department.SALES)
+    for member in (sam, olga, olga.model_copy(update={"active": False, "title": "顾问"})):
+        async with resolution.unit_of_work() as uow:
+            await uow.put_staff(member)
+    with pytest.raises(RuntimeError):
+        async with resolution.unit_of_work() as uow:  # a failed write keeps no change
+            await uow.put_staff(sam.model_copy(update={"name": "半截"}))
+            raise RuntimeError("the alerts could not be written")
+    assert [(m.user, m.name, m.active, m.title) for m in await resolution.staff()] == [
+        ("olga", "王丽", False, "顾问"),
+        ("sam", "孙强", True, ""),
     ]
 
 

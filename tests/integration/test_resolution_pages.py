@@ -342,6 +342,25 @@ async def test_the_3_day_view_lists_the_calls_still_to_make_with_owners_by_name(
     assert 'data-owner="olga">王丽</span>' in case_page
 
 
+async def test_a_case_whose_owner_left_is_flagged_for_its_head(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    service = runtime.app.state.service
+    olga = StaffMember(user="olga", name="王丽", department=Department.AFTER_SALES)
+    await service.put_staff(olga)
+    queue = await page(runtime, "/ui/cases")
+    assert "/ui/cases/c-1" in queue and "data-owner-left" not in queue
+    await service.put_staff(olga.model_copy(update={"active": False}))
+    queue = await page(runtime, "/ui/cases")
+    row = re.search(r'<tr[^>]*>(?:(?!</tr>).)*/ui/cases/c-1".*?</tr>', queue, re.S)
+    assert row and "data-owner-left" in row.group(0) and "已离职，请重新指派" in row.group(0)
+    assert "data-owner-left" in await page(runtime, "/ui/cases/c-1")
+    inbox = await page(runtime, "/ui/alerts")
+    left = re.search(r'<tr data-alert="owner_left".*?</tr>', inbox, re.S)
+    assert left and "负责人已离职或调岗" in left.group(0) and "王丽" in left.group(0)
+
+
 async def test_the_sweepers_alerts_reach_each_inbox_and_are_marked_read(
     resolution: tuple[ServiceRuntime, ManualClock],
 ) -> None:

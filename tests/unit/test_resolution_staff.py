@@ -3,7 +3,13 @@ directory, then only its active people; the customer is told the directory's nam
 
 from __future__ import annotations
 
-from services.resolution.domain.staff import StaffMember, owner_problem, shown_name
+from services.resolution.domain.staff import (
+    StaffMember,
+    departed,
+    owner_problem,
+    shown_name,
+    stops_owning,
+)
 from shared.vocab import Department
 
 A, S = Department.AFTER_SALES, Department.SALES
@@ -39,3 +45,16 @@ def test_the_customer_is_told_the_directorys_name_else_the_login() -> None:
     assert shown_name(STAFF, "olga") == "王丽"
     assert shown_name(STAFF, "nobody") == "nobody"
     assert shown_name(STAFF, None) == ""
+
+
+def test_leaving_or_moving_takes_someone_off_their_cases() -> None:
+    olga = STAFF[0]
+    assert olga.user == "olga" and olga.active
+    assert stops_owning(olga, olga.model_copy(update={"active": False}))
+    assert stops_owning(olga, olga.model_copy(update={"department": S}))
+    assert stops_owning(olga, olga.model_copy(update={"department": None}))
+    assert not stops_owning(olga, olga.model_copy(update={"title": "组长", "name": "王丽丽"}))
+    assert not stops_owning(None, olga.model_copy(update={"active": False}))  # a new entry
+    otto = STAFF[1]
+    assert not stops_owning(otto, otto.model_copy(update={"title": "前员工"}))  # gone already
+    assert departed(STAFF) == {"otto"}

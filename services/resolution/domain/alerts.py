@@ -18,6 +18,9 @@ from shared.vocab import Accountable
 REOPENED_ALERT = "reopened"
 """Not a deadline: the customer's low rating reopened the case (told to its head)."""
 
+OWNER_LEFT_ALERT = "owner_left"
+"""Not a deadline: the case's owner left (or moved department); its head names another."""
+
 
 class Alert(BaseModel):
     """One milestone, addressed to one role (and, for an owner or a head, one person or
@@ -47,12 +50,18 @@ Reader = Actor
 """Whose inbox: a login, a role and, for a head, a department (the case's ``Actor``)."""
 
 
-def addressee(notify: Accountable, owner: str | None, department: str | None) -> Accountable:
-    """Who can actually be told: an owner's reminder on a case nobody owns yet goes to the
-    department's head (to name one), or to the front desk while no department holds it; a
-    head's alert with no department to the general manager. Nobody's inbox stays empty for
-    want of a name."""
-    if notify is Accountable.OWNER and owner is None:
+def addressee(
+    notify: Accountable,
+    owner: str | None,
+    department: str | None,
+    *,
+    departed: frozenset[str] = frozenset(),
+) -> Accountable:
+    """Who can actually be told: an owner's reminder on a case nobody owns yet, or whose
+    owner has left (``departed``), goes to the department's head (to name one), or to the
+    front desk while no department holds it; a head's alert with no department to the
+    general manager. Nobody's inbox stays empty for want of a name."""
+    if notify is Accountable.OWNER and (owner is None or owner in departed):
         return Accountable.DEPARTMENT_HEAD if department else Accountable.AGENT
     if notify is Accountable.DEPARTMENT_HEAD and department is None:
         return Accountable.GENERAL_MANAGER

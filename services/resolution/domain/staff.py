@@ -69,6 +69,20 @@ def owner_problem(
     )
 
 
+def stops_owning(before: StaffMember | None, after: StaffMember) -> bool:
+    """Whether this change takes someone off the cases they own: they left, or moved to
+    another department (whose cases are not the ones they hold)."""
+    if before is None or not before.active:
+        return False
+    return not after.active or after.department is not before.department
+
+
+def departed(members: Iterable[StaffMember]) -> frozenset[str]:
+    """The logins of those who no longer work here: their cases need another owner, and
+    what is addressed to them would reach nobody."""
+    return frozenset(m.user for m in members if not m.active)
+
+
 def shown_name(members: Iterable[StaffMember], user: str | None) -> str:
     """The name to tell the customer: the directory's, else the login as it was given."""
     if user is None:
