@@ -144,7 +144,8 @@ async def test_the_reminders_a_leaver_would_get_go_to_their_head(
     clock = resolution.app.state.clock
     assert (await call("admin", "PUT", "/staff/olga", OLGA)).is_success
     await own(call, "c-1", "olga")
-    assert (await call("olga", "POST", "/cases/c-1/record_contact", {"summary": "已联系"})).is_success
+    contacted = await call("olga", "POST", "/cases/c-1/record_contact", {"summary": "已联系"})
+    assert contacted.is_success
     clock.set(T0 + 24 * H)  # half the loop gone: the owner's reminder
     assert await service.sweep() >= 1
     olga = Actor(user="olga", role="owner", department="after_sales")
