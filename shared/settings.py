@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     outbox_purge_seconds: float = Field(
         default=3600, gt=0, description="How often each service purges its published outbox."
     )
+    alert_keep_days: float = Field(
+        default=90,
+        ge=0,
+        description="Staff alerts marked read are deleted after this many days (unread ones"
+        " stay until someone reads them). 0: kept.",
+    )
     consumer_max_attempts: int = Field(
         default=3, ge=1, description="Tries before a failing message goes to the dead-letter topic."
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from services.resolution import pages
 from services.resolution.alert_routes import router as alert_router
@@ -41,6 +43,15 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         description="The seven-step workflow inside a 48-hour closed loop.",
         periodic=[Periodic("sla-sweeper", settings.sla_sweep_seconds, service.sweep)],
     )
+    if settings.alert_keep_days:
+        keep = timedelta(days=settings.alert_keep_days)
+        runtime.add_periodic(
+            Periodic(
+                "alert-purge",
+                settings.outbox_purge_seconds,
+                partial(service.purge_read_alerts, keep=keep),
+            )
+        )
     service.on_commit(runtime.relay.notify)
     install_pages(runtime.app, pages.router)
     return runtime

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
@@ -265,8 +265,21 @@ class ResolutionService:
         if not told(alert, reader):  # an administrator reads every inbox, clears none
             raise ForbiddenError("this alert was addressed to someone else", code="not_your_alert")
         marked = await self._store.mark_alert_read(alert_id, by=reader.user, at=self._clock.now())
-        assert marked is not None  # alerts are never deleted
+        if marked is None:  # read long ago and purged meanwhile
+            raise NotFoundError(f"no alert {alert_id}")
         return marked
+
+    async def purge_read_alerts(self, *, keep: timedelta, batch: int = 1000) -> int:
+        """Delete the alerts read more than ``keep`` ago, a batch at a time; how many. An
+        inbox is for what still needs doing: what was read is history the case's timeline
+        keeps, and a table that only grows slows every page. Unread alerts stay."""
+        cutoff = self._clock.now() - keep
+        purged = 0
+        while deleted := await self._store.purge_read_alerts(cutoff, batch):
+            purged += deleted
+        if purged:
+            log.info("read alerts purged", n=purged)
+        return purged
 
     async def put_staff(self, member: StaffMember) -> StaffMember:
         """Someone who leaves, or moves to another department, leaves their open cases to

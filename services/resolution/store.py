@@ -103,6 +103,10 @@ class ResolutionStore(OpenableStore, Protocol):
         """Mark every unread alert told to ``reader`` (``domain.alerts.told``) read; how many."""
         ...
 
+    async def purge_read_alerts(self, read_before: datetime, limit: int = 1000) -> int:
+        """Delete up to ``limit`` alerts read before ``read_before``; how many."""
+        ...
+
     async def list_cases(
         self,
         *,
@@ -267,6 +271,7 @@ class SqliteResolutionStore(SqliteStore):
         "CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, notify TEXT NOT NULL,"
         " owner TEXT, department TEXT, at TEXT NOT NULL, read_at TEXT, doc TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS alerts_inbox ON alerts (notify, owner, department, at)",
+        "CREATE INDEX IF NOT EXISTS alerts_read ON alerts (read_at)",
     )
     added_columns = ("ALTER TABLE cases ADD COLUMN next_deadline_at TEXT",)
     indexes = ("CREATE INDEX IF NOT EXISTS cases_next_deadline ON cases (next_deadline_at)",)
@@ -342,6 +347,15 @@ class SqliteResolutionStore(SqliteStore):
                 [(sortable_instant(at), a.model_dump_json(), a.id) for a in marked],
             )
         return len(marked)
+
+    async def purge_read_alerts(self, read_before: datetime, limit: int = 1000) -> int:
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts"
+                " WHERE read_at IS NOT NULL AND read_at < ? LIMIT ?)",
+                (sortable_instant(read_before), limit),
+            )
+        return int(cursor.rowcount)
 
     async def get_alert(self, alert_id: str) -> Alert | None:
         cursor = await self.conn.execute("SELECT doc FROM alerts WHERE id = ?", (alert_id,))
@@ -537,6 +551,7 @@ class MongoResolutionStore(MongoStore):
         await self.db.alerts.create_index(
             [("notify", 1), ("owner", 1), ("department", 1), ("at", -1)]
         )
+        await self.db.alerts.create_index("read_at")
 
     async def notices_of(self, complaint_id: str) -> list[CustomerNotice]:
         cursor = self.db.notices.find({"complaint_id": complaint_id}, {"_id": 0, "complaint_id": 0})
@@ -573,6 +588,14 @@ class MongoResolutionStore(MongoStore):
             {**where, "read_at": None}, {"$set": {"read_at": at, "read_by": reader.user}}
         )
         return int(result.modified_count)
+
+    async def purge_read_alerts(self, read_before: datetime, limit: int = 1000) -> int:
+        cursor = self.db.alerts.find({"read_at": {"$ne": None, "$lt": read_before}}, {"_id": 1})
+        ids = [doc["_id"] async for doc in cursor.limit(limit)]
+        if not ids:
+            return 0
+        result = await self.db.alerts.delete_many({"_id": {"$in": ids}})
+        return int(result.deleted_count)
 
     async def get_alert(self, alert_id: str) -> Alert | None:
         doc = await self.db.alerts.find_one({"_id": alert_id}, {"_id": 0})

@@ -296,6 +296,29 @@ async def test_alerts_are_kept_once_and_read_once_by_their_addressee(
     assert await resolution.count_unread_alerts(hu) == 1  # not the owner's to clear
 
 
+async def test_alerts_read_before_a_cutoff_are_purged_a_batch_at_a_time(
+    resolution: ResolutionStore,
+) -> None:
+    def alert(alert_id: str) -> Alert:
+        return Alert(
+            id=alert_id, complaint_id="c-1", ticket_no="TS-1", milestone="warning",
+            notify=Accountable.OWNER, owner="olga", due_at=T0, at=T0,
+        )  # fmt: skip
+
+    async with resolution.unit_of_work() as uow:
+        await uow.add_alerts([alert(f"a-{i}") for i in range(5)])
+    for i, hours in ((0, 1), (1, 2), (2, 3), (3, 30)):  # a-4 stays unread
+        await resolution.mark_alert_read(f"a-{i}", by="olga", at=T0 + timedelta(hours=hours))
+    cutoff = T0 + timedelta(hours=10)
+    assert await resolution.purge_read_alerts(cutoff, limit=2) == 2
+    assert await resolution.purge_read_alerts(cutoff, limit=2) == 1
+    assert await resolution.purge_read_alerts(cutoff, limit=2) == 0
+    olga = Reader(user="olga", role="owner")
+    assert sorted(a.id for a in await resolution.alerts_for(olga)) == ["a-3", "a-4"]
+    assert await resolution.get_alert("a-0") is None
+    assert await resolution.mark_alert_read("a-0", by="olga", at=cutoff) is None
+
+
 async def test_open_cases_come_a_page_at_a_time_in_id_order(resolution: ResolutionStore) -> None:
     async with resolution.unit_of_work() as uow:
         for i in (5, 1, 4, 2, 3, 6):
