@@ -61,6 +61,8 @@ _FINISHED = {"resolved", "awaiting_feedback", "closed"}
 _REFUSALS = {403: "error.forbidden", 409: "error.conflict", 404: "error.not_found"}
 SORTS = ("due", "urgency", "status", "registered", "ticket")
 QUEUE_LIMIT = 500
+HISTORY_PAGE = 100
+"""Cases per page of the "all" scope (a history, newest first)."""
 """Cases one queue page asks for (the API's maximum)."""
 
 
@@ -139,22 +141,29 @@ def sort_cases(cases: list[dict[str, Any]], key: str, descending: bool) -> list[
 async def queue(
     request: Request,
     principal: Reader,
-    sort: str = "due",
-    order: str = "asc",
+    sort: str = "",
+    order: str = "",
     scope: str = "open",
+    page: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> Response:
-    sort = sort if sort in SORTS else "due"
+    history = scope not in ("open", "follow_up")  # every case, closed ones too
+    sort = sort if sort in SORTS else "registered" if history else "due"
+    order = order if order in ("asc", "desc") else "desc" if history else "asc"
     params: dict[str, Any] = {"limit": QUEUE_LIMIT}
     if scope == "open":  # asked of the store: closed cases must not crowd out open ones
         params["status"] = [s.value for s in CaseStatus if s is not CaseStatus.CLOSED]
     elif scope == "follow_up":
         params["follow_up_due"] = "true"
+    else:  # the newest first, a page at a time (one more to know a next page exists)
+        params.update(order="newest", limit=HISTORY_PAGE + 1, offset=page * HISTORY_PAGE)
     async with service_api(request) as api:
         response = check(await api.get("/cases", params=params))
         staff = await _staff(api)
         waiting = await api.get("/alerts/unread")
     unread = int(waiting.json()["unread"]) if waiting.status_code == 200 else 0
     cases: list[dict[str, Any]] = response.json()
+    more = history and len(cases) > HISTORY_PAGE
+    cases = cases[:HISTORY_PAGE] if history else cases
     if scope == "follow_up":  # closed and remedied, the 3-day call not made: soonest first
         cases.sort(key=lambda case: str(case["follow_up_due_at"]))
     if scope != "follow_up":
@@ -162,7 +171,10 @@ async def queue(
 
     def sort_link(key: str) -> str:
         flip = "desc" if key == sort and order == "asc" else "asc"
-        return "?" + urlencode({"sort": key, "order": flip, "scope": scope})
+        return "?" + urlencode({"sort": key, "order": flip, "scope": scope, "page": page})
+
+    def page_link(to: int) -> str:
+        return "?" + urlencode({"sort": sort, "order": order, "scope": scope, "page": to})
 
     title = {
         Role.OWNER: "nav.my_cases",
@@ -178,6 +190,9 @@ async def queue(
         scope=scope,
         sorts=SORTS,
         sort_link=sort_link,
+        page=page if history else 0,
+        more=more,
+        page_link=page_link,
         title=title,
         names=_names(staff),
         departed=_departed(staff),

@@ -4,7 +4,7 @@ detail with its timeline and SLA state, and one route per workflow step."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from pydantic import BaseModel
@@ -222,6 +222,11 @@ async def list_cases(
     follow_up_due: Annotated[
         bool, Query(description="Only closed cases whose 3-day call is still to make.")
     ] = False,
+    order: Annotated[
+        Literal["due", "newest"],
+        Query(description="due: the most urgent first (a work list); newest: a history."),
+    ] = "due",
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many.")] = 0,
 ) -> list[CaseView]:
     head = principal.role is Role.DEPARTMENT_HEAD
     if head:
@@ -233,6 +238,8 @@ async def list_cases(
         limit=limit,
         include_unassigned=head and not mine,  # new cases wait for a head to assign them
         call_owed=follow_up_due,
+        newest_first=order == "newest",
+        offset=offset,
     )
     return [view(case, _now(request), _policy(request)) for case in cases]
 

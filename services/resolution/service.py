@@ -395,6 +395,8 @@ class ResolutionService:
         limit: int = 200,
         include_unassigned: bool = False,
         call_owed: bool = False,
+        newest_first: bool = False,
+        offset: int = 0,
     ) -> list[Case]:
         return await self._store.list_cases(
             owner=owner,
@@ -403,6 +405,8 @@ class ResolutionService:
             limit=limit,
             include_unassigned=include_unassigned,
             call_owed=call_owed,
+            newest_first=newest_first,
+            offset=offset,
         )
 
     async def on_cause_predicted(self, event: EventEnvelope) -> bool:

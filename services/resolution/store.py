@@ -116,6 +116,8 @@ class ResolutionStore(OpenableStore, Protocol):
         limit: int = 200,
         include_unassigned: bool = False,
         call_owed: bool = False,
+        newest_first: bool = False,
+        offset: int = 0,
     ) -> list[Case]:
         """Cases matching every given filter, the most urgent deadline first.
 
@@ -124,6 +126,8 @@ class ResolutionStore(OpenableStore, Protocol):
         whose complaint names this department, and those that name none.
         ``call_owed``: only closed, remedied cases whose 3-day call has not reached the
         customer since the latest resolution (``domain.milestones.follow_up_due``).
+        ``newest_first``: the latest due first (a history, not a work list); ``offset``
+        skips that many, for the next page.
         """
         ...
 
@@ -407,6 +411,8 @@ class SqliteResolutionStore(SqliteStore):
         limit: int = 200,
         include_unassigned: bool = False,
         call_owed: bool = False,
+        newest_first: bool = False,
+        offset: int = 0,
     ) -> list[Case]:
         clauses, params = ["1 = 1"], []
         if call_owed:
@@ -430,8 +436,9 @@ class SqliteResolutionStore(SqliteStore):
             clauses.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params.extend(s.value for s in statuses)
         cursor = await self.conn.execute(
-            f"{_CASES} WHERE {' AND '.join(clauses)} ORDER BY due_at LIMIT ?",
-            (*params, limit),
+            f"{_CASES} WHERE {' AND '.join(clauses)}"
+            f" ORDER BY due_at {'DESC' if newest_first else 'ASC'}, complaint_id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
         )
         return [_sqlite_case(row) for row in await cursor.fetchall()]
 
@@ -637,6 +644,8 @@ class MongoResolutionStore(MongoStore):
         limit: int = 200,
         include_unassigned: bool = False,
         call_owed: bool = False,
+        newest_first: bool = False,
+        offset: int = 0,
     ) -> list[Case]:
         conditions: list[dict[str, object]] = []
         if owner:
@@ -661,7 +670,8 @@ class MongoResolutionStore(MongoStore):
         if call_owed:
             conditions.append(_MONGO_CALL_OWED)
         selector = {"$and": conditions} if conditions else {}
-        cursor = self.db.cases.find(selector).sort("due_at", 1).limit(limit)
+        order = [("due_at", -1 if newest_first else 1), ("_id", 1)]
+        cursor = self.db.cases.find(selector).sort(order).skip(offset).limit(limit)
         return await _mongo_cases(self.db, [doc async for doc in cursor])
 
 

@@ -319,6 +319,21 @@ async def test_alerts_read_before_a_cutoff_are_purged_a_batch_at_a_time(
     assert await resolution.mark_alert_read("a-0", by="olga", at=cutoff) is None
 
 
+async def test_a_case_history_reads_newest_first_a_page_at_a_time(
+    resolution: ResolutionStore,
+) -> None:
+    async with resolution.unit_of_work() as uow:
+        for i in (3, 1, 5, 2, 4):
+            await uow.add_case(case(f"c-{i}", due_at=T0 + i * timedelta(hours=1)))
+    pages = [
+        [c.complaint_id for c in await resolution.list_cases(newest_first=True, limit=2, offset=o)]
+        for o in (0, 2, 4, 6)
+    ]
+    assert pages == [["c-5", "c-4"], ["c-3", "c-2"], ["c-1"], []]
+    due_first = await resolution.list_cases(limit=2, offset=1)
+    assert [c.complaint_id for c in due_first] == ["c-2", "c-3"]
+
+
 async def test_open_cases_come_a_page_at_a_time_in_id_order(resolution: ResolutionStore) -> None:
     async with resolution.unit_of_work() as uow:
         for i in (5, 1, 4, 2, 3, 6):

@@ -266,6 +266,11 @@ async def test_queues_and_the_approval_inbox(
     assert await get("gm", "/approvals") == []  # ¥800: the head's alone
     ok(await http("head", "approve"))
     assert await get("head", "/approvals") == []
+    assert [c["complaint_id"] for c in await get("gm", "/cases?order=newest")] == ["c-1"]
+    assert await get("gm", "/cases?order=newest&offset=1") == []
+    bad = await read(resolution, http, "gm", "/cases?order=sideways&offset=-1")
+    assert bad.status_code == 422
+    assert {e["path"] for e in bad.json()["errors"]} == {"query.order", "query.offset"}
 
 
 async def test_a_large_remedy_waits_for_the_head_then_the_general_manager(

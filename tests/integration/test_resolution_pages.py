@@ -317,11 +317,19 @@ async def test_closed_cases_do_not_crowd_open_ones_out_of_the_queue(
         turned_away = Triage(valid=False, explanation="非本店车辆")
         await service.take_step(complaint_id, Step.TRIAGE, turned_away, actor=HEAD_ACTOR)
     monkeypatch.setattr(pages, "QUEUE_LIMIT", 2)  # a year of closed cases, in small
+    monkeypatch.setattr(pages, "HISTORY_PAGE", 2)
     gm = Principal(user="gao", role=Role.GENERAL_MANAGER)  # sees every case, closed ones too
-    everything = await page(runtime, "/ui/cases?scope=all", gm)
-    assert "/ui/cases/c-3" in everything and "/ui/cases/c-1" not in everything
     html = await page(runtime, "/ui/cases", gm)
     assert "/ui/cases/c-1" in html and "/ui/cases/c-2" in html
+
+    newest = await page(runtime, "/ui/cases?scope=all", gm)  # a history: newest first
+    assert "/ui/cases/c-1" in newest and "/ui/cases/c-3" not in newest
+    assert "data-page-older" in newest and "data-page-newer" not in newest
+    older = await page(runtime, "/ui/cases?scope=all&page=1", gm)
+    assert "/ui/cases/c-3" in older and "/ui/cases/c-4" in older
+    assert "/ui/cases/c-1" not in older
+    assert "data-page-newer" in older and "data-page-older" not in older
+    assert "第 2 页" in older
 
 
 async def test_the_3_day_view_lists_the_calls_still_to_make_with_owners_by_name(
