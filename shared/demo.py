@@ -338,6 +338,9 @@ async def _post_channel_examples(api: _Api, clock: OffsetClock | None, now: date
             payload = {"raw": path.read_text(encoding="utf-8")}
         else:
             continue
+        if "response_due" in payload:  # the agency's date, as near as a fresh referral's
+            days = 1 if path.name.endswith(".zh.json") else 6
+            payload["response_due"] = (now + timedelta(days=days)).date().isoformat()
         _travel(clock, now - timedelta(hours=rng.uniform(1, 30)))
         response = await api.post("intake", f"/channels/{channel}", DEMO_USERS["agent"], payload)
         posted += response.status_code in (200, 201)

@@ -24,10 +24,12 @@ from services.resolution.domain.case import (
 )
 from services.resolution.domain.loop import loop_rounds
 from services.resolution.domain.milestones import (
+    REGULATOR_WARNING_BEFORE,
     Milestone,
     customer_update,
     follow_up_due,
     milestone_key,
+    regulator_deadline,
 )
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import STAGE_OF, stage_account
@@ -119,6 +121,11 @@ class CaseView(Case):
     follow_up_due_at: datetime | None = None
     """A closed, remedied case whose 3-day follow-up call has not reached the customer yet:
     by when it is due (past: overdue)."""
+    regulator_due_at: datetime | None = None
+    """A referral from 12315, a consumer association or a market regulator: the end of the
+    day by which the agency wants the answer."""
+    regulator_pressing: bool = False
+    """Not resolved yet, and the agency's date is less than a day away or past."""
     sla: SlaState
     stages: list[StageTime]
     paused: list[PausedTime]
@@ -165,6 +172,7 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
     fired = set(case.sla_fired)
     update = customer_update(case, policy)
     news = update.due_at if update else None
+    regulator = regulator_deadline(case, policy.zone)
     breached_before = any(
         r.breached(policy, now) or milestone_key(Milestone.BREACH, round_=r.number) in fired
         for r in earlier
@@ -175,6 +183,11 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
         **{**case.model_dump(), "due_at": due.due_at.astimezone(UTC)},
         allowed_steps=steps_for(case),
         follow_up_due_at=follow_up_due(case),
+        regulator_due_at=regulator,
+        regulator_pressing=regulator is not None
+        and loop.stopped_at is None
+        and case.status is not CaseStatus.CLOSED
+        and now >= regulator - REGULATOR_WARNING_BEFORE,
         sla=SlaState(
             due_at=due.due_at,
             seconds_left=int(loop.time_left(policy, now).total_seconds()),

@@ -110,6 +110,8 @@ SLA_EVENTS: Final[dict[str, str]] = {
     "follow_up_call": "case.follow_up_call_due",
     "stage_overdue": "case.stage_overdue",
     "customer_update": "case.customer_update_due",
+    "regulator_due_soon": "case.regulator_answer_due_soon",
+    "regulator_overdue": "case.regulator_answer_overdue",
 }
 
 

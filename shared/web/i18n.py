@@ -463,6 +463,15 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "step.sla_stage_overdue": ("环节超出时限预算", "Stage over its time budget"),
     "step.sla_customer_update": ("该向客户通报进展了", "Customer update due"),
     "step.sla_reopened": ("客户不满意，案件已重开", "Reopened: the customer is not satisfied"),
+    "step.sla_regulator_due_soon": (
+        "监管部门要求的答复日期将至（剩余不足24小时）",
+        "The regulator's answer date is less than a day away",
+    ),
+    "step.sla_regulator_overdue": (
+        "已超过监管部门要求的答复日期，通知总经理",
+        "The regulator's answer date has passed: the general manager is told",
+    ),
+    "queue.regulator_due": ("监管答复截止", "Regulator's answer due"),
     "step.sla_owner_left": (
         "负责人已离职或调岗，请重新指派",
         "The owner left or moved: name another",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from services.resolution.domain.case import Case, CaseStatus, Step, called_back
 from services.resolution.domain.loop import (
@@ -34,10 +35,17 @@ class Milestone(StrEnum):
     FOLLOW_UP_CALL = "follow_up_call"
     STAGE_OVERDUE = "stage_overdue"
     CUSTOMER_UPDATE = "customer_update"
+    REGULATOR_DUE_SOON = "regulator_due_soon"
+    REGULATOR_OVERDUE = "regulator_overdue"
 
 
 FOLLOW_UP_AFTER = timedelta(days=3)
 """The "3-day call" after resolution (3日回访)."""
+
+REGULATOR_WARNING_BEFORE = timedelta(hours=24)
+"""How long before a regulator's answer date its head is warned."""
+REGULATOR_CLOCKS = (Milestone.REGULATOR_DUE_SOON, Milestone.REGULATOR_OVERDUE)
+"""A legal deadline: it keeps running while the case is on hold."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,33 @@ def follow_up_deadline(case: Case) -> datetime | None:
     return case.resolved_at + FOLLOW_UP_AFTER if case.resolved_at else None
 
 
+def regulator_deadline(case: Case, zone: ZoneInfo) -> datetime | None:
+    """The end of the day by which the referring agency (12315, a consumer association, a
+    market regulator) wants the dealership's answer, in the dealership's zone; None when
+    the complaint came another way (or the date cannot be read)."""
+    raw = case.references.get("response_due")
+    try:
+        day = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone) if day else None
+
+
+def _regulator_clocks(case: Case, policy: SlaPolicy, loop: LoopRound) -> list[DueMilestone]:
+    """The agency's answer date, watched until the case is resolved (the answer then goes
+    out through the agency's platform): its head a day before, the general manager once it
+    has passed. Once per complaint, whatever the round: the agency set one date."""
+    deadline = regulator_deadline(case, policy.zone)
+    if deadline is None or loop.stopped_at is not None or case.status is CaseStatus.CLOSED:
+        return []
+    return [
+        DueMilestone(
+            Milestone.REGULATOR_DUE_SOON, deadline - REGULATOR_WARNING_BEFORE, "department_head"
+        ),
+        DueMilestone(Milestone.REGULATOR_OVERDUE, deadline, "general_manager"),
+    ]
+
+
 def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
     schedule: list[DueMilestone] = []
     if case.resolved_at is not None and case.status in AFTER_RESOLUTION and _call_owed(case):
@@ -139,6 +174,7 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
             )
         if loop.number == 1 and case.owner is None:
             schedule.append(DueMilestone(Milestone.OWNER_OVERDUE, d.owner_due, "department_head"))
+    schedule += _regulator_clocks(case, policy, loop)
     update = _customer_update(case, policy, loop)
     if update is not None:
         schedule.append(update)
@@ -190,16 +226,19 @@ def _unfired(case: Case, schedule: list[DueMilestone]) -> list[DueMilestone]:
 
 
 def due_milestones(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
-    """Milestones that have come and not fired yet; on hold, only the customer's news."""
+    """Milestones that have come and not fired yet; on hold, only the customer's news and
+    the regulator's date."""
     return [m for m in _watched(case, policy, now) if m.due_at <= now]
 
 
 def _watched(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone]:
-    """The unfired schedule; a case on hold stops every clock but the customer's news (its
-    due time does not move while held, so the sweeper is not kept busy)."""
+    """The unfired schedule; a case on hold stops every clock but the customer's news and
+    the regulator's date (its due time does not move while held, so the sweeper is not kept
+    busy)."""
     schedule = _schedule(case, policy, now)
     if case.status is CaseStatus.ON_HOLD:
-        return [m for m in schedule if m.milestone is Milestone.CUSTOMER_UPDATE]
+        kept = (Milestone.CUSTOMER_UPDATE, *REGULATOR_CLOCKS)
+        return [m for m in schedule if m.milestone in kept]
     return schedule
 
 
@@ -214,10 +253,13 @@ def superseded(due: list[DueMilestone], fired: Iterable[str] = ()) -> set[str]:
         reached += [m for m in LADDER if milestone_key(m, round_=round_) in done]
         return max((LADDER.index(m) for m in reached), default=-1)
 
+    overdue = milestone_key(Milestone.REGULATOR_OVERDUE)
+    regulator_passed = overdue in done or any(m.key == overdue for m in due)
     return {
         m.key
         for m in due
-        if m.milestone in WARNING_LADDER and LADDER.index(m.milestone) < latest(m.round)
+        if (m.milestone in WARNING_LADDER and LADDER.index(m.milestone) < latest(m.round))
+        or (m.milestone is Milestone.REGULATOR_DUE_SOON and regulator_passed)
     }
 
 

@@ -70,3 +70,10 @@ def test_invalid_fields_are_named(
     example: Example, field: str, value: Any, loc: tuple[Any, ...]
 ) -> None:
     assert _locs({**example("regulator", "zh"), field: value}) == [loc]
+
+
+def test_an_answer_due_before_the_referral_arrived_is_refused(example: Example) -> None:
+    payload = {**example("regulator", "zh"), "response_due": "2024-09-17"}
+    assert _locs(payload) == [("response_due",)]
+    same_day = {**example("regulator", "zh"), "response_due": "2024-09-18"}
+    assert RegulatorReferralPayload.model_validate(same_day).response_due.day == 18

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 
 from services.intake.domain.channels._common import ChannelPayload, OptionalIdNumber, PersonPayload
 from services.intake.domain.record import (
@@ -32,6 +32,16 @@ class RegulatorReferralPayload(ChannelPayload):
     demands: str | None = Field(default=None, max_length=MAX_DEMAND_NOTE)
     received_at: AwareDatetime
     response_due: date
+
+    @field_validator("response_due")
+    @classmethod
+    def _after_receipt(cls, due: date, info: ValidationInfo) -> date:
+        received = info.data.get("received_at")
+        if received is not None and due < received.date():
+            raise ValueError(
+                f"the answer cannot be due before the referral arrived ({received:%Y-%m-%d})"
+            )
+        return due
 
 
 def to_draft(payload: RegulatorReferralPayload) -> RecordDraft:

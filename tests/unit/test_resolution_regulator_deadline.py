@@ -1,0 +1,94 @@
+"""A referral from 12315, a consumer association or a market regulator carries the date by
+which the agency wants the answer: its head is warned a day before, the general manager
+once it has passed; the date keeps running on hold and is watched until the case is
+resolved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.resolution.domain.case import Case, PutOnHold, Resume, Step
+from services.resolution.domain.milestones import (
+    Milestone,
+    due_milestones,
+    next_deadline,
+    regulator_deadline,
+    superseded,
+)
+from services.resolution.routes import view
+from shared.vocab import HoldReason
+from tests.support.cases import LOOP, OWNER, POLICY, T0, H, at_hours, timed
+
+REFERRAL = {"agency": "12315", "regulator_case": "GS-2026-0815", "response_due": "2026-07-05"}
+END_OF_DAY = datetime(2026, 7, 5, 16, 0, tzinfo=UTC)
+"""2026-07-06 00:00 in Shanghai (the dealership's zone): the 5th is the agency's last day."""
+HOLD = (
+    Step.PUT_ON_HOLD,
+    PutOnHold(reason="等待厂家技术报告", waiting_for=HoldReason.MANUFACTURER),
+    OWNER,
+)
+
+
+def referred(case: Case) -> Case:
+    return case.model_copy(update={"references": REFERRAL})
+
+
+def regulator(case: Case, now: datetime) -> list[tuple[str, str]]:
+    due = due_milestones(case, POLICY, now)
+    return [
+        (m.milestone.value, m.notify)
+        for m in due
+        if m.milestone in (Milestone.REGULATOR_DUE_SOON, Milestone.REGULATOR_OVERDUE)
+    ]
+
+
+def test_the_agencys_date_ends_at_midnight_in_the_dealerships_zone() -> None:
+    assert regulator_deadline(referred(at_hours()), POLICY.zone) == END_OF_DAY
+    assert regulator_deadline(at_hours(), POLICY.zone) is None  # not a referral
+    unreadable = at_hours().model_copy(update={"references": {"response_due": "下周五"}})
+    assert regulator_deadline(unreadable, POLICY.zone) is None
+
+
+def test_the_head_is_warned_a_day_before_and_the_general_manager_once_it_passed() -> None:
+    case = referred(at_hours(*timed((1, 2), LOOP[:2])))
+    assert regulator(case, END_OF_DAY - 24 * H - H) == []
+    assert regulator(case, END_OF_DAY - 24 * H) == [("regulator_due_soon", "department_head")]
+    assert regulator(case, END_OF_DAY) == [
+        ("regulator_due_soon", "department_head"),
+        ("regulator_overdue", "general_manager"),
+    ]
+    fired = case.model_copy(update={"sla_fired": ["regulator_due_soon"]})
+    assert regulator(fired, END_OF_DAY) == [("regulator_overdue", "general_manager")]
+
+
+def test_after_downtime_only_the_overdue_alert_goes_out() -> None:
+    case = referred(at_hours(*timed((1, 2), LOOP[:2])))
+    due = due_milestones(case, POLICY, END_OF_DAY + H)
+    assert superseded(due) >= {"regulator_due_soon"}
+    assert "regulator_overdue" not in superseded(due)
+
+
+def test_the_date_runs_on_hold_and_stops_once_the_case_is_resolved() -> None:
+    held = referred(at_hours(*timed((1, 2, 3), (*LOOP[:2], HOLD))))
+    assert regulator(held, END_OF_DAY) == [
+        ("regulator_due_soon", "department_head"),
+        ("regulator_overdue", "general_manager"),
+    ]
+    assert next_deadline(held, POLICY, T0 + 4 * H) is not None
+    resumed = referred(
+        at_hours(*timed((1, 2, 3, 4), (*LOOP[:2], HOLD, (Step.RESUME, Resume(), OWNER))))
+    )
+    assert len(regulator(resumed, END_OF_DAY)) == 2
+    resolved = referred(at_hours(*timed(range(1, 10), LOOP[:9])))
+    assert regulator(resolved, END_OF_DAY) == []
+
+
+def test_the_case_view_shows_the_date_and_whether_it_presses() -> None:
+    case = referred(at_hours(*timed((1, 2), LOOP[:2])))
+    calm = view(case, T0 + 3 * H, POLICY)
+    assert (calm.regulator_due_at, calm.regulator_pressing) == (END_OF_DAY, False)
+    assert view(case, END_OF_DAY - 23 * H, POLICY).regulator_pressing
+    resolved = referred(at_hours(*timed(range(1, 10), LOOP[:9])))
+    assert not view(resolved, END_OF_DAY, POLICY).regulator_pressing
+    plain = view(at_hours(), T0, POLICY)
+    assert (plain.regulator_due_at, plain.regulator_pressing) == (None, False)
