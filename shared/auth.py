@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
@@ -117,10 +117,21 @@ CONTACT_GRANT_TTL = timedelta(minutes=5)
 _CONTACT_AUDIENCE = "contact"
 
 
+GrantPurpose = Literal["contact", "messages"]
+"""What a grant opens: the customer's phone (``contact``, audited), or the full texts of
+what they were sent (``messages``): one does not open the other."""
+
+
 def issue_contact_grant(
-    tokens: TokenService, principal: Principal, *, complaint_id: str, ttl: timedelta | None = None
+    tokens: TokenService,
+    principal: Principal,
+    *,
+    complaint_id: str,
+    purpose: GrantPurpose = "contact",
+    ttl: timedelta | None = None,
 ) -> str:
-    """A short-lived grant to see one complaint's contact details, for one user.
+    """A short-lived grant to see one complaint's contact details (or messages), for one
+    user.
 
     Resolution knows who may call the customer (the case's owner, its head, the agents,
     the GM) and intake holds the number: the grant carries that decision across without
@@ -128,19 +139,27 @@ def issue_contact_grant(
     return tokens.issue(
         principal,
         ttl=ttl or CONTACT_GRANT_TTL,
-        extra={"aud": _CONTACT_AUDIENCE, "complaint": complaint_id},
+        extra={"aud": _CONTACT_AUDIENCE, "complaint": complaint_id, "purpose": purpose},
     )
 
 
 def verify_contact_grant(
-    tokens: TokenService, grant: str, *, principal: Principal, complaint_id: str
+    tokens: TokenService,
+    grant: str,
+    *,
+    principal: Principal,
+    complaint_id: str,
+    purpose: GrantPurpose = "contact",
 ) -> None:
-    """InvalidTokenError unless ``grant`` lets ``principal`` see ``complaint_id``'s contact."""
+    """InvalidTokenError unless ``grant`` lets ``principal`` see ``complaint_id``'s contact
+    (or messages: ``purpose``)."""
     claims = tokens.claims(grant, audience=_CONTACT_AUDIENCE, require=("complaint",))
     if claims["sub"] != principal.user or claims["role"] != principal.role.value:
         raise InvalidTokenError("the grant was issued to someone else")
     if claims["complaint"] != complaint_id:
         raise InvalidTokenError("the grant is for another complaint")
+    if claims.get("purpose", "contact") != purpose:  # grants from before purposes: contact
+        raise InvalidTokenError(f"the grant is not for reading the {purpose}")
 
 
 _bearer = HTTPBearer(auto_error=False)

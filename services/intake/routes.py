@@ -540,10 +540,15 @@ async def customer_messages_by_grant(
     principal: Annotated[Principal, Depends(require_roles(*CONTACT_ROLES))],
 ) -> list[Delivery]:
     """The case's owner and head post a manual reply (Weibo, a regulator's platform) with
-    these texts, and see what was retried: resolution decides who may, as for the phone."""
+    these texts, and see what was retried: resolution decides who may, as for the phone
+    (with a grant for the messages, which does not open the phone)."""
     try:
         verify_contact_grant(
-            request.app.state.tokens, body.grant, principal=principal, complaint_id=complaint_id
+            request.app.state.tokens,
+            body.grant,
+            principal=principal,
+            complaint_id=complaint_id,
+            purpose="messages",
         )
     except InvalidTokenError as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"no valid contact grant: {exc}") from exc

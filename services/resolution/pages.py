@@ -23,7 +23,7 @@ from services.resolution.domain.case import COMMANDS, CONTACT_STEPS, OWNER_STEPS
 from services.resolution.domain.staff import LOGIN_PATTERN
 from services.resolution.domain.workflow import CaseStatus, Step
 from services.resolution.routes import APPROVER_ROLES, READER_ROLES
-from shared.auth import Principal, Role
+from shared.auth import GrantPurpose, Principal, Role
 from shared.vocab import Cause, Department, ErasureReason, HoldReason, Language, Touchpoint
 from shared.web.i18n import code_label, translate
 from shared.web.pages import (
@@ -321,12 +321,14 @@ async def read_messages(request: Request, principal: Reader, complaint_id: str) 
 
 
 async def _grant_page(
-    request: Request, principal: Principal, complaint_id: str, target: str
+    request: Request, principal: Principal, complaint_id: str, target: GrantPurpose
 ) -> Response:
     """A grant from the API, in a form that posts it to intake's ``target`` page (never in
     a link, never cached); a refusal is shown on the case page."""
     async with service_api(request) as api:
-        response = check(await api.post(f"/cases/{complaint_id}/contact_grant"))
+        response = check(
+            await api.post(f"/cases/{complaint_id}/contact_grant", params={"purpose": target})
+        )
     if response.status_code != 200:
         return await _case_page(
             request,

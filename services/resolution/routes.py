@@ -41,6 +41,7 @@ from services.resolution.domain.workflow import (
 from services.resolution.service import ResolutionService
 from shared.auth import (
     CONTACT_GRANT_TTL,
+    GrantPurpose,
     Principal,
     Role,
     TokenService,
@@ -404,6 +405,10 @@ async def contact_grant(
     request: Request,
     service: Service,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
+    purpose: Annotated[
+        GrantPurpose,
+        Query(description="contact: the phone (audited); messages: what they were sent."),
+    ] = "contact",
 ) -> ContactGrant:
     actor = actor_of(principal)
     try:
@@ -414,7 +419,7 @@ async def contact_grant(
         raise ConflictError(str(exc), code=exc.code) from exc
     tokens: TokenService = request.app.state.tokens
     return ContactGrant(
-        grant=issue_contact_grant(tokens, principal, complaint_id=complaint_id),
+        grant=issue_contact_grant(tokens, principal, complaint_id=complaint_id, purpose=purpose),
         expires_at=_now(request) + CONTACT_GRANT_TTL,
-        contact_url=f"/intake/complaints/{complaint_id}/contact",
+        contact_url=f"/intake/complaints/{complaint_id}/{purpose}",
     )

@@ -321,7 +321,8 @@ async def test_whoever_may_contact_the_customer_reads_the_messages_with_a_grant(
 ) -> None:
     complaint_id, _ = await registered(intake)
     other_id, _ = await registered(intake, phone="13900001111")
-    grant = issue_contact_grant(intake.tokens, OWNER, complaint_id=complaint_id)
+    grant = issue_contact_grant(intake.tokens, OWNER, complaint_id=complaint_id, purpose="messages")
+    phone_grant = issue_contact_grant(intake.tokens, OWNER, complaint_id=complaint_id)
 
     async def read(who: Principal, complaint: str, with_grant: str) -> httpx.Response:
         async with client(intake, who) as http:
@@ -336,5 +337,9 @@ async def test_whoever_may_contact_the_customer_reads_the_messages_with_a_grant(
         await read(OWNER, other_id, grant),  # another complaint's
         await read(Principal(user="otto", role=Role.OWNER), complaint_id, grant),  # another's
         await read(OWNER, complaint_id, intake.tokens.issue(OWNER)),  # a bearer token
+        await read(OWNER, complaint_id, phone_grant),  # a grant for the phone
     ]
-    assert [r.status_code for r in refused] == [403, 403, 403]
+    assert [r.status_code for r in refused] == [403, 403, 403, 403]
+    async with client(intake, OWNER) as http:  # and the messages' grant opens no phone
+        phone = await http.post(f"/complaints/{complaint_id}/contact", json={"grant": grant})
+    assert phone.status_code == 403

@@ -388,6 +388,25 @@ async def test_a_contact_grant_goes_to_whoever_may_call_this_customer(
         verify_contact_grant(
             resolution.tokens, granted["grant"], principal=PEOPLE["agent"], complaint_id="c-1"
         )
+    with pytest.raises(InvalidTokenError):  # a grant for the phone reads no messages
+        verify_contact_grant(
+            resolution.tokens,
+            granted["grant"],
+            principal=PEOPLE["owner"],
+            complaint_id="c-1",
+            purpose="messages",
+        )
+    texts = ok(await http("owner", "contact_grant?purpose=messages"))
+    assert texts["contact_url"] == "/intake/complaints/c-1/messages"
+    verify_contact_grant(
+        resolution.tokens,
+        texts["grant"],
+        principal=PEOPLE["owner"],
+        complaint_id="c-1",
+        purpose="messages",
+    )
+    odd = await http("owner", "contact_grant?purpose=everything")
+    assert (odd.status_code, odd.json()["errors"][0]["path"]) == (422, "query.purpose")
 
 
 async def test_an_invalid_complaint_without_an_explanation_is_422_and_changes_nothing(
