@@ -481,6 +481,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "field.follow_up_call": ("3日回访", "3-day follow-up call"),
     "case.stages": ("各环节用时", "Time by stage"),
     "queue.stage_over": ("超出环节预算", "over its budget"),
+    "punct.sep": ("、", ", "),
+    "punct.colon": ("：", ": "),
     "queue.newer": ("← 较新的案件", "← Newer cases"),
     "queue.older": ("较早的案件 →", "Older cases →"),
     "queue.page": ("第 {n} 页", "Page {n}"),

@@ -214,6 +214,8 @@ async def test_the_suggested_cause_shows_the_complaints_own_phrases(
     html = await page(runtime, "/ui/cases/c-1")
     assert "流程与政策：依据 <q>金融服务费</q>、<q>收取</q>" in html
     assert "<q>异响</q>" in html and "(+3.10)" not in html  # no weights for people
+    english = await page(runtime, "/ui/cases/c-1?lang=en")
+    assert "<q>金融服务费</q>, <q>收取</q>" in english and "：" not in english.split("<main")[-1]
 
 
 async def test_a_referral_case_shows_the_regulators_number_and_due_date(
