@@ -48,3 +48,22 @@ def test_causes_follow_the_manuals_definitions(
     prediction = model.predict(text)
     assert present <= set(prediction.causes), prediction.explanation
     assert not absent & set(prediction.causes), prediction.explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这次保养收取了两次工时费，前台态度很差，等了三个小时都没人理",
+        "The service advisor was rude and kept me waiting for four hours.",
+        "金融服务费收取不合理，没有告知就收了",
+    ],
+)
+def test_the_evidence_reads_as_phrases_not_fragments(model: CauseClassifier, text: str) -> None:
+    prediction = model.predict(text)
+    terms = [term for e in prediction.evidence for term in e.terms]
+    assert terms  # the evidence explains something
+    for term in terms:
+        assert term in text.lower()  # the complaint's own words
+        assert len(term) >= 2
+        assert term not in {"me", "and", "the", "for", "was"}
+        assert not (term.startswith("了") or term.endswith("了两") or term == "收了")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -226,7 +226,7 @@ class CauseClassifier:
                     name = f"{kind} {'/'.join(shown[:3])}" if shown else name
                 elif not name.strip():
                     continue
-                elif len(name.strip()) >= 2:  # a single character means nothing to a reader
+                elif _readable(name.strip()):
                     phrases.append(name.strip())
                 terms.append(f"{name.strip()} (+{contributions[index]:.2f})")
             extra = f"; negated: {', '.join(negations)}" if negations else ""
@@ -239,6 +239,21 @@ class CauseClassifier:
                 )
             )
         return lines, evidence
+
+
+_PARTICLES = frozenset("了的着过得地吗呢吧啊呀我你他她它们这那就都也还又")
+"""Characters a two- or three-character n-gram cut out of a phrase starts or ends with when
+it means nothing to a reader ("了两", "的车")."""
+
+
+def _readable(term: str) -> bool:
+    """Whether a model feature reads as a phrase of the complaint: not one character, not
+    an English function word ("me", "and"), not a fragment cut at a particle."""
+    if len(term) < 2:
+        return False
+    if term.isascii():
+        return not all(word in ENGLISH_STOP_WORDS for word in term.split())
+    return term[0] not in _PARTICLES and term[-1] not in _PARTICLES
 
 
 def _kind(hit: CueHit) -> str:
