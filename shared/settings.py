@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.vocab import DEFAULT_STAGE_SHARES, CaseStage
+from shared.vocab import DEFAULT_STAGE_SHARES, CaseStage, Language
 
 ServiceName = Literal["intake", "resolution", "analytics"]
 SERVICE_NAMES: tuple[ServiceName, ...] = ("intake", "resolution", "analytics")
@@ -163,6 +163,37 @@ class Settings(BaseSettings):
     )
     message_send_seconds: float = Field(
         default=2, gt=0, description="How often intake sends the customer messages that are due."
+    )
+    staff_alert_webhook_url: str | None = Field(
+        default=None,
+        description="Where resolution pushes each staff alert (SLA reminder, escalation,"
+        " reopening): a WeChat Work group robot's webhook address, or a JSON webhook (see"
+        " `services/resolution/alert_push.py`). Unset: alerts stay in the inbox only.",
+    )
+    staff_alert_webhook_kind: Literal["wecom", "json"] = Field(
+        default="wecom",
+        description="wecom: WeChat Work robot text messages that @-mention the owner; json:"
+        " the alert as JSON with Idempotency-Key.",
+    )
+    staff_alert_webhook_token: str | None = Field(
+        default=None, description="Bearer token for a json staff-alert webhook, if it wants one."
+    )
+    staff_alert_language: Language = Field(
+        default="zh", description="The language of pushed staff alerts (zh or en)."
+    )
+    staff_alert_push_seconds: float = Field(
+        default=5, gt=0, description="How often resolution pushes the staff alerts that are due."
+    )
+    staff_alert_push_window_hours: float = Field(
+        default=6,
+        gt=0,
+        description="An alert not pushed this many hours after it fired is not pushed at all"
+        " (it stays in the inbox).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Where staff open the pages (e.g. https://complaints.dealer.example):"
+        " pushed alerts link to the case there.",
     )
     trend_check_seconds: float = Field(
         default=300, gt=0, description="How often analytics compares this week with its baseline."

@@ -7,6 +7,12 @@ from decimal import Decimal
 from functools import partial
 
 from services.resolution import pages
+from services.resolution.alert_push import (
+    AlertPusher,
+    AlertSender,
+    JsonWebhookSender,
+    WeComRobotSender,
+)
 from services.resolution.alert_routes import router as alert_router
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.handlers import handlers
@@ -43,6 +49,19 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         description="The seven-step workflow inside a 48-hour closed loop.",
         periodic=[Periodic("sla-sweeper", settings.sla_sweep_seconds, service.sweep)],
     )
+    if settings.staff_alert_webhook_url:
+        pusher = AlertPusher(
+            store=store,
+            clock=clock,
+            sender=alert_sender(settings, settings.staff_alert_webhook_url),
+            language=settings.staff_alert_language,
+            zone=service.policy.zone,
+            public_url=settings.public_url,
+            window=timedelta(hours=settings.staff_alert_push_window_hours),
+        )
+        runtime.add_periodic(
+            Periodic("alert-push", settings.staff_alert_push_seconds, pusher.push_due)
+        )
     if settings.alert_keep_days:
         keep = timedelta(days=settings.alert_keep_days)
         runtime.add_periodic(
@@ -55,6 +74,13 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
     service.on_commit(runtime.relay.notify)
     install_pages(runtime.app, pages.router)
     return runtime
+
+
+def alert_sender(settings: Settings, url: str) -> AlertSender:
+    """The push channel the settings name."""
+    if settings.staff_alert_webhook_kind == "json":
+        return JsonWebhookSender(url, token=settings.staff_alert_webhook_token)
+    return WeComRobotSender(url)
 
 
 def sla_policy(settings: Settings) -> SlaPolicy:

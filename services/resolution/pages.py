@@ -61,9 +61,9 @@ _FINISHED = {"resolved", "awaiting_feedback", "closed"}
 _REFUSALS = {403: "error.forbidden", 409: "error.conflict", 404: "error.not_found"}
 SORTS = ("due", "urgency", "status", "registered", "ticket")
 QUEUE_LIMIT = 500
+"""Cases one queue page asks for (the API's maximum)."""
 HISTORY_PAGE = 100
 """Cases per page of the "all" scope (a history, newest first)."""
-"""Cases one queue page asks for (the API's maximum)."""
 
 
 def offered_steps(case: dict[str, Any], principal: Principal) -> list[str]:

@@ -107,6 +107,30 @@ class ResolutionStore(OpenableStore, Protocol):
         """Delete up to ``limit`` alerts read before ``read_before``; how many."""
         ...
 
+    async def alerts_to_push(self, now: datetime, *, since: datetime, limit: int) -> list[Alert]:
+        """Alerts not pushed yet whose next try has come, fired since ``since``, oldest
+        first."""
+        ...
+
+    async def claim_alert_push(
+        self, alert_id: str, *, now: datetime, until: datetime
+    ) -> int | None:
+        """Take the alert's push until ``until`` (no other instance sends it meanwhile):
+        how many tries it had before, or None when it is not due or someone else has it."""
+        ...
+
+    async def settle_alert_push(
+        self, alert_id: str, *, pushed_at: datetime | None, retry_at: datetime | None, error: str
+    ) -> None:
+        """One try done: pushed (``pushed_at``), to try again at ``retry_at``, or given up
+        (neither); counts the try."""
+        ...
+
+    async def skip_alert_pushes(self, before: datetime) -> int:
+        """Give up pushing alerts fired before ``before`` (news too old to interrupt anyone
+        with, e.g. a backlog from before pushing was set up); how many."""
+        ...
+
     async def list_cases(
         self,
         *,
@@ -214,8 +238,8 @@ class _SqliteUnitOfWork:
 
     async def add_alerts(self, alerts: Sequence[Alert]) -> None:
         await self._conn.executemany(
-            "INSERT OR IGNORE INTO alerts (id, notify, owner, department, at, read_at, doc)"
-            " VALUES (?, ?, ?, ?, ?, NULL, ?)",
+            "INSERT OR IGNORE INTO alerts (id, notify, owner, department, at, read_at, doc,"
+            " push_next_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
             [
                 (
                     a.id,
@@ -224,6 +248,7 @@ class _SqliteUnitOfWork:
                     a.department,
                     sortable_instant(a.at),
                     a.model_dump_json(),
+                    sortable_instant(a.at),  # to push at once, where pushing is set up
                 )
                 for a in alerts
             ],
@@ -277,8 +302,18 @@ class SqliteResolutionStore(SqliteStore):
         "CREATE INDEX IF NOT EXISTS alerts_inbox ON alerts (notify, owner, department, at)",
         "CREATE INDEX IF NOT EXISTS alerts_read ON alerts (read_at)",
     )
-    added_columns = ("ALTER TABLE cases ADD COLUMN next_deadline_at TEXT",)
-    indexes = ("CREATE INDEX IF NOT EXISTS cases_next_deadline ON cases (next_deadline_at)",)
+    added_columns = (
+        "ALTER TABLE cases ADD COLUMN next_deadline_at TEXT",
+        # alerts kept before pushing existed have no push_next_at: never pushed (no flood)
+        "ALTER TABLE alerts ADD COLUMN push_next_at TEXT",
+        "ALTER TABLE alerts ADD COLUMN pushed_at TEXT",
+        "ALTER TABLE alerts ADD COLUMN push_attempts INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE alerts ADD COLUMN push_error TEXT",
+    )
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS cases_next_deadline ON cases (next_deadline_at)",
+        "CREATE INDEX IF NOT EXISTS alerts_to_push ON alerts (push_next_at)",
+    )
 
     async def open(self) -> None:
         await super().open()
@@ -358,6 +393,50 @@ class SqliteResolutionStore(SqliteStore):
                 "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts"
                 " WHERE read_at IS NOT NULL AND read_at < ? LIMIT ?)",
                 (sortable_instant(read_before), limit),
+            )
+        return int(cursor.rowcount)
+
+    async def alerts_to_push(self, now: datetime, *, since: datetime, limit: int) -> list[Alert]:
+        cursor = await self.conn.execute(
+            "SELECT doc FROM alerts WHERE push_next_at IS NOT NULL AND push_next_at <= ?"
+            " AND pushed_at IS NULL AND at >= ? ORDER BY at, id LIMIT ?",
+            (sortable_instant(now), sortable_instant(since), limit),
+        )
+        return [Alert.model_validate_json(r["doc"]) for r in await cursor.fetchall()]
+
+    async def claim_alert_push(
+        self, alert_id: str, *, now: datetime, until: datetime
+    ) -> int | None:
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE alerts SET push_next_at = ? WHERE id = ? AND pushed_at IS NULL"
+                " AND push_next_at IS NOT NULL AND push_next_at <= ? RETURNING push_attempts",
+                (sortable_instant(until), alert_id, sortable_instant(now)),
+            )
+            row = await cursor.fetchone()
+        return int(row[0]) if row else None
+
+    async def settle_alert_push(
+        self, alert_id: str, *, pushed_at: datetime | None, retry_at: datetime | None, error: str
+    ) -> None:
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE alerts SET pushed_at = ?, push_next_at = ?, push_error = ?,"
+                " push_attempts = push_attempts + 1 WHERE id = ?",
+                (
+                    sortable_instant(pushed_at) if pushed_at else None,
+                    sortable_instant(retry_at) if retry_at else None,
+                    error or None,
+                    alert_id,
+                ),
+            )
+
+    async def skip_alert_pushes(self, before: datetime) -> int:
+        async with self.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE alerts SET push_next_at = NULL, push_error = 'too_old'"
+                " WHERE push_next_at IS NOT NULL AND pushed_at IS NULL AND at < ?",
+                (sortable_instant(before),),
             )
         return int(cursor.rowcount)
 
@@ -535,7 +614,8 @@ class _MongoUnitOfWork:
     async def add_alerts(self, alerts: Sequence[Alert]) -> None:
         for alert in alerts:  # upserts: a duplicate key would abort the transaction
             doc = alert.model_dump(mode="python")
-            doc["notify"] = alert.notify.value
+            doc.update(notify=alert.notify.value, push_next_at=alert.at, pushed_at=None)
+            doc.update(push_attempts=0, push_error=None)
             await self._tx.db.alerts.update_one(
                 {"_id": alert.id}, {"$setOnInsert": doc}, upsert=True, session=self._tx.session
             )
@@ -559,6 +639,7 @@ class MongoResolutionStore(MongoStore):
             [("notify", 1), ("owner", 1), ("department", 1), ("at", -1)]
         )
         await self.db.alerts.create_index("read_at")
+        await self.db.alerts.create_index("push_next_at")
 
     async def notices_of(self, complaint_id: str) -> list[CustomerNotice]:
         cursor = self.db.notices.find({"complaint_id": complaint_id}, {"_id": 0, "complaint_id": 0})
@@ -603,6 +684,44 @@ class MongoResolutionStore(MongoStore):
             return 0
         result = await self.db.alerts.delete_many({"_id": {"$in": ids}})
         return int(result.deleted_count)
+
+    async def alerts_to_push(self, now: datetime, *, since: datetime, limit: int) -> list[Alert]:
+        selector = {"push_next_at": {"$ne": None, "$lte": now}, "pushed_at": None}
+        cursor = self.db.alerts.find({**selector, "at": {"$gte": since}}, {"_id": 0})
+        cursor = cursor.sort([("at", 1), ("id", 1)]).limit(limit)
+        return [Alert.model_validate(doc) async for doc in cursor]
+
+    async def claim_alert_push(
+        self, alert_id: str, *, now: datetime, until: datetime
+    ) -> int | None:
+        before = await self.db.alerts.find_one_and_update(
+            {"_id": alert_id, "pushed_at": None, "push_next_at": {"$ne": None, "$lte": now}},
+            {"$set": {"push_next_at": until}},
+            projection={"push_attempts": 1},
+        )
+        return int(before.get("push_attempts", 0)) if before else None
+
+    async def settle_alert_push(
+        self, alert_id: str, *, pushed_at: datetime | None, retry_at: datetime | None, error: str
+    ) -> None:
+        await self.db.alerts.update_one(
+            {"_id": alert_id},
+            {
+                "$set": {
+                    "pushed_at": pushed_at,
+                    "push_next_at": retry_at,
+                    "push_error": error or None,
+                },
+                "$inc": {"push_attempts": 1},
+            },
+        )
+
+    async def skip_alert_pushes(self, before: datetime) -> int:
+        result = await self.db.alerts.update_many(
+            {"push_next_at": {"$ne": None}, "pushed_at": None, "at": {"$lt": before}},
+            {"$set": {"push_next_at": None, "push_error": "too_old"}},
+        )
+        return int(result.modified_count)
 
     async def get_alert(self, alert_id: str) -> Alert | None:
         doc = await self.db.alerts.find_one({"_id": alert_id}, {"_id": 0})

@@ -328,6 +328,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "alerts.at": ("时间", "When"),
     "alerts.what": ("提醒", "Alert"),
     "alerts.due": ("到期时间", "Due"),
+    "alerts.push_title": ("投诉提醒", "Complaint alert"),
+    "alerts.case_due": ("闭环期限", "Loop due"),
     "alerts.mark_read": ("标为已读", "Mark read"),
     "alerts.mark_all_read": ("全部标为已读", "Mark all read"),
     "alerts.read": ("已读", "Read"),

@@ -319,6 +319,42 @@ async def test_alerts_read_before_a_cutoff_are_purged_a_batch_at_a_time(
     assert await resolution.mark_alert_read("a-0", by="olga", at=cutoff) is None
 
 
+async def test_an_alert_is_pushed_by_one_claimant_tried_again_or_given_up(
+    resolution: ResolutionStore,
+) -> None:
+    def alert(alert_id: str, minutes: int) -> Alert:
+        at = T0 + timedelta(minutes=minutes)
+        return Alert(
+            id=alert_id, complaint_id="c-1", ticket_no="TS-1", milestone="warning",
+            notify=Accountable.OWNER, owner="olga", due_at=at, at=at,
+        )  # fmt: skip
+
+    async with resolution.unit_of_work() as uow:
+        await uow.add_alerts([alert("old", -600), alert("a-1", 1), alert("a-2", 2)])
+    now = T0 + timedelta(minutes=5)
+    assert await resolution.skip_alert_pushes(T0 - timedelta(hours=1)) == 1  # "old"
+    due = await resolution.alerts_to_push(now, since=T0 - timedelta(days=1), limit=10)
+    assert [a.id for a in due] == ["a-1", "a-2"]
+    lease = now + timedelta(minutes=1)
+    assert await resolution.claim_alert_push("a-1", now=now, until=lease) == 0
+    assert await resolution.claim_alert_push("a-1", now=now, until=lease) is None  # taken
+    assert await resolution.claim_alert_push("old", now=now, until=lease) is None
+    await resolution.settle_alert_push("a-1", pushed_at=now, retry_at=None, error="")
+    assert await resolution.claim_alert_push("a-1", now=lease, until=lease) is None  # pushed
+
+    assert await resolution.claim_alert_push("a-2", now=now, until=lease) == 0
+    retry = now + timedelta(seconds=30)
+    await resolution.settle_alert_push("a-2", pushed_at=None, retry_at=retry, error="answered 503")
+    assert await resolution.alerts_to_push(now, since=T0, limit=10) == []  # not yet
+    assert [a.id for a in await resolution.alerts_to_push(retry, since=T0, limit=10)] == ["a-2"]
+    assert await resolution.claim_alert_push("a-2", now=retry, until=lease) == 1  # one try
+    await resolution.settle_alert_push("a-2", pushed_at=None, retry_at=None, error="given up")
+    assert await resolution.alerts_to_push(retry + timedelta(days=1), since=T0, limit=10) == []
+    assert {a.id for a in await resolution.alerts_for(Reader(user="olga", role="owner"))} == {
+        "old", "a-1", "a-2",
+    }  # fmt: skip  # the inbox keeps them all
+
+
 async def test_a_case_history_reads_newest_first_a_page_at_a_time(
     resolution: ResolutionStore,
 ) -> None:

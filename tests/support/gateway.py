@@ -19,6 +19,8 @@ class Gateway:
     headers: list[dict[str, str]] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
     """Statuses for the next requests, in order."""
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    """JSON bodies for the next answers, in order (then ``{"id": …}``)."""
 
     def answer(self, *statuses: int) -> None:
         self.answers.extend(statuses)
@@ -40,7 +42,8 @@ def running_gateway() -> Iterator[Gateway]:
                 status = gateway.answers.pop(0) if gateway.answers else 200
                 gateway.received.append(body)
                 gateway.headers.append(dict(self.headers))
-            answer = json.dumps({"id": f"gw-{len(gateway.received)}"}).encode()
+                reply = gateway.replies.pop(0) if gateway.replies else None
+            answer = json.dumps(reply or {"id": f"gw-{len(gateway.received)}"}).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(answer)))
