@@ -8,6 +8,7 @@ Each form posts to the step's JSON route in process; a 409 (not now), 403 (not y
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -20,7 +21,7 @@ from starlette.datastructures import FormData
 
 from services.resolution.alert_routes import ALERTED_ROLES
 from services.resolution.domain.case import COMMANDS, CONTACT_STEPS, OWNER_STEPS, RemedyType
-from services.resolution.domain.staff import LOGIN_PATTERN
+from services.resolution.domain.staff import LOGIN_PATTERN, StaffMember, no_longer_owns
 from services.resolution.domain.workflow import CaseStatus, Step
 from services.resolution.routes import APPROVER_ROLES, READER_ROLES
 from shared.auth import GrantPurpose, Principal, Role
@@ -195,7 +196,7 @@ async def queue(
         page_link=page_link,
         title=title,
         names=_names(staff),
-        departed=_departed(staff),
+        owner_left=_owner_left(staff),
         unread_alerts=unread,
     )
 
@@ -211,9 +212,17 @@ def _names(staff: list[dict[str, Any]]) -> dict[str, str]:
     return {m["user"]: m["name"] for m in staff}
 
 
-def _departed(staff: list[dict[str, Any]]) -> frozenset[str]:
-    """Those who left: an open case they own is flagged for its head to reassign."""
-    return frozenset(m["user"] for m in staff if not m.get("active", True))
+def _owner_left(staff: list[dict[str, Any]]) -> Callable[[dict[str, Any]], bool]:
+    """Whether an open case's owner left or moved department: flagged for its head to
+    reassign."""
+    members = [StaffMember.model_validate(m) for m in staff]
+
+    def left(case: dict[str, Any]) -> bool:
+        if case.get("status") == CaseStatus.CLOSED.value:
+            return False
+        return no_longer_owns(members, case.get("owner"), case.get("department"))
+
+    return left
 
 
 async def _owner_choices(
@@ -282,7 +291,7 @@ async def _case_page(
         steps=steps,
         known_owners=owners,
         names=_names(staff),
-        departed=_departed(staff),
+        owner_left=_owner_left(staff),
         notices=notices,
         missed=missed_notices(case, notices),
         may_contact=may_contact(case, principal),

@@ -30,6 +30,7 @@ from services.resolution.domain.milestones import (
     follow_up_due,
     milestone_key,
     regulator_deadline,
+    regulator_watched,
 )
 from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.stages import STAGE_OF, stage_account
@@ -184,10 +185,9 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
         **{**case.model_dump(), "due_at": due.due_at.astimezone(UTC)},
         allowed_steps=steps_for(case),
         follow_up_due_at=follow_up_due(case),
-        regulator_due_at=regulator,
+        regulator_due_at=regulator.astimezone(UTC) if regulator else None,
         regulator_pressing=regulator is not None
-        and loop.stopped_at is None
-        and case.status is not CaseStatus.CLOSED
+        and regulator_watched(case)
         and now >= regulator - REGULATOR_WARNING_BEFORE,
         sla=SlaState(
             due_at=due.due_at,

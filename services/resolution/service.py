@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from uuid import uuid4
+from uuid import NAMESPACE_URL, uuid4, uuid5
 
 import structlog
 
@@ -51,6 +51,7 @@ from services.resolution.domain.sla import SlaPolicy
 from services.resolution.domain.staff import (
     StaffMember,
     departed,
+    no_longer_owns,
     owner_problem,
     shown_name,
     stops_owning,
@@ -189,11 +190,7 @@ class ResolutionService:
         """One command on one case: decided, saved (optimistically) and published together.
 
         Someone the directory says has left takes no step, whatever token they still hold."""
-        staff = await self._store.staff()
-        if actor.user in departed(staff):
-            raise ForbiddenError(
-                f"{actor.user} no longer works here", code="staff_inactive", user=actor.user
-            )
+        staff = await self._refuse_departed(actor)
         async with self._store.unit_of_work() as uow:
             case = await uow.get_case(complaint_id)
             if case is None:
@@ -296,7 +293,14 @@ class ResolutionService:
             await uow.add_alerts(
                 [
                     _head_alert(
-                        case, OWNER_LEFT_ALERT, alert_id=str(uuid4()), policy=self._policy, now=now
+                        case,
+                        OWNER_LEFT_ALERT,
+                        # the same change made twice at once raises one alert per case
+                        alert_id=str(
+                            uuid5(NAMESPACE_URL, f"owner-left/{case.case_id}/{case.version}")
+                        ),
+                        policy=self._policy,
+                        now=now,
                     )
                     for case in held
                 ]
@@ -315,7 +319,7 @@ class ResolutionService:
             await self.reschedule_open_cases()
         now = self._clock.now()
         fired = 0
-        gone = departed(await self._store.staff())  # their reminders go to their head
+        staff = await self._store.staff()  # reminders for who left or moved: their head
         for due in await self._store.due_cases(now, limit):
             try:
                 async with self._store.unit_of_work() as uow:
@@ -333,7 +337,7 @@ class ResolutionService:
                     sent = [m for m in milestones if m.key not in silent]
                     events = _milestone_events(updated, sent, now)
                     await uow.add_events(events)
-                    await uow.add_alerts([_alert(event, gone) for event in events])
+                    await uow.add_alerts([_alert(event, staff) for event in events])
             except (ConflictError, TransientStoreError):
                 continue  # someone else moved the case; the next sweep looks again
             fired += len(sent)
@@ -460,8 +464,20 @@ class ResolutionService:
         """Remedies above this amount also need a general manager's approval."""
         return self._second_approval_above
 
+    async def _refuse_departed(self, actor: CaseActor) -> list[StaffMember]:
+        """The staff directory, unless it says ``actor`` has left (403 ``staff_inactive``,
+        whatever token they still hold): a leaver neither works cases nor reads customers'
+        numbers."""
+        staff = await self._store.staff()
+        if actor.user in departed(staff):
+            raise ForbiddenError(
+                f"{actor.user} no longer works here", code="staff_inactive", user=actor.user
+            )
+        return staff
+
     async def check_contact(self, complaint_id: str, actor: CaseActor) -> Case:
         """The case, if ``actor`` may contact its customer (StepRefusedError otherwise)."""
+        await self._refuse_departed(actor)
         case = await self.get_case(complaint_id)
         check_contact(case, actor)
         return case
@@ -681,9 +697,11 @@ def _head_alert(
     )
 
 
-def _alert(event: EventEnvelope, departed: frozenset[str] = frozenset()) -> Alert:
-    """The milestone event as its addressee's alert (an owner who left: their head's)."""
+def _alert(event: EventEnvelope, staff: list[StaffMember]) -> Alert:
+    """The milestone event as its addressee's alert (an owner who left or moved: their
+    head's)."""
     milestone = event.payload_as(CaseSlaMilestone)
+    gone = no_longer_owns(staff, milestone.owner, milestone.department)
     return Alert(
         id=event.event_id,
         complaint_id=milestone.complaint_id,
@@ -693,7 +711,7 @@ def _alert(event: EventEnvelope, departed: frozenset[str] = frozenset()) -> Aler
             Accountable(milestone.notify),
             milestone.owner,
             milestone.department,
-            departed=departed,
+            departed=frozenset({milestone.owner or ""}) if gone else frozenset(),
         ),
         owner=milestone.owner,
         department=milestone.department,

@@ -150,8 +150,8 @@ class ResolutionStore(OpenableStore, Protocol):
         whose complaint names this department, and those that name none.
         ``call_owed``: only closed, remedied cases whose 3-day call has not reached the
         customer since the latest resolution (``domain.milestones.follow_up_due``).
-        ``newest_first``: the latest due first (a history, not a work list); ``offset``
-        skips that many, for the next page.
+        ``newest_first``: the latest registered first (a history, not a work list: it does
+        not move when a case is reopened); ``offset`` skips that many, for the next page.
         """
         ...
 
@@ -176,7 +176,7 @@ class _SqliteUnitOfWork:
     async def add_case(self, case: Case) -> None:
         await self._conn.execute(
             "INSERT INTO cases (complaint_id, case_id, status, due_at, version, doc,"
-            " next_deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " next_deadline_at, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 case.complaint_id,
                 case.case_id,
@@ -185,6 +185,7 @@ class _SqliteUnitOfWork:
                 case.version,
                 case.model_dump_json(),
                 _deadline(case),
+                sortable_instant(case.registered_at),
             ),
         )
 
@@ -309,16 +310,35 @@ class SqliteResolutionStore(SqliteStore):
         "ALTER TABLE alerts ADD COLUMN pushed_at TEXT",
         "ALTER TABLE alerts ADD COLUMN push_attempts INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE alerts ADD COLUMN push_error TEXT",
+        "ALTER TABLE cases ADD COLUMN registered_at TEXT",  # filled in by open()
     )
     indexes = (
         "CREATE INDEX IF NOT EXISTS cases_next_deadline ON cases (next_deadline_at)",
         "CREATE INDEX IF NOT EXISTS alerts_to_push ON alerts (push_next_at)",
+        "CREATE INDEX IF NOT EXISTS cases_registered ON cases (registered_at, complaint_id)",
     )
 
     async def open(self) -> None:
         await super().open()
         for statement in self.indexes:
             await self.conn.execute(statement)
+        await self._fill_registered_at()
+
+    async def _fill_registered_at(self) -> None:
+        """Cases kept before the history was ordered by registration get the column once."""
+        cursor = await self.conn.execute(
+            "SELECT complaint_id, json_extract(doc, '$.registered_at') AS registered"
+            " FROM cases WHERE registered_at IS NULL"
+        )
+        rows = [
+            (sortable_instant(datetime.fromisoformat(r["registered"])), r["complaint_id"])
+            for r in await cursor.fetchall()
+        ]
+        if rows:
+            async with self.transaction() as conn:
+                await conn.executemany(
+                    "UPDATE cases SET registered_at = ? WHERE complaint_id = ?", rows
+                )
 
     async def due_cases(self, now: datetime, limit: int = 100) -> list[Case]:
         cursor = await self.conn.execute(
@@ -516,7 +536,8 @@ class SqliteResolutionStore(SqliteStore):
             params.extend(s.value for s in statuses)
         cursor = await self.conn.execute(
             f"{_CASES} WHERE {' AND '.join(clauses)}"
-            f" ORDER BY due_at {'DESC' if newest_first else 'ASC'}, complaint_id LIMIT ? OFFSET ?",
+            f" ORDER BY {'registered_at DESC' if newest_first else 'due_at'}, complaint_id"
+            " LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return [_sqlite_case(row) for row in await cursor.fetchall()]
@@ -634,6 +655,7 @@ class MongoResolutionStore(MongoStore):
         await self.db.cases.create_index("next_deadline_at")
         await self.db.cases.create_index("case_id", unique=True)
         await self.db.cases.create_index([("status", 1), ("due_at", 1)])
+        await self.db.cases.create_index([("registered_at", -1), ("_id", 1)])
         await self.db.notices.create_index([("complaint_id", 1), ("at", 1)])
         await self.db.alerts.create_index(
             [("notify", 1), ("owner", 1), ("department", 1), ("at", -1)]
@@ -789,7 +811,7 @@ class MongoResolutionStore(MongoStore):
         if call_owed:
             conditions.append(_MONGO_CALL_OWED)
         selector = {"$and": conditions} if conditions else {}
-        order = [("due_at", -1 if newest_first else 1), ("_id", 1)]
+        order = [("registered_at", -1) if newest_first else ("due_at", 1), ("_id", 1)]
         cursor = self.db.cases.find(selector).sort(order).skip(offset).limit(limit)
         return await _mongo_cases(self.db, [doc async for doc in cursor])
 

@@ -359,15 +359,17 @@ async def test_a_case_history_reads_newest_first_a_page_at_a_time(
     resolution: ResolutionStore,
 ) -> None:
     async with resolution.unit_of_work() as uow:
-        for i in (3, 1, 5, 2, 4):
-            await uow.add_case(case(f"c-{i}", due_at=T0 + i * timedelta(hours=1)))
+        for i in (3, 1, 5, 2, 4):  # a reopened old case is due later than newer ones
+            registered = T0 + i * timedelta(hours=1)
+            due = T0 + (10 - i) * timedelta(hours=1)
+            await uow.add_case(case(f"c-{i}", registered_at=registered, due_at=due))
     pages = [
         [c.complaint_id for c in await resolution.list_cases(newest_first=True, limit=2, offset=o)]
         for o in (0, 2, 4, 6)
     ]
     assert pages == [["c-5", "c-4"], ["c-3", "c-2"], ["c-1"], []]
     due_first = await resolution.list_cases(limit=2, offset=1)
-    assert [c.complaint_id for c in due_first] == ["c-2", "c-3"]
+    assert [c.complaint_id for c in due_first] == ["c-4", "c-3"]
 
 
 async def test_open_cases_come_a_page_at_a_time_in_id_order(resolution: ResolutionStore) -> None:

@@ -109,6 +109,9 @@ async def test_a_leaver_leaves_each_open_case_to_the_head_and_takes_no_step(
     assert refused.status_code == 403
     assert (refused.json()["code"], refused.json()["user"]) == ("staff_inactive", "olga")
     assert (await service.get_case("c-1")).version == before.version  # nothing written
+    for purpose in ("contact", "messages"):  # nor the customer's number or messages
+        grant = await call("olga", "POST", f"/cases/c-1/contact_grant?purpose={purpose}")
+        assert (grant.status_code, grant.json()["code"]) == (403, "staff_inactive")
 
     handed = await call(
         "head", "POST", "/cases/c-1/reassign", {"department": "after_sales", "owner": "li"}
@@ -135,6 +138,11 @@ async def test_moving_department_hands_over_too_but_a_new_entry_or_a_rename_does
         "c-1",
         "after_sales",
     )
+    resolution.app.state.clock.set(T0 + 24 * H)  # her old case's reminder: the head's
+    assert await service.sweep() >= 1
+    olga = Actor(user="olga", role="owner", department="sales")
+    assert await service.alerts_for(olga) == []
+    assert "early_warning" in {a.milestone for a in await head_alerts(service)}
 
 
 async def test_the_reminders_a_leaver_would_get_go_to_their_head(

@@ -17,7 +17,7 @@ from services.resolution.domain.milestones import (
 )
 from services.resolution.routes import view
 from shared.vocab import HoldReason
-from tests.support.cases import LOOP, OWNER, POLICY, T0, H, at_hours, timed
+from tests.support.cases import LOOP, OWNER, POLICY, REOPEN, T0, H, at_hours, timed
 
 REFERRAL = {"agency": "12315", "regulator_case": "GS-2026-0815", "response_due": "2026-07-05"}
 END_OF_DAY = datetime(2026, 7, 5, 16, 0, tzinfo=UTC)
@@ -81,6 +81,13 @@ def test_the_date_runs_on_hold_and_stops_once_the_case_is_resolved() -> None:
     assert len(regulator(resumed, END_OF_DAY)) == 2
     resolved = referred(at_hours(*timed(range(1, 10), LOOP[:9])))
     assert regulator(resolved, END_OF_DAY) == []
+
+
+def test_a_reopening_after_the_answer_does_not_restart_the_agencys_clock() -> None:
+    reopened = referred(at_hours(*timed(range(1, 12), (*LOOP, REOPEN))))
+    assert reopened.reopened == 1
+    assert regulator(reopened, END_OF_DAY + H) == []
+    assert not view(reopened, END_OF_DAY + H, POLICY).regulator_pressing
 
 
 def test_the_case_view_shows_the_date_and_whether_it_presses() -> None:

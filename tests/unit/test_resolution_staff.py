@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.resolution.domain.staff import (
     StaffMember,
     departed,
+    no_longer_owns,
     owner_problem,
     shown_name,
     stops_owning,
@@ -58,3 +59,13 @@ def test_leaving_or_moving_takes_someone_off_their_cases() -> None:
     otto = STAFF[1]
     assert not stops_owning(otto, otto.model_copy(update={"title": "前员工"}))  # gone already
     assert departed(STAFF) == {"otto"}
+
+
+def test_an_owner_who_left_or_moved_no_longer_owns_their_cases() -> None:
+    assert not no_longer_owns(STAFF, "olga", "after_sales")
+    assert no_longer_owns(STAFF, "otto", "after_sales")  # left
+    assert no_longer_owns(STAFF, "sam", "after_sales")  # a sales person on a service case
+    assert no_longer_owns(STAFF, "gao", "after_sales")  # in the directory, owns no cases
+    assert not no_longer_owns(STAFF, "nobody", "after_sales")  # not entered: as before
+    assert not no_longer_owns(STAFF, None, "after_sales")
+    assert not no_longer_owns(STAFF, "olga", None)  # no department yet

@@ -121,12 +121,18 @@ def regulator_deadline(case: Case, zone: ZoneInfo) -> datetime | None:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone) if day else None
 
 
-def _regulator_clocks(case: Case, policy: SlaPolicy, loop: LoopRound) -> list[DueMilestone]:
-    """The agency's answer date, watched until the case is resolved (the answer then goes
-    out through the agency's platform): its head a day before, the general manager once it
-    has passed. Once per complaint, whatever the round: the agency set one date."""
+def regulator_watched(case: Case) -> bool:
+    """Whether the agency still waits for the answer: until the case is first resolved (the
+    answer then goes out through the agency's platform; a later reopening is the
+    customer's, not the agency's)."""
+    return loop_rounds(case)[0].stopped_at is None and case.status is not CaseStatus.CLOSED
+
+
+def _regulator_clocks(case: Case, policy: SlaPolicy) -> list[DueMilestone]:
+    """The agency's answer date, while it is watched: its head a day before, the general
+    manager once it has passed. Once per complaint: the agency set one date."""
     deadline = regulator_deadline(case, policy.zone)
-    if deadline is None or loop.stopped_at is not None or case.status is CaseStatus.CLOSED:
+    if deadline is None or not regulator_watched(case):
         return []
     return [
         DueMilestone(
@@ -174,7 +180,7 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
             )
         if loop.number == 1 and case.owner is None:
             schedule.append(DueMilestone(Milestone.OWNER_OVERDUE, d.owner_due, "department_head"))
-    schedule += _regulator_clocks(case, policy, loop)
+    schedule += _regulator_clocks(case, policy)
     update = _customer_update(case, policy, loop)
     if update is not None:
         schedule.append(update)

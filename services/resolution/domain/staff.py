@@ -83,6 +83,20 @@ def departed(members: Iterable[StaffMember]) -> frozenset[str]:
     return frozenset(m.user for m in members if not m.active)
 
 
+def no_longer_owns(
+    members: Iterable[StaffMember], owner: str | None, department: str | None
+) -> bool:
+    """Whether the directory says ``owner`` can no longer hold a case of ``department``:
+    they left, or moved to another department (someone not in it at all: as before)."""
+    member = next((m for m in members if m.user == owner), None)
+    if member is None:
+        return False
+    if not member.active:
+        return True
+    held = member.department.value if member.department else None
+    return department is not None and held != department
+
+
 def shown_name(members: Iterable[StaffMember], user: str | None) -> str:
     """The name to tell the customer: the directory's, else the login as it was given."""
     if user is None:
