@@ -7,6 +7,9 @@ and prints p50 / p99 per report. The event path itself (fold + classify + write,
 transaction per event) is timed separately on a smaller sample.
 
     .venv/bin/python -m benchmarks.analytics_reports --complaints 1000000
+
+With ``--keep DIR --events 0`` the loaded store stays in DIR and the next run with the
+same option times the reports again without the half-hour load (on a quiet machine).
 """
 
 from __future__ import annotations
@@ -144,11 +147,16 @@ async def measure(
 
 
 @asynccontextmanager
-async def temporary_analytics() -> AsyncIterator[tuple[SqliteAnalyticsStore, AnalyticsService]]:
-    """A fresh SQLite store in a temporary directory, and the service on it."""
+async def temporary_analytics(
+    keep: Path | None = None,
+) -> AsyncIterator[tuple[SqliteAnalyticsStore, AnalyticsService]]:
+    """A SQLite store in a temporary directory (or in ``keep``, kept for the next run), and
+    the service on it."""
     configure_logging("WARNING")
     with tempfile.TemporaryDirectory() as tmp:
-        store = SqliteAnalyticsStore(Path(tmp) / "analytics.db")
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        store = SqliteAnalyticsStore(folder / "analytics.db")
         await store.open()
         service = AnalyticsService(
             store=store, clock=ManualClock(datetime(2026, 11, 23, tzinfo=UTC)), zone=ZONE
@@ -164,16 +172,20 @@ async def cube_rows(store: SqliteAnalyticsStore) -> int:
     return int(row[0]) if row else 0
 
 
-async def run(count: int, runs: int, events: int) -> None:
-    async with temporary_analytics() as (store, service):
-        print(f"Loading {count:,} synthetic complaints into the cube …")
-        seconds = await load(store, count)
-        rows = await cube_rows(store)
-        size = store.path.stat().st_size / 2**20
-        print(
-            f"loaded in {seconds:.1f} s ({count / seconds:,.0f} complaints/s);"
-            f" {rows:,} cube rows, {size:,.0f} MiB"
-        )
+async def run(count: int, runs: int, events: int, keep: Path | None = None) -> None:
+    async with temporary_analytics(keep) as (store, service):
+        if rows := await cube_rows(store):  # a kept store: time the reports again only
+            size = store.path.stat().st_size / 2**20
+            print(f"reusing {store.path}: {rows:,} cube rows, {size:,.0f} MiB")
+        else:
+            print(f"Loading {count:,} synthetic complaints into the cube …")
+            seconds = await load(store, count)
+            rows = await cube_rows(store)
+            size = store.path.stat().st_size / 2**20
+            print(
+                f"loaded in {seconds:.1f} s ({count / seconds:,.0f} complaints/s);"
+                f" {rows:,} cube rows, {size:,.0f} MiB"
+            )
         reports: list[tuple[str, Callable[[random.Random], Awaitable[object]]]] = [
             ("overview, ≤ 31 days", lambda r: service.overview(random_filters(r, 31))),
             ("overview, ≤ 1 year", lambda r: service.overview(random_filters(r, 366))),
@@ -247,8 +259,14 @@ def main() -> None:
     parser.add_argument("--complaints", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="Keep the loaded store in this folder; a later run with it times the reports"
+        " again without loading (use --events 0 to leave the store as loaded).",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.complaints, args.runs, args.events))
+    asyncio.run(run(args.complaints, args.runs, args.events, args.keep))
 
 
 if __name__ == "__main__":

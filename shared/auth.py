@@ -117,9 +117,10 @@ CONTACT_GRANT_TTL = timedelta(minutes=5)
 _CONTACT_AUDIENCE = "contact"
 
 
-GrantPurpose = Literal["contact", "messages"]
-"""What a grant opens: the customer's phone (``contact``, audited), or the full texts of
-what they were sent (``messages``): one does not open the other."""
+GrantPurpose = Literal["contact", "messages", "attachments"]
+"""What a grant opens: the customer's phone (``contact``, audited), the full texts of what
+they were sent (``messages``), or the files attached to the complaint (``attachments``):
+one does not open another."""
 
 
 def issue_contact_grant(

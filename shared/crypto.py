@@ -31,6 +31,15 @@ class FieldCipher:
         except InvalidToken as exc:
             raise ValueError("cannot decrypt: wrong data key or corrupted value") from exc
 
+    def encrypt_bytes(self, value: bytes) -> bytes:
+        return self._fernet.encrypt(value)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken as exc:
+            raise ValueError("cannot decrypt: wrong data key or corrupted value") from exc
+
     def lookup_hash(self, value: str) -> str:
         """Deterministic keyed hash for equality search without storing the clear value."""
         return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.intake import pages
+from services.intake.attachment_routes import router as attachment_router
+from services.intake.attachments import Attachments
 from services.intake.delivery import MessageDelivery
 from services.intake.handlers import handlers
 from services.intake.routes import router
@@ -29,7 +31,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         settings=settings,
         store=store,
         clock=clock,
-        routers=[router],
+        routers=[router, attachment_router],
         app_state={
             "channel_options": {"survey": {"threshold": settings.survey_complaint_threshold}}
         },
@@ -57,6 +59,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         on_commit=runtime.relay.notify,
     )
     runtime.app.state.delivery = delivery
+    runtime.app.state.attachments = Attachments(store=store, clock=clock, cipher=cipher)
     runtime.add_prepare(delivery.start)
     runtime.add_periodic(
         Periodic("message-sender", settings.message_send_seconds, delivery.send_due)

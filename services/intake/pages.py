@@ -16,8 +16,9 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
+from services.intake.domain.attachments import ALLOWED_TYPES, MAX_BYTES
 from services.intake.routes import CONTACT_ROLES, ERASER_ROLES, RECORDER_ROLES
 from shared.auth import Principal
 from shared.vocab import AGENT_CHANNELS, Channel, Demand, Department, TargetKind
@@ -269,6 +270,119 @@ async def _with_grant(
     )
     page.headers["Cache-Control"] = "no-store"
     return page
+
+
+@router.post("/complaints/{complaint_id}/attachments", response_class=HTMLResponse)
+async def attachments(request: Request, principal: Contacter, complaint_id: str) -> Response:
+    """The complaint's files, with a grant from the case page: each to download, and a form
+    to attach another (the grant goes along, hidden)."""
+    grant = _posted_grant(await request.form())
+    return await _attachments_page(request, principal, complaint_id, grant)
+
+
+@router.post("/complaints/{complaint_id}/attachments/upload", response_class=HTMLResponse)
+async def upload_attachment(request: Request, principal: Contacter, complaint_id: str) -> Response:
+    form = await request.form()
+    grant, file = _posted_grant(form), form.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return await _attachments_page(request, principal, complaint_id, grant, failed="form")
+    async with service_api(request) as api:
+        sent = check(
+            await api.post(
+                f"/complaints/{complaint_id}/attachments",
+                data={"grant": grant},
+                files={"file": (file.filename, await file.read(), file.content_type)},
+            )
+        )
+    if sent.status_code != 201:
+        language = language_of(request)
+        problem = sent.json()
+        message = field_errors(problem, language).get("file") or problem_message(problem, language)
+        return await _attachments_page(
+            request, principal, complaint_id, grant, message=message, status_code=sent.status_code
+        )
+    return await _attachments_page(request, principal, complaint_id, grant, added=sent.json())
+
+
+@router.post("/complaints/{complaint_id}/attachments/{attachment_id}")
+async def download_attachment(
+    request: Request, principal: Contacter, complaint_id: str, attachment_id: str
+) -> Response:
+    grant = _posted_grant(await request.form())
+    async with service_api(request) as api:
+        found = check(
+            await api.post(
+                f"/complaints/{complaint_id}/attachments/{quote(attachment_id, safe='')}",
+                json={"grant": grant},
+            )
+        )
+    if found.status_code != 200:
+        return await _attachments_page(
+            request,
+            principal,
+            complaint_id,
+            grant,
+            message=problem_message(found.json(), language_of(request)),
+            status_code=found.status_code,
+        )
+    kept = ("content-type", "content-disposition", "x-content-type-options", "cache-control")
+    return Response(found.content, headers={k: v for k, v in found.headers.items() if k in kept})
+
+
+def _posted_grant(form: FormData) -> str:
+    grant = form.get("grant")
+    return grant if isinstance(grant, str) else ""
+
+
+async def _attachments_page(
+    request: Request,
+    principal: Principal,
+    complaint_id: str,
+    grant: str,
+    *,
+    added: dict[str, Any] | None = None,
+    failed: str = "",
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    async with service_api(request) as api:
+        listed = check(
+            await api.post(f"/complaints/{complaint_id}/attachments/list", json={"grant": grant})
+        )
+    case_page = f"/resolution/ui/cases/{complaint_id}"
+    if listed.status_code != 200:
+        return pages.render(
+            request,
+            "message.html",
+            principal=principal,
+            status_code=listed.status_code,
+            title="attachments.title",
+            detail=problem_message(listed.json(), language_of(request)),
+            back=case_page,
+        )
+    page = pages.render(
+        request,
+        "intake/attachments.html",
+        principal=principal,
+        status_code=status_code,
+        complaint_id=complaint_id,
+        attachments=listed.json(),
+        grant=grant,
+        case_page=case_page,
+        added=added,
+        failed=failed,
+        message=message,
+        allowed=", ".join(ALLOWED_TYPES),
+        max_mib=MAX_BYTES // 2**20,
+    )
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@router.get("/complaints/{complaint_id}/attachments")
+async def attachments_again(complaint_id: str) -> Response:
+    """As for the contact page: a grant is posted, never carried in a link."""
+    return RedirectResponse(f"/resolution/ui/cases/{complaint_id}", status_code=303)
 
 
 @router.get("/complaints/{complaint_id}/messages")

@@ -436,6 +436,7 @@ class IntakeService:
         await self._forget_message_id(uow, stored)
         await uow.forget_published_events(stored.id)
         await uow.erase_delivery_texts(stored.id)
+        await uow.erase_attachments(stored.id)
         await uow.replace_complaint(erased)
         await uow.add_events([self._erasure_event(erased, actor)])
         return erased

@@ -15,7 +15,9 @@ import aiosqlite
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from services.intake import attachment_store as attachments
 from services.intake import delivery_store as deliveries
+from services.intake.domain.attachments import AttachmentInfo
 from services.intake.domain.delivery import Delivery
 from services.intake.domain.record import FollowUp, TargetIn, VehicleIn
 from shared.contracts.envelope import EventEnvelope
@@ -165,6 +167,16 @@ class IntakeUnitOfWork(Protocol):
         """The texts sent to an erased customer go too (they name them); the outcomes stay."""
         ...
 
+    async def add_attachment(self, info: AttachmentInfo, sealed: bytes) -> None:
+        """A file attached to the complaint (its bytes already encrypted)."""
+        ...
+
+    async def count_attachments(self, complaint_id: str) -> int: ...
+
+    async def erase_attachments(self, complaint_id: str) -> None:
+        """An erased customer's files go, description and bytes."""
+        ...
+
 
 class IntakeStore(OpenableStore, Protocol):
     def unit_of_work(self) -> AbstractAsyncContextManager[IntakeUnitOfWork]:
@@ -204,6 +216,16 @@ class IntakeStore(OpenableStore, Protocol):
 
     async def contact_views(self, complaint_id: str, limit: int = 100) -> list[ContactView]:
         """Newest first."""
+        ...
+
+    async def attachments_of(self, complaint_id: str) -> list[AttachmentInfo]:
+        """The complaint's files, oldest first (without their bytes)."""
+        ...
+
+    async def attachment(
+        self, complaint_id: str, attachment_id: str
+    ) -> tuple[AttachmentInfo, bytes] | None:
+        """One file of the complaint, with its encrypted bytes."""
         ...
 
 
@@ -359,6 +381,15 @@ class _SqliteUnitOfWork:
     async def erase_delivery_texts(self, complaint_id: str) -> None:
         await deliveries.sqlite_erase_texts(self._conn, complaint_id)
 
+    async def add_attachment(self, info: AttachmentInfo, sealed: bytes) -> None:
+        await attachments.sqlite_add(self._conn, info, sealed)
+
+    async def count_attachments(self, complaint_id: str) -> int:
+        return len(await attachments.sqlite_of(self._conn, complaint_id))
+
+    async def erase_attachments(self, complaint_id: str) -> None:
+        await attachments.sqlite_erase(self._conn, complaint_id)
+
 
 _RETENTION_VERSION = 1
 """The file's ``user_version`` once every closed complaint has its ``retain_from``."""
@@ -405,6 +436,7 @@ class SqliteIntakeStore(SqliteStore):
         """,
         "CREATE INDEX IF NOT EXISTS contact_views_by_complaint ON contact_views (complaint_id, at)",
         *deliveries.SQLITE_SCHEMA,
+        *attachments.SQLITE_SCHEMA,
     )
     added_columns = (
         "ALTER TABLE complaints ADD COLUMN retain_from TEXT",
@@ -512,6 +544,14 @@ class SqliteIntakeStore(SqliteStore):
             (complaint_id, limit),
         )
         return [ContactView.model_validate(dict(row)) for row in await cursor.fetchall()]
+
+    async def attachments_of(self, complaint_id: str) -> list[AttachmentInfo]:
+        return await attachments.sqlite_of(self.conn, complaint_id)
+
+    async def attachment(
+        self, complaint_id: str, attachment_id: str
+    ) -> tuple[AttachmentInfo, bytes] | None:
+        return await attachments.sqlite_content(self.conn, complaint_id, attachment_id)
 
 
 # -- MongoDB -------------------------------------------------------------------------
@@ -634,6 +674,19 @@ class _MongoUnitOfWork:
     async def erase_delivery_texts(self, complaint_id: str) -> None:
         await deliveries.mongo_erase_texts(self._tx, complaint_id)
 
+    async def add_attachment(self, info: AttachmentInfo, sealed: bytes) -> None:
+        await attachments.mongo_add(self._tx, info, sealed)
+
+    async def count_attachments(self, complaint_id: str) -> int:
+        return int(
+            await self._tx.db.attachments.count_documents(
+                {"complaint_id": complaint_id}, session=self._tx.session
+            )
+        )
+
+    async def erase_attachments(self, complaint_id: str) -> None:
+        await attachments.mongo_erase(self._tx, complaint_id)
+
 
 class MongoIntakeStore(MongoStore):
     async def create_indexes(self) -> None:
@@ -643,6 +696,7 @@ class MongoIntakeStore(MongoStore):
             await complaints.create_index([(field, ASCENDING), ("registered_at", DESCENDING)])
         await self.db.contact_views.create_index([("complaint_id", ASCENDING), ("at", DESCENDING)])
         await deliveries.mongo_indexes(self.db)
+        await attachments.mongo_indexes(self.db)
         await complaints.create_index(
             "retain_from", partialFilterExpression={"retain_from": {"$type": "date"}}
         )
@@ -707,6 +761,14 @@ class MongoIntakeStore(MongoStore):
         cursor = self.db.contact_views.find({"complaint_id": complaint_id}, {"_id": 0})
         cursor = cursor.sort([("at", DESCENDING), ("_id", DESCENDING)]).limit(limit)
         return [ContactView.model_validate(doc) async for doc in cursor]
+
+    async def attachments_of(self, complaint_id: str) -> list[AttachmentInfo]:
+        return await attachments.mongo_of(self.db, complaint_id)
+
+    async def attachment(
+        self, complaint_id: str, attachment_id: str
+    ) -> tuple[AttachmentInfo, bytes] | None:
+        return await attachments.mongo_content(self.db, complaint_id, attachment_id)
 
 
 def create_intake_store(settings: Settings) -> IntakeStore:

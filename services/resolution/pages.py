@@ -360,6 +360,19 @@ async def _grant_page(
     return page
 
 
+@router.post("/cases/{complaint_id}/attachments", response_class=HTMLResponse)
+async def open_attachments(request: Request, principal: Reader, complaint_id: str) -> Response:
+    """The files are intake's: a grant (whoever may contact the customer may see and add
+    them), then a form that posts it there."""
+    return await _grant_page(request, principal, complaint_id, "attachments")
+
+
+@router.get("/cases/{complaint_id}/attachments")
+async def attachments_again(complaint_id: str, request: Request) -> Response:
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/ui/cases/{complaint_id}", status_code=303)
+
+
 @router.get("/cases/{complaint_id}/messages")
 async def read_messages_again(request: Request, complaint_id: str) -> Response:
     root = request.scope.get("root_path", "")

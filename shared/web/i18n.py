@@ -234,6 +234,27 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "medium.social_reply": ("平台回复", "Reply on the platform"),
     "medium.referral_reply": ("转办回复", "Reply to the referrer"),
     "messages.title": ("发给客户的通知", "Messages to the customer"),
+    "attachments.title": ("投诉附件", "Attachments"),
+    "attachments.open": ("附件（照片、单据、录音）", "Attachments (photos, invoices, recordings)"),
+    "attachments.help": (
+        "照片、发票、检测报告、通话录音等证据，加密保存；客户信息被删除时一并删除。",
+        "Photos, invoices, inspection reports, call recordings: kept encrypted, and erased"
+        " with the customer's data.",
+    ),
+    "attachments.file": ("文件", "File"),
+    "attachments.size": ("大小", "Size"),
+    "attachments.by": ("上传人", "Added by"),
+    "attachments.download": ("下载", "Download"),
+    "attachments.none": ("还没有附件。", "No attachments yet."),
+    "attachments.add": ("添加附件", "Add a file"),
+    "attachments.upload": ("上传", "Upload"),
+    "attachments.added": ("已添加：", "Added:"),
+    "attachments.limits": (
+        "照片（JPEG、PNG、WebP、HEIC）、PDF 或录音（MP3、WAV、M4A），"
+        "每个不超过 {mib} MB，每件投诉最多 20 个。",
+        "Photos (JPEG, PNG, WebP, HEIC), PDF or recordings (MP3, WAV, M4A), up to {mib} MB"
+        " each, 20 per complaint.",
+    ),
     "messages.help": (
         "每条通知的全文和发送情况（最新在后）。",
         "Every message in full and how its sending went (newest last).",

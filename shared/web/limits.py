@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+UPLOAD_MAX_BYTES = 11 * 2**20
+"""An attachment upload's body: a 10 MiB file and its multipart wrapping (the file's own
+limit, with its clear error, is the service's)."""
+_UPLOADS = re.compile(r"/attachments(/upload)?$")
+
 
 class BodySizeLimit:
-    """ASGI middleware: checks Content-Length, and counts the bytes of chunked bodies."""
+    """ASGI middleware: checks Content-Length, and counts the bytes of chunked bodies; an
+    attachment upload (a path ending in ``/attachments`` or ``/attachments/upload``) may be
+    as large as ``UPLOAD_MAX_BYTES``."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = _UPLOADS.search(scope.get("path", "")) is not None
+        limit = max(self.default_max_bytes, UPLOAD_MAX_BYTES) if upload else self.default_max_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, send, limit)
             return
         received = 0
         refused = False
@@ -30,7 +40,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     refused = True
                     raise _TooLargeError
             return message
@@ -39,15 +49,15 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, send)
         except _TooLargeError:
             if refused:
-                await self._refuse(scope, send)
+                await self._refuse(scope, send, limit)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "type": "about:blank",
                 "title": "Content Too Large",
                 "status": 413,
-                "detail": f"the request body is larger than {self.max_bytes} bytes",
+                "detail": f"the request body is larger than {limit} bytes",
                 "instance": scope.get("path", ""),
             }
         ).encode()

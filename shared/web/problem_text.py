@@ -103,6 +103,16 @@ FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
         "投诉员工时请填写员工姓名",
         "A complaint about a staff member names the staff member",
     ),
+    "attachment_empty": ("文件是空的", "The file is empty"),
+    "attachment_too_large": ("文件超过 {max_mib} MB", "The file is larger than {max_mib} MB"),
+    "attachment_type": (
+        "只能上传照片（JPEG、PNG、WebP、HEIC）、PDF 或录音（MP3、WAV、M4A）",
+        "Only photos (JPEG, PNG, WebP, HEIC), PDF documents and recordings (MP3, WAV, M4A)",
+    ),
+    "attachment_limit": (
+        "每件投诉最多保存 {max_files} 个附件",
+        "A complaint keeps at most {max_files} files",
+    ),
     "owner_not_in_department": (
         "{owner} 不在该部门的员工名录中，请选择：{choices}",
         "{owner} is not on this department's staff; choose one of: {choices}",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from services.intake.domain.attachments import AttachmentInfo
 from services.intake.domain.delivery import Delivery, leased, settle
 from services.intake.domain.record import VehicleIn
 from services.intake.store import (
@@ -300,3 +301,35 @@ async def test_an_erasure_blanks_the_texts_and_no_later_attempt_brings_them_back
 async def test_delivery_starts_once(store: IntakeStore) -> None:
     assert await store.delivery_started(T0) == T0
     assert await store.delivery_started(T0 + timedelta(days=1)) == T0
+
+
+async def test_attachments_are_kept_listed_read_and_erased_with_their_complaint(
+    store: IntakeStore,
+) -> None:
+    await add(store, stored(1), stored(2))
+    complaint, other = stored(1).id, stored(2).id
+
+    def info(attachment_id: str, complaint_id: str, minutes: int) -> AttachmentInfo:
+        return AttachmentInfo(
+            id=attachment_id, complaint_id=complaint_id, filename=f"{attachment_id}.jpg",
+            content_type="image/jpeg", size=4, sha256="0" * 64, uploaded_by="olga",
+            uploaded_role="owner", uploaded_at=T0 + timedelta(minutes=minutes),
+        )  # fmt: skip
+
+    async with store.unit_of_work() as uow:
+        await uow.add_attachment(info("b", complaint, 2), b"sealed-b")
+        await uow.add_attachment(info("a", complaint, 1), b"sealed-a")
+        await uow.add_attachment(info("c", other, 1), b"sealed-c")
+        assert await uow.count_attachments(complaint) == 2
+    with pytest.raises(RuntimeError):
+        async with store.unit_of_work() as uow:  # a failed write keeps no file
+            await uow.add_attachment(info("d", complaint, 3), b"sealed-d")
+            raise RuntimeError("the event could not be written")
+    assert [a.id for a in await store.attachments_of(complaint)] == ["a", "b"]
+    found = await store.attachment(complaint, "b")
+    assert found is not None and found[1] == b"sealed-b" and found[0].filename == "b.jpg"
+    assert await store.attachment(other, "b") is None  # another complaint's id
+    async with store.unit_of_work() as uow:
+        await uow.erase_attachments(complaint)
+    assert await store.attachments_of(complaint) == []
+    assert [a.id for a in await store.attachments_of(other)] == ["c"]

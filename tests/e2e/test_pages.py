@@ -447,6 +447,38 @@ def test_the_owner_reads_the_weibo_reply_to_post_by_hand(page: Page, site: Site)
     screenshot(page, "owner-messages")
 
 
+def test_the_owner_attaches_a_photo_and_downloads_it(
+    page: Page, site: Site, tmp_path: Path
+) -> None:
+    complaint_id = api_complaint(site, "13966667777")
+    agent = site.token("alice", "agent")
+    head = site.token("hu", "department_head", "--department", "after_sales")
+    api_steps(
+        site,
+        complaint_id,
+        [
+            (agent, "triage", {"valid": True}),
+            (head, "assign", {"department": "after_sales", "owner": "olga"}),
+        ],
+    )
+    photo = tmp_path / "车门划痕.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8)
+    sign_in(page, site, site.token("olga", "owner"), then=f"/resolution/ui/cases/{complaint_id}")
+    page.click("[data-open-attachments] button")
+    page.click("[data-contact-continue]")
+    expect(page.locator(".empty")).to_contain_text("还没有附件")
+    page.set_input_files("[data-upload] input[type=file]", str(photo))
+    page.click("[data-upload] button[type=submit]")
+    expect(page.locator("[data-added]")).to_contain_text("车门划痕.jpg")
+    screenshot(page, "owner-attachments")
+    with page.expect_download() as downloading:
+        page.click("[data-attachment] [data-download]")
+    saved = tmp_path / "downloaded.jpg"
+    downloading.value.save_as(saved)
+    assert saved.read_bytes() == photo.read_bytes()
+    assert downloading.value.suggested_filename == "车门划痕.jpg"
+
+
 def test_a_head_rejects_with_a_reason(page: Page, site: Site) -> None:
     complaint_id = api_complaint(site, "13944445555")
     agent, owner = site.token("alice", "agent"), site.token("olga", "owner")

@@ -33,7 +33,7 @@ from services.resolution.domain.case import (
     Triage,
 )
 from services.resolution.domain.staff import StaffMember
-from shared.auth import Principal, Role
+from shared.auth import InvalidTokenError, Principal, Role, verify_contact_grant
 from shared.clock import ManualClock
 from shared.contracts.analytics import CAUSE_PREDICTED, CauseEvidence, CausePredicted
 from shared.contracts.envelope import Actor as EnvelopeActor
@@ -435,3 +435,25 @@ async def test_a_case_nobody_owns_yet_warns_the_front_desk_and_the_general_manag
     gm = await service.alerts_for(Reader(user="gao", role="general_manager"))
     assert "first_contact_overdue" in {a.milestone for a in desk if a.complaint_id == "c-6"}
     assert "final_warning" in {a.milestone for a in gm if a.complaint_id == "c-6"}
+
+
+async def test_the_case_page_opens_the_attachments_with_a_grant_for_them(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    html = await page(runtime, "/ui/cases/c-1")
+    assert 'action="/ui/cases/c-1/attachments"' in html and "附件（照片、单据、录音）" in html
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app),
+        base_url="http://resolution",
+        cookies={TOKEN_COOKIE: runtime.tokens.issue(HEAD)},
+    ) as browser:
+        opened = await browser.post("/ui/cases/c-1/attachments")
+    assert opened.status_code == 200, opened.text
+    assert 'action="/intake/ui/complaints/c-1/attachments"' in opened.text
+    [grant] = re.findall(r'name="grant" value="([^"]+)"', opened.text)
+    verify_contact_grant(
+        runtime.tokens, grant, principal=HEAD, complaint_id="c-1", purpose="attachments"
+    )
+    with pytest.raises(InvalidTokenError):  # it opens the files, not the phone
+        verify_contact_grant(runtime.tokens, grant, principal=HEAD, complaint_id="c-1")

@@ -1,0 +1,65 @@
+"""Attaching evidence to a complaint, and reading it back (``domain.attachments``)."""
+
+from __future__ import annotations
+
+import hashlib
+from uuid import uuid4
+
+from services.intake.domain.attachments import AttachmentInfo, checked_type, clean_filename
+from services.intake.store import IntakeStore
+from shared.clock import Clock
+from shared.crypto import FieldCipher
+from shared.errors import ConflictError, FieldValueError, InvalidValueError, NotFoundError
+
+
+class Attachments:
+    def __init__(self, *, store: IntakeStore, clock: Clock, cipher: FieldCipher) -> None:
+        self._store = store
+        self._clock = clock
+        self._cipher = cipher
+
+    async def attach(
+        self, complaint_id: str, *, filename: str | None, data: bytes, user: str, role: str
+    ) -> AttachmentInfo:
+        """Keep the file with the complaint, encrypted; 404 for no complaint, 409 once its
+        customer was erased, 422 on ``body.file`` for a file it does not take."""
+        async with self._store.unit_of_work() as uow:
+            stored = await uow.get_complaint(complaint_id)
+            if stored is None:
+                raise NotFoundError(f"no complaint {complaint_id}")
+            if stored.erased_at is not None:
+                raise ConflictError(
+                    f"the personal data of {stored.ticket_no} was erased",
+                    code="personal_data_erased",
+                )
+            try:
+                content_type = checked_type(
+                    data, attached_already=await uow.count_attachments(complaint_id)
+                )
+            except InvalidValueError as exc:
+                raise FieldValueError(("body", "file"), exc) from exc
+            info = AttachmentInfo(
+                id=str(uuid4()),
+                complaint_id=complaint_id,
+                filename=clean_filename(filename, content_type),
+                content_type=content_type,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                uploaded_by=user,
+                uploaded_role=role,
+                uploaded_at=self._clock.now(),
+            )
+            await uow.add_attachment(info, self._cipher.encrypt_bytes(data))
+        return info
+
+    async def of(self, complaint_id: str) -> list[AttachmentInfo]:
+        if await self._store.get_complaint(complaint_id) is None:
+            raise NotFoundError(f"no complaint {complaint_id}")
+        return await self._store.attachments_of(complaint_id)
+
+    async def content(self, complaint_id: str, attachment_id: str) -> tuple[AttachmentInfo, bytes]:
+        found = await self._store.attachment(complaint_id, attachment_id)
+        if found is None:
+            raise NotFoundError(f"no attachment {attachment_id} on complaint {complaint_id}")
+        info, sealed = found
+        return info, self._cipher.decrypt_bytes(sealed)
