@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import uuid4
 
+import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
@@ -207,15 +208,7 @@ async def erase(request: Request, principal: Eraser, complaint_id: str) -> Respo
         response = check(await api.post("/erasures", json={"ticket_no": ticket_no}))
     search = f"{request.scope.get('root_path', '')}/ui/search?by=ticket&q={quote(ticket_no)}"
     if response.status_code != 200:
-        return pages.render(
-            request,
-            "message.html",
-            principal=principal,
-            status_code=response.status_code,
-            title="erasure.erase",
-            detail=problem_message(response.json(), language_of(request)),
-            back=search,
-        )
+        return _refusal(request, principal, response, "erasure.erase", back=search)
     return RedirectResponse(search, status_code=303)
 
 
@@ -256,15 +249,7 @@ async def _with_grant(
         )
     case_page = f"/resolution/ui/cases/{complaint_id}"
     if response.status_code != 200:
-        return pages.render(
-            request,
-            "message.html",
-            principal=principal,
-            status_code=response.status_code,
-            title=title,
-            detail=problem_message(response.json(), language_of(request)),
-            back=case_page,
-        )
+        return _refusal(request, principal, response, title, back=case_page)
     page = pages.render(
         request, template, principal=principal, case_page=case_page, **{what: response.json()}
     )
@@ -329,6 +314,21 @@ async def download_attachment(
     return Response(found.content, headers={k: v for k, v in found.headers.items() if k in kept})
 
 
+def _refusal(
+    request: Request, principal: Principal, refused: httpx.Response, title: str, *, back: str
+) -> Response:
+    """The API's refusal as a page in the user's language, with a way back."""
+    return pages.render(
+        request,
+        "message.html",
+        principal=principal,
+        status_code=refused.status_code,
+        title=title,
+        detail=problem_message(refused.json(), language_of(request)),
+        back=back,
+    )
+
+
 def _posted_grant(form: FormData) -> str:
     grant = form.get("grant")
     return grant if isinstance(grant, str) else ""
@@ -351,15 +351,7 @@ async def _attachments_page(
         )
     case_page = f"/resolution/ui/cases/{complaint_id}"
     if listed.status_code != 200:
-        return pages.render(
-            request,
-            "message.html",
-            principal=principal,
-            status_code=listed.status_code,
-            title="attachments.title",
-            detail=problem_message(listed.json(), language_of(request)),
-            back=case_page,
-        )
+        return _refusal(request, principal, listed, "attachments.title", back=case_page)
     page = pages.render(
         request,
         "intake/attachments.html",
