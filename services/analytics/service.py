@@ -75,6 +75,8 @@ from shared.errors import ConflictError, NotFoundError, TransientStoreError
 from shared.vocab import PdcaStage, PreventionType
 
 SERVICE = "analytics"
+COUNT = ("n",)
+"""For a histogram or a weekly count: the one measure it reads (``store.sum_cells``)."""
 log = structlog.get_logger(__name__)
 
 COLUMN_DIMENSIONS = ("cause", "department", "channel")
@@ -347,7 +349,7 @@ class AnalyticsService:
         ranges = decompose(filters.start, filters.end)
         total = await self._store.sum_cells(ranges, dimension="all", group_by=(), filters=filters)
         histogram = await self._store.sum_cells(
-            ranges, dimension="close_time", group_by=("value",), filters=filters
+            ranges, dimension="close_time", group_by=("value",), filters=filters, measures=COUNT
         )
         return Overview(
             start=filters.start,
@@ -362,10 +364,18 @@ class AnalyticsService:
         ranges = decompose(filters.start, filters.end)
         by_department = dataclasses.replace(filters, channel=None, cause=None)  # not split by them
         times = await self._store.sum_cells(
-            ranges, dimension="stage_time", group_by=("department", "value"), filters=by_department
+            ranges,
+            dimension="stage_time",
+            group_by=("department", "value"),
+            filters=by_department,
+            measures=COUNT,
         )
         over = await self._store.sum_cells(
-            ranges, dimension="stage_over", group_by=("department", "value"), filters=by_department
+            ranges,
+            dimension="stage_over",
+            group_by=("department", "value"),
+            filters=by_department,
+            measures=COUNT,
         )
         histograms: dict[tuple[str, str], dict[int, int]] = {}
         for (department, value), measures in times.items():
@@ -438,6 +448,7 @@ class AnalyticsService:
             dimension=cube_dimension,
             group_by=("period", column),
             filters=Filters(start=first, end=last),
+            measures=COUNT,
         )
         weekly: dict[str, dict[str, int]] = {}
         for (week, value), m in sums.items():

@@ -98,8 +98,11 @@ class AnalyticsStore(OpenableStore, Protocol):
         dimension: str,
         group_by: Sequence[str],
         filters: Filters,
+        measures: Sequence[str] = MEASURES,
     ) -> dict[tuple[str, ...], Measures]:
-        """Measures summed per ``group_by`` key over the cells of the ranges."""
+        """Measures summed per ``group_by`` key over the cells of the ranges; only
+        ``measures`` are summed (the others are 0): a histogram needs counts only, and each
+        sum costs time on every cell read."""
         ...
 
     async def confirmations(self, limit: int = 100_000) -> list[ComplaintFact]:
@@ -149,10 +152,17 @@ class AnalyticsStore(OpenableStore, Protocol):
         ...
 
 
-def _measures(row: Any) -> Measures:
-    """From a SQLite row or a MongoDB document with one field per measure."""
-    values: dict[str, Any] = {m: (float if m == "cost" else int)(row[m] or 0) for m in MEASURES}
+def _measures(row: Any, measures: Sequence[str] = MEASURES) -> Measures:
+    """From a SQLite row or a MongoDB document with one field per (summed) measure."""
+    values: dict[str, Any] = {m: (float if m == "cost" else int)(row[m] or 0) for m in measures}
     return Measures(**values)
+
+
+def _checked_measures(measures: Sequence[str]) -> Sequence[str]:
+    unknown = set(measures) - set(MEASURES)
+    if unknown or "n" not in measures:  # n tells an empty range from a zero
+        raise ValueError(f"cannot sum {sorted(unknown) or measures}")
+    return measures
 
 
 def _check_group(group_by: Sequence[str]) -> None:
@@ -163,7 +173,6 @@ def _check_group(group_by: Sequence[str]) -> None:
 
 # -- SQLite --------------------------------------------------------------------------
 
-_SUMS = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
 _CUBE_UPSERT = (
     "INSERT INTO cube (grain, period, department, channel, cause, dimension, value, "
     + ", ".join(MEASURES)
@@ -303,6 +312,7 @@ class SqliteAnalyticsStore(SqliteStore):
         dimension: str,
         group_by: Sequence[str],
         filters: Filters,
+        measures: Sequence[str] = MEASURES,
     ) -> dict[tuple[str, ...], Measures]:
         _check_group(group_by)
         where = ["grain = ?", "dimension = ?", "period BETWEEN ? AND ?"]
@@ -314,7 +324,8 @@ class SqliteAnalyticsStore(SqliteStore):
                 extra.append(value)
         columns = ", ".join(group_by)
         select = f"{columns}, " if group_by else ""
-        sql = f"SELECT {select}{_SUMS} FROM cube WHERE {' AND '.join(where)}"
+        sums = ", ".join(f"SUM({m}) AS {m}" for m in _checked_measures(measures))
+        sql = f"SELECT {select}{sums} FROM cube WHERE {' AND '.join(where)}"
         if group_by:
             sql += f" GROUP BY {columns}"
         totals: dict[tuple[str, ...], Measures] = {}
@@ -325,7 +336,8 @@ class SqliteAnalyticsStore(SqliteStore):
                 if row["n"] is None:
                     continue
                 key = tuple(str(row[c]) for c in group_by)
-                totals[key] = totals[key] + _measures(row) if key in totals else _measures(row)
+                summed = _measures(row, measures)
+                totals[key] = totals[key] + summed if key in totals else summed
         return totals
 
     async def confirmations(self, limit: int = 100_000) -> list[ComplaintFact]:
@@ -616,6 +628,7 @@ class MongoAnalyticsStore(MongoStore):
         dimension: str,
         group_by: Sequence[str],
         filters: Filters,
+        measures: Sequence[str] = MEASURES,
     ) -> dict[tuple[str, ...], Measures]:
         _check_group(group_by)
         extra = {
@@ -632,11 +645,11 @@ class MongoAnalyticsStore(MongoStore):
                 **extra,
             }
             group: dict[str, Any] = {"_id": {c: f"${c}" for c in group_by}}
-            group.update({m: {"$sum": f"${m}"} for m in MEASURES})
+            group.update({m: {"$sum": f"${m}"} for m in _checked_measures(measures)})
             async for doc in await self.db.cube.aggregate([{"$match": match}, {"$group": group}]):
                 key = tuple(str(doc["_id"][c]) for c in group_by)
-                measures = _measures(doc)
-                totals[key] = totals[key] + measures if key in totals else measures
+                summed = _measures(doc, measures)
+                totals[key] = totals[key] + summed if key in totals else summed
         return totals
 
     async def confirmations(self, limit: int = 100_000) -> list[ComplaintFact]:

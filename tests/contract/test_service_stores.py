@@ -502,6 +502,14 @@ async def test_analytics_cube_sums_cells_by_range_group_and_filter(
         filters=everything,
     )
     assert both[()].n == 10 and both[()].cost == 50.5
+    counted = await analytics.sum_cells(
+        april, dimension="all", group_by=(), filters=everything, measures=("n",)
+    )
+    assert counted[()] == Measures(n=3)  # only the count is summed
+    with pytest.raises(ValueError):
+        await analytics.sum_cells(
+            april, dimension="all", group_by=(), filters=everything, measures=("cost",)
+        )
 
 
 async def test_analytics_recomputes_the_cube_from_its_facts(

@@ -264,23 +264,30 @@ def test_close_time_buckets() -> None:
     assert close_time_bucket(10_000) == 99_999
 
 
-def test_a_range_is_whole_months_plus_edge_days() -> None:
+def test_a_range_is_whole_months_plus_edge_weeks_and_days() -> None:
     assert decompose(date(2026, 1, 15), date(2026, 4, 10)) == [
-        PeriodRange("day", "2026-01-15", "2026-01-31"),
+        PeriodRange("day", "2026-01-15", "2026-01-18"),  # Thursday to Sunday
+        PeriodRange("week", "2026-01-19", "2026-01-19"),
+        PeriodRange("day", "2026-01-26", "2026-01-31"),  # a week cut by the month's end
         PeriodRange("month", "2026-02-01", "2026-03-01"),
-        PeriodRange("day", "2026-04-01", "2026-04-10"),
+        PeriodRange("day", "2026-04-01", "2026-04-10"),  # no whole week before the 10th
     ]
     assert decompose(date(2026, 2, 1), date(2026, 2, 28)) == [
         PeriodRange("month", "2026-02-01", "2026-02-01")
     ]
     assert decompose(date(2026, 2, 3), date(2026, 2, 20)) == [
-        PeriodRange("day", "2026-02-03", "2026-02-20")
+        PeriodRange("day", "2026-02-03", "2026-02-08"),
+        PeriodRange("week", "2026-02-09", "2026-02-09"),
+        PeriodRange("day", "2026-02-16", "2026-02-20"),
+    ]
+    assert decompose(date(2026, 2, 3), date(2026, 2, 7)) == [
+        PeriodRange("day", "2026-02-03", "2026-02-07")
     ]
 
 
 def test_every_day_of_a_random_range_is_covered_exactly_once() -> None:
     rng = random.Random(7)
-    for _ in range(200):
+    for _ in range(500):
         start = date(2025, 1, 1) + timedelta(days=rng.randrange(700))
         end = start + timedelta(days=rng.randrange(400))
         covered: list[date] = []
@@ -288,6 +295,10 @@ def test_every_day_of_a_random_range_is_covered_exactly_once() -> None:
             first, last = date.fromisoformat(part.first), date.fromisoformat(part.last)
             if part.grain == "day":
                 covered += [first + timedelta(days=i) for i in range((last - first).days + 1)]
+            elif part.grain == "week":
+                assert first.weekday() == 0 and last.weekday() == 0  # week cells start Mondays
+                weeks = (last - first).days // 7 + 1
+                covered += [first + timedelta(days=i) for i in range(7 * weeks)]
             else:
                 month = first
                 while month <= last:
@@ -295,6 +306,7 @@ def test_every_day_of_a_random_range_is_covered_exactly_once() -> None:
                     covered += [month + timedelta(days=i) for i in range((nxt - month).days)]
                     month = nxt
         assert covered == [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        assert sum(part.grain == "day" for part in decompose(start, end)) <= 4
 
 
 def test_percentiles_from_the_histogram() -> None:

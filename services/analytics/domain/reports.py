@@ -31,30 +31,46 @@ class PeriodRange:
 
 
 def decompose(start: date, end: date) -> list[PeriodRange]:
-    """Whole months from the month cells, the ragged edges from the day cells.
+    """Whole months from the month cells, whole weeks of the ragged edges from the week
+    cells, the days left over from the day cells.
 
-    A year is then 12 month cells per combination plus at most ~60 days, so the work of
-    a report does not grow with the length of the range.
+    A year is then 12 month cells per combination plus at most ~8 weeks and ~24 days, so
+    the work of a report does not grow with the length of the range.
     """
     if end < start:
         return []
-    ranges: list[PeriodRange] = []
     first_full = start if start.day == 1 else _next_month(start)
     last_day = calendar.monthrange(end.year, end.month)[1]
     last_full_end = end if end.day == last_day else end.replace(day=1) - timedelta(days=1)
     if first_full > last_full_end:
-        return [PeriodRange("day", start.isoformat(), end.isoformat())]
+        return _by_weeks(start, end)
+    ranges: list[PeriodRange] = []
     if start < first_full:
-        ranges.append(
-            PeriodRange("day", start.isoformat(), (first_full - timedelta(days=1)).isoformat())
-        )
+        ranges += _by_weeks(start, first_full - timedelta(days=1))
     ranges.append(
         PeriodRange("month", first_full.isoformat(), last_full_end.replace(day=1).isoformat())
     )
     if last_full_end < end:
+        ranges += _by_weeks(last_full_end + timedelta(days=1), end)
+    return ranges
+
+
+def _by_weeks(start: date, end: date) -> list[PeriodRange]:
+    """The whole weeks (Monday to Sunday) between ``start`` and ``end`` from the week
+    cells, the days before and after them from the day cells."""
+    monday = start + timedelta(days=-start.weekday() % 7)
+    last_monday = end - timedelta(days=(end.weekday() + 1) % 7) - timedelta(days=6)
+    if last_monday < monday:
+        return [PeriodRange("day", start.isoformat(), end.isoformat())]
+    ranges: list[PeriodRange] = []
+    if start < monday:
         ranges.append(
-            PeriodRange("day", (last_full_end + timedelta(days=1)).isoformat(), end.isoformat())
+            PeriodRange("day", start.isoformat(), (monday - timedelta(days=1)).isoformat())
         )
+    ranges.append(PeriodRange("week", monday.isoformat(), last_monday.isoformat()))
+    after = last_monday + timedelta(days=7)
+    if after <= end:
+        ranges.append(PeriodRange("day", after.isoformat(), end.isoformat()))
     return ranges
 
 
