@@ -115,8 +115,17 @@ def file_response(info: AttachmentInfo, data: bytes) -> Response:
         data,
         media_type=info.content_type,
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(info.filename)}",
+            "Content-Disposition": (
+                f'attachment; filename="attachment{_extension(info.filename)}";'
+                f" filename*=UTF-8''{quote(info.filename)}"
+            ),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
         },
     )
+
+
+def _extension(filename: str) -> str:
+    """The cleaned name's extension (always ASCII: ``clean_filename`` set it), for the
+    header's plain ``filename`` that older clients read."""
+    return "." + filename.rsplit(".", 1)[-1] if "." in filename else ""

@@ -37,6 +37,14 @@ async def sqlite_add(conn: aiosqlite.Connection, info: AttachmentInfo, sealed: b
     )
 
 
+async def sqlite_count(conn: aiosqlite.Connection, complaint_id: str) -> int:
+    cursor = await conn.execute(
+        "SELECT COUNT(*) FROM attachments WHERE complaint_id = ?", (complaint_id,)
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def sqlite_erase(conn: aiosqlite.Connection, complaint_id: str) -> None:
     await conn.execute("DELETE FROM attachments WHERE complaint_id = ?", (complaint_id,))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from uuid import uuid4
 
@@ -9,7 +10,15 @@ from services.intake.domain.attachments import AttachmentInfo, checked_type, cle
 from services.intake.store import IntakeStore
 from shared.clock import Clock
 from shared.crypto import FieldCipher
-from shared.errors import ConflictError, FieldValueError, InvalidValueError, NotFoundError
+from shared.errors import (
+    ConflictError,
+    FieldValueError,
+    InvalidValueError,
+    NotFoundError,
+    TransientStoreError,
+)
+
+_ATTEMPTS = 3
 
 
 class Attachments:
@@ -23,6 +32,18 @@ class Attachments:
     ) -> AttachmentInfo:
         """Keep the file with the complaint, encrypted; 404 for no complaint, 409 once its
         customer was erased, 422 on ``body.file`` for a file it does not take."""
+        for attempt in range(_ATTEMPTS):
+            try:
+                return await self._attach_once(complaint_id, filename, data, user, role)
+            except TransientStoreError:  # an erasure or another upload at the same moment
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attach_once(
+        self, complaint_id: str, filename: str | None, data: bytes, user: str, role: str
+    ) -> AttachmentInfo:
         async with self._store.unit_of_work() as uow:
             stored = await uow.get_complaint(complaint_id)
             if stored is None:
@@ -34,7 +55,7 @@ class Attachments:
                 )
             try:
                 content_type = checked_type(
-                    data, attached_already=await uow.count_attachments(complaint_id)
+                    data, attached_already=await uow.reserve_attachment(complaint_id)
                 )
             except InvalidValueError as exc:
                 raise FieldValueError(("body", "file"), exc) from exc

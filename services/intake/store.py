@@ -171,7 +171,11 @@ class IntakeUnitOfWork(Protocol):
         """A file attached to the complaint (its bytes already encrypted)."""
         ...
 
-    async def count_attachments(self, complaint_id: str) -> int: ...
+    async def reserve_attachment(self, complaint_id: str) -> int:
+        """How many files the complaint has, holding the complaint against an erasure until
+        this unit commits (on MongoDB a write to its document, so the two conflict and one
+        is tried again; SQLite writes one unit at a time)."""
+        ...
 
     async def erase_attachments(self, complaint_id: str) -> None:
         """An erased customer's files go, description and bytes."""
@@ -384,8 +388,8 @@ class _SqliteUnitOfWork:
     async def add_attachment(self, info: AttachmentInfo, sealed: bytes) -> None:
         await attachments.sqlite_add(self._conn, info, sealed)
 
-    async def count_attachments(self, complaint_id: str) -> int:
-        return len(await attachments.sqlite_of(self._conn, complaint_id))
+    async def reserve_attachment(self, complaint_id: str) -> int:
+        return await attachments.sqlite_count(self._conn, complaint_id)
 
     async def erase_attachments(self, complaint_id: str) -> None:
         await attachments.sqlite_erase(self._conn, complaint_id)
@@ -677,7 +681,10 @@ class _MongoUnitOfWork:
     async def add_attachment(self, info: AttachmentInfo, sealed: bytes) -> None:
         await attachments.mongo_add(self._tx, info, sealed)
 
-    async def count_attachments(self, complaint_id: str) -> int:
+    async def reserve_attachment(self, complaint_id: str) -> int:
+        await self._tx.db.complaints.update_one(
+            {"_id": complaint_id}, {"$inc": {"attachment_writes": 1}}, session=self._tx.session
+        )
         return int(
             await self._tx.db.attachments.count_documents(
                 {"complaint_id": complaint_id}, session=self._tx.session

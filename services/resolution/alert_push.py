@@ -11,6 +11,7 @@ the alert is still in the inbox.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,10 @@ log = structlog.get_logger(__name__)
 
 _BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
 MAX_TRIES = 5
-_LEASE = timedelta(minutes=1)
+_SEND_TIMEOUT = timedelta(seconds=30)
+_LEASE = timedelta(minutes=2)
+"""Longer than any one send may take (``_SEND_TIMEOUT``), so no other instance claims an
+alert while it is being sent."""
 _BATCH = 50
 
 
@@ -156,26 +160,30 @@ class AlertPusher:
         staff = await self._store.staff()
         pushed = 0
         for alert in due:
-            tries = await self._store.claim_alert_push(alert.id, now=now, until=now + _LEASE)
+            claimed_at = self._clock.now()  # each its own lease: earlier sends took time
+            tries = await self._store.claim_alert_push(
+                alert.id, now=claimed_at, until=claimed_at + _LEASE
+            )
             if tries is None:
                 continue  # another instance has it, or it was settled meanwhile
             pushed += await self._push(alert, staff, tries)
         return pushed
 
     async def _push(self, alert: Alert, staff: list[StaffMember], tries: int) -> int:
-        case = await self._store.get_case(alert.complaint_id)
-        open_case = case is not None and case.status is not CaseStatus.CLOSED
-        text = alert_text(
-            alert,
-            staff,
-            case_due=case.due_at if open_case and case else None,
-            language=self._language,
-            zone=self._zone,
-            public_url=self._public_url,
-        )
-        mentions = [alert.owner] if alert.notify is Accountable.OWNER and alert.owner else []
-        try:
-            await self._sender.send(alert, text, mentions)
+        try:  # whatever goes wrong counts as a try: MAX_TRIES holds
+            case = await self._store.get_case(alert.complaint_id)
+            open_case = case is not None and case.status is not CaseStatus.CLOSED
+            text = alert_text(
+                alert,
+                staff,
+                case_due=case.due_at if open_case and case else None,
+                language=self._language,
+                zone=self._zone,
+                public_url=self._public_url,
+            )
+            mentions = [alert.owner] if alert.notify is Accountable.OWNER and alert.owner else []
+            async with asyncio.timeout(_SEND_TIMEOUT.total_seconds()):  # inside the lease
+                await self._sender.send(alert, text, mentions)
         except Exception as exc:  # the robot's trouble never stops the others
             reason = str(exc) if isinstance(exc, PushError) else type(exc).__name__
             again = tries + 1 < MAX_TRIES

@@ -205,6 +205,10 @@ def view(case: Case, now: datetime, policy: SlaPolicy) -> CaseView:
     )
 
 
+_GRANT_USES = {"contact": "contact", "messages": "messages", "attachments": "attachments/list"}
+"""Where in intake each grant is posted (an attachment's own file: ``attachments/{id}``)."""
+
+
 def actor_of(principal: Principal) -> Actor:
     """The signed-in user as the case domain sees them."""
     return Actor(
@@ -407,7 +411,10 @@ async def contact_grant(
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
     purpose: Annotated[
         GrantPurpose,
-        Query(description="contact: the phone (audited); messages: what they were sent."),
+        Query(
+            description="contact: the phone (audited); messages: what they were sent;"
+            " attachments: the complaint's files."
+        ),
     ] = "contact",
 ) -> ContactGrant:
     actor = actor_of(principal)
@@ -421,5 +428,5 @@ async def contact_grant(
     return ContactGrant(
         grant=issue_contact_grant(tokens, principal, complaint_id=complaint_id, purpose=purpose),
         expires_at=_now(request) + CONTACT_GRANT_TTL,
-        contact_url=f"/intake/complaints/{complaint_id}/{purpose}",
+        contact_url=f"/intake/complaints/{complaint_id}/{_GRANT_USES[purpose]}",
     )

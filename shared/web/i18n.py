@@ -250,10 +250,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "attachments.upload": ("上传", "Upload"),
     "attachments.added": ("已添加：", "Added:"),
     "attachments.limits": (
-        "照片（JPEG、PNG、WebP、HEIC）、PDF 或录音（MP3、WAV、M4A），"
+        "照片（JPEG、PNG、WebP、HEIC）、PDF、录音（MP3、WAV、M4A）或 MP4 视频，"
         "每个不超过 {mib} MB，每件投诉最多 20 个。",
-        "Photos (JPEG, PNG, WebP, HEIC), PDF or recordings (MP3, WAV, M4A), up to {mib} MB"
-        " each, 20 per complaint.",
+        "Photos (JPEG, PNG, WebP, HEIC), PDF, recordings (MP3, WAV, M4A) or MP4 clips, up to"
+        " {mib} MB each, 20 per complaint.",
     ),
     "messages.help": (
         "每条通知的全文和发送情况（最新在后）。",

@@ -10,13 +10,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 UPLOAD_MAX_BYTES = 11 * 2**20
 """An attachment upload's body: a 10 MiB file and its multipart wrapping (the file's own
 limit, with its clear error, is the service's)."""
-_UPLOADS = re.compile(r"/attachments(/upload)?$")
+_UPLOADS = re.compile(
+    r"^(/intake)?(/complaints/[^/]+/attachments|/ui/complaints/[^/]+/attachments/upload)$"
+)
+"""Intake's two upload routes: the API's and the page's (not the list or grant pages)."""
 
 
 class BodySizeLimit:
     """ASGI middleware: checks Content-Length, and counts the bytes of chunked bodies; an
-    attachment upload (a path ending in ``/attachments`` or ``/attachments/upload``) may be
-    as large as ``UPLOAD_MAX_BYTES``."""
+    attachment upload (intake's ``POST /complaints/{id}/attachments`` and its page's
+    ``…/attachments/upload``) may be as large as ``UPLOAD_MAX_BYTES``."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -26,7 +29,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        upload = _UPLOADS.search(scope.get("path", "")) is not None
+        upload = scope.get("method") == "POST" and _UPLOADS.search(scope.get("path", ""))
         limit = max(self.default_max_bytes, UPLOAD_MAX_BYTES) if upload else self.default_max_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:

@@ -106,8 +106,9 @@ FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
     "attachment_empty": ("文件是空的", "The file is empty"),
     "attachment_too_large": ("文件超过 {max_mib} MB", "The file is larger than {max_mib} MB"),
     "attachment_type": (
-        "只能上传照片（JPEG、PNG、WebP、HEIC）、PDF 或录音（MP3、WAV、M4A）",
-        "Only photos (JPEG, PNG, WebP, HEIC), PDF documents and recordings (MP3, WAV, M4A)",
+        "只能上传照片（JPEG、PNG、WebP、HEIC）、PDF、录音（MP3、WAV、M4A）或 MP4 视频",
+        "Only photos (JPEG, PNG, WebP, HEIC), PDF documents, recordings (MP3, WAV, M4A) and"
+        " MP4 clips",
     ),
     "attachment_limit": (
         "每件投诉最多保存 {max_files} 个附件",

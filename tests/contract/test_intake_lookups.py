@@ -320,7 +320,7 @@ async def test_attachments_are_kept_listed_read_and_erased_with_their_complaint(
         await uow.add_attachment(info("b", complaint, 2), b"sealed-b")
         await uow.add_attachment(info("a", complaint, 1), b"sealed-a")
         await uow.add_attachment(info("c", other, 1), b"sealed-c")
-        assert await uow.count_attachments(complaint) == 2
+        assert await uow.reserve_attachment(complaint) == 2
     with pytest.raises(RuntimeError):
         async with store.unit_of_work() as uow:  # a failed write keeps no file
             await uow.add_attachment(info("d", complaint, 3), b"sealed-d")

@@ -97,7 +97,10 @@ async def test_an_owner_attaches_a_photo_and_reads_it_back(intake: ServiceRuntim
     assert got.headers["content-type"] == "image/jpeg"
     assert got.headers["x-content-type-options"] == "nosniff"
     assert got.headers["cache-control"] == "no-store"
-    assert got.headers["content-disposition"].startswith("attachment; filename*=UTF-8''")
+    assert got.headers["content-disposition"] == (
+        "attachment; filename=\"attachment.jpg\"; filename*=UTF-8''"
+        "%E5%88%92%E7%97%95%20%E7%85%A7%E7%89%87.jpg"
+    )
 
     with sqlite3.connect(intake.settings.sqlite_path("intake")) as raw:
         [(sealed,)] = raw.execute("SELECT content FROM attachments").fetchall()

@@ -25,7 +25,11 @@ M4A = b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00" + b"\x00" * 64
     ("data", "kind"),
     [(JPEG, "image/jpeg"), (PNG, "image/png"), (PDF, "application/pdf"), (WAV, "audio/wav"),
      (M4A, "audio/mp4"), (b"ID3\x04\x00" + b"\x00" * 64, "audio/mpeg"),
-     (b"RIFF\x00\x00\x00\x00WEBPVP8 " + b"\x00" * 64, "image/webp")],
+     (b"RIFF\x00\x00\x00\x00WEBPVP8 " + b"\x00" * 64, "image/webp"),
+     (b"\xff\xfb\x90\x64" + b"\x00" * 64, "audio/mpeg"),  # no ID3 tag
+     (b"\x00\x00\x00\x18ftypmif1" + b"\x00" * 64, "image/heic"),
+     (b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64, "image/heic"),
+     (b"\x00\x00\x00\x18ftypisom" + b"\x00" * 64, "video/mp4")],
 )  # fmt: skip
 def test_the_bytes_say_what_a_file_is(data: bytes, kind: str) -> None:
     assert sniff(data) == kind
@@ -58,6 +62,7 @@ def test_what_is_not_taken_says_why(data: bytes, already: int, code: str) -> Non
         ("invoice.exe", "image/png", "invoice.png"),  # the extension the bytes have
         ('bad"name<>|\x00.jpg', "image/jpeg", "bad_name.jpg"),
         ("", "audio/mpeg", "attachment.mp3"),
+        ("gpj.\u202eexe.jpg", "image/jpeg", "gpj.exe.jpg"),  # no right-to-left trick
         (None, "image/png", "attachment.png"),
         ("a" * 300 + ".jpg", "image/jpeg", "a" * 116 + ".jpg"),
     ],
@@ -66,3 +71,20 @@ def test_names_are_cleaned_and_carry_the_real_extension(
     name: str | None, kind: str, cleaned: str
 ) -> None:
     assert clean_filename(name, kind) == cleaned
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "upload"),
+    [
+        ("POST", "/complaints/c-1/attachments", True),
+        ("POST", "/intake/ui/complaints/c-1/attachments/upload", True),
+        ("GET", "/complaints/c-1/attachments", False),
+        ("POST", "/ui/complaints/c-1/attachments", False),  # the list page takes a grant only
+        ("POST", "/resolution/ui/cases/c-1/attachments", False),
+        ("POST", "/complaints/c-1/attachments/list", False),
+    ],
+)
+def test_only_the_two_upload_routes_take_large_bodies(method: str, path: str, upload: bool) -> None:
+    from shared.web.limits import _UPLOADS
+
+    assert (method == "POST" and _UPLOADS.search(path) is not None) is upload

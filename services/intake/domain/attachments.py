@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from shared.errors import InvalidValueError
 
 MAX_BYTES = 10 * 1024 * 1024
-"""10 MiB: a phone photo or a scanned invoice, not a video."""
+"""10 MiB: a phone photo, a scanned invoice, a short clip."""
 MAX_PER_COMPLAINT = 20
 MAX_NAME = 120
 
@@ -31,6 +31,7 @@ _SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
     "audio/mpeg": ((0, b"ID3"),),
     "audio/wav": ((0, b"RIFF"), (8, b"WAVE")),
     "audio/mp4": ((4, b"ftypM4A"),),
+    "video/mp4": ((4, b"ftyp"),),  # a dashcam or phone clip (isom, mp42, ...): checked last
 }
 """What each kept type starts with (every part at its offset)."""
 ALLOWED_TYPES = tuple(_SIGNATURES)
@@ -43,7 +44,11 @@ _EXTENSIONS = {
     "audio/mpeg": ".mp3",
     "audio/wav": ".wav",
     "audio/mp4": ".m4a",
+    "video/mp4": ".mp4",
 }
+_MP3_FRAME = (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")
+"""An MP3 without an ID3 tag starts with a frame header."""
+_HEIF_BRANDS = (b"heic", b"heix", b"mif1", b"msf1")
 
 
 class AttachmentInfo(BaseModel):
@@ -64,6 +69,10 @@ class AttachmentInfo(BaseModel):
 
 def sniff(data: bytes) -> str | None:
     """The kept type the bytes are, by their signature; None for anything else."""
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        return "image/heic"
+    if data[:2] in _MP3_FRAME:
+        return "audio/mpeg"
     for content_type, parts in _SIGNATURES.items():
         if all(data[offset : offset + len(magic)] == magic for offset, magic in parts):
             return content_type
@@ -90,8 +99,8 @@ def checked_type(data: bytes, *, attached_already: int) -> str:
     if found is None:
         raise InvalidValueError(
             "attachment_type",
-            "only photos (JPEG, PNG, WebP, HEIC), PDF documents and recordings (MP3, WAV, M4A)"
-            " are kept",
+            "only photos (JPEG, PNG, WebP, HEIC), PDF documents, recordings (MP3, WAV, M4A) and"
+            " MP4 clips are kept",
         )
     return found
 
@@ -103,6 +112,7 @@ def clean_filename(name: str | None, content_type: str) -> str:
     """The name to show and to save as: no folders, no control or reserved characters, not
     too long, and the extension the content really has."""
     base = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    base = "".join(c for c in base if unicodedata.category(c) not in ("Cc", "Cf"))  # no U+202E
     stem = _UNSAFE.sub("_", base.rsplit(".", 1)[0] if "." in base else base).strip(" ._")
     extension = _EXTENSIONS[content_type]
     return (stem or "attachment")[: MAX_NAME - len(extension)] + extension
