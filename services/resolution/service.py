@@ -195,6 +195,12 @@ class ResolutionService:
             case = await uow.get_case(complaint_id)
             if case is None:
                 raise NotFoundError(f"no case for complaint {complaint_id}")
+            if actor.role == "owner" and no_longer_owns(staff, actor.user, _department_of(case)):
+                raise ForbiddenError(  # moved on: the case waits for its head to reassign it
+                    f"{actor.user} no longer works for this case's department",
+                    code="staff_moved",
+                    user=actor.user,
+                )
             if expected_version is not None and case.version != expected_version:
                 raise ConflictError(
                     f"the case is at version {case.version}, not {expected_version}:"

@@ -135,6 +135,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "员工名录中 {user} 已离职，不能再处理案件。",
         "The staff directory says {user} no longer works here: no case steps.",
     ),
+    "staff_moved": (
+        "员工名录中 {user} 已调到其他部门，此案件请部门经理重新指派。",
+        "The staff directory says {user} moved to another department: the head reassigns this.",
+    ),
     "not_your_case": (
         "此案件属于其他部门或其他负责人。",
         "This case is another department's or another owner's.",

@@ -138,6 +138,13 @@ async def test_moving_department_hands_over_too_but_a_new_entry_or_a_rename_does
         "c-1",
         "after_sales",
     )
+    mover = Principal(user="olga", role=Role.OWNER, department=Department.SALES)
+    PEOPLE["mover"] = mover
+    try:
+        stale = await call("mover", "POST", "/cases/c-1/record_contact", {"summary": "已联系"})
+    finally:
+        del PEOPLE["mover"]
+    assert (stale.status_code, stale.json()["code"]) == (403, "staff_moved")
     resolution.app.state.clock.set(T0 + 24 * H)  # her old case's reminder: the head's
     assert await service.sweep() >= 1
     olga = Actor(user="olga", role="owner", department="sales")
