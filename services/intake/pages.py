@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import quote
 from uuid import uuid4
 
@@ -21,7 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from services.intake.domain.attachments import ALLOWED_TYPES, MAX_BYTES
 from services.intake.routes import CONTACT_ROLES, ERASER_ROLES, RECORDER_ROLES
-from shared.auth import Principal
+from shared.auth import GrantPurpose, Principal
 from shared.vocab import AGENT_CHANNELS, Channel, Demand, Department, TargetKind
 from shared.web.pages import (
     Pages,
@@ -371,20 +371,11 @@ async def _attachments_page(
     return page
 
 
-@router.get("/complaints/{complaint_id}/attachments")
-async def attachments_again(complaint_id: str) -> Response:
-    """As for the contact page: a grant is posted, never carried in a link."""
+async def back_to_case(complaint_id: str) -> Response:
+    """Opening a grant page's address again (or switching language) goes back to the case:
+    a grant is posted on purpose, never carried in a link."""
     return RedirectResponse(f"/resolution/ui/cases/{complaint_id}", status_code=303)
 
 
-@router.get("/complaints/{complaint_id}/messages")
-async def messages_again(complaint_id: str) -> Response:
-    """As for the contact page: a grant is posted, never carried in a link."""
-    return RedirectResponse(f"/resolution/ui/cases/{complaint_id}", status_code=303)
-
-
-@router.get("/complaints/{complaint_id}/contact")
-async def contact_again(complaint_id: str) -> Response:
-    """Opening the address again (or switching language) goes back to the case: a grant is
-    posted on purpose, never carried in a link."""
-    return RedirectResponse(f"/resolution/ui/cases/{complaint_id}", status_code=303)
+for _target in get_args(GrantPurpose):
+    router.add_api_route(f"/complaints/{{complaint_id}}/{_target}", back_to_case, methods=["GET"])

@@ -367,23 +367,15 @@ async def open_attachments(request: Request, principal: Reader, complaint_id: st
     return await _grant_page(request, principal, complaint_id, "attachments")
 
 
-@router.get("/cases/{complaint_id}/attachments")
-async def attachments_again(complaint_id: str, request: Request) -> Response:
+async def back_to_case(request: Request, complaint_id: str) -> Response:
+    """A grant is never in a link: reloading a grant page (or switching language) goes
+    back to the case."""
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/ui/cases/{complaint_id}", status_code=303)
 
 
-@router.get("/cases/{complaint_id}/messages")
-async def read_messages_again(request: Request, complaint_id: str) -> Response:
-    root = request.scope.get("root_path", "")
-    return RedirectResponse(f"{root}/ui/cases/{complaint_id}", status_code=303)
-
-
-@router.get("/cases/{complaint_id}/contact")
-async def contact_again(request: Request, complaint_id: str) -> Response:
-    """A grant is never in a link: reloading (or switching language) goes back to the case."""
-    root = request.scope.get("root_path", "")
-    return RedirectResponse(f"{root}/ui/cases/{complaint_id}", status_code=303)
+for _target in get_args(GrantPurpose):
+    router.add_api_route(f"/cases/{{complaint_id}}/{_target}", back_to_case, methods=["GET"])
 
 
 @router.post("/cases/{complaint_id}/{step}", response_class=HTMLResponse)

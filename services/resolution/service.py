@@ -707,7 +707,6 @@ def _alert(event: EventEnvelope, staff: list[StaffMember]) -> Alert:
     """The milestone event as its addressee's alert (an owner who left or moved: their
     head's)."""
     milestone = event.payload_as(CaseSlaMilestone)
-    gone = no_longer_owns(staff, milestone.owner, milestone.department)
     return Alert(
         id=event.event_id,
         complaint_id=milestone.complaint_id,
@@ -717,7 +716,7 @@ def _alert(event: EventEnvelope, staff: list[StaffMember]) -> Alert:
             Accountable(milestone.notify),
             milestone.owner,
             milestone.department,
-            departed=frozenset({milestone.owner or ""}) if gone else frozenset(),
+            owner_gone=no_longer_owns(staff, milestone.owner, milestone.department),
         ),
         owner=milestone.owner,
         department=milestone.department,

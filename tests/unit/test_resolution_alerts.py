@@ -75,11 +75,11 @@ def test_an_alert_with_nobody_named_goes_to_whoever_can_act() -> None:
     assert addressee(owner, None, None) is Accountable.AGENT  # the front desk triages
     assert addressee(head, None, None) is Accountable.GENERAL_MANAGER
     assert addressee(head, None, "sales") is head
-    gone = frozenset({"olga"})  # left: her reminders go to whoever can hand the case on
-    assert addressee(owner, "olga", "after_sales", departed=gone) is head
-    assert addressee(owner, "olga", None, departed=gone) is Accountable.AGENT
-    assert addressee(owner, "li", "after_sales", departed=gone) is owner
-    assert addressee(head, "olga", "after_sales", departed=gone) is head
+    # olga left: her reminders go to whoever can hand the case on
+    assert addressee(owner, "olga", "after_sales", owner_gone=True) is head
+    assert addressee(owner, "olga", None, owner_gone=True) is Accountable.AGENT
+    assert addressee(owner, "li", "after_sales", owner_gone=False) is owner
+    assert addressee(head, "olga", "after_sales", owner_gone=True) is head
 
 
 def test_an_administrator_reads_every_inbox_but_clears_only_their_own() -> None:

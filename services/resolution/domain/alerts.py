@@ -55,13 +55,13 @@ def addressee(
     owner: str | None,
     department: str | None,
     *,
-    departed: frozenset[str] = frozenset(),
+    owner_gone: bool = False,
 ) -> Accountable:
     """Who can actually be told: an owner's reminder on a case nobody owns yet, or whose
-    owner has left (``departed``), goes to the department's head (to name one), or to the
-    front desk while no department holds it; a head's alert with no department to the
-    general manager. Nobody's inbox stays empty for want of a name."""
-    if notify is Accountable.OWNER and (owner is None or owner in departed):
+    owner has left or moved (``owner_gone``), goes to the department's head (to name one),
+    or to the front desk while no department holds it; a head's alert with no department
+    to the general manager. Nobody's inbox stays empty for want of a name."""
+    if notify is Accountable.OWNER and (owner is None or owner_gone):
         return Accountable.DEPARTMENT_HEAD if department else Accountable.AGENT
     if notify is Accountable.DEPARTMENT_HEAD and department is None:
         return Accountable.GENERAL_MANAGER
