@@ -33,7 +33,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         clock=clock,
         routers=[router, attachment_router],
         app_state={
-            "channel_options": {"survey": {"threshold": settings.survey_complaint_threshold}}
+            "channel_options": {"survey": {"threshold": settings.survey_complaint_threshold}},
+            "zone": settings.zone,
         },
         description="Every channel becomes one validated registration record.",
     )

@@ -230,8 +230,9 @@ async def register_from_channel(
 def _adapt(name: str, payload: dict[str, Any], request: Request) -> RecordDraft:
     adapter = ADAPTERS[name]
     options = getattr(request.app.state, "channel_options", {}).get(name, {})
+    context = {"zone": getattr(request.app.state, "zone", None)}
     try:
-        model = adapter.payload_model.model_validate(payload)
+        model = adapter.payload_model.model_validate(payload, context=context)
         draft: RecordDraft = adapter.to_draft(model, **options)
     except ValidationError as exc:
         raise RequestValidationError(

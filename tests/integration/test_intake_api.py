@@ -24,6 +24,7 @@ from shared.settings import Settings
 from shared.web.pages import TOKEN_COOKIE
 
 AGENT = Principal(user="agent-7", role=Role.AGENT)
+REGULATOR_EXAMPLE = Path(__file__).resolve().parents[2] / "examples/channels/regulator.zh.json"
 
 
 def complaint(**changes: Any) -> dict[str, Any]:
@@ -616,3 +617,20 @@ async def test_the_form_warns_of_open_complaints_by_phone_or_by_car(
     assert 'data-matched="vin"' in by_car and mine["ticket_no"] in by_car
     assert await warning(**{"customer.phone": "13900001111", "vehicle.vin": "LSVAA41"}) == ""
     assert await warning(**{"customer.phone": "12"}) == ""  # not typed far enough yet
+
+
+async def test_a_regulator_date_is_checked_against_the_dealerships_day(
+    client: httpx.AsyncClient,
+) -> None:
+    """Received at 16:30 UTC on the 18th, 00:30 on the 19th in Beijing (the default zone)."""
+    referral = json.loads(REGULATOR_EXAMPLE.read_text(encoding="utf-8"))
+    referral["received_at"] = "2024-09-18T16:30:00Z"
+    response = await client.post(
+        "/channels/regulator", json={**referral, "response_due": "2024-09-18"}
+    )
+    assert response.status_code == 422, response.text
+    assert [error["path"] for error in response.json()["errors"]] == ["body.response_due"]
+    accepted = await client.post(
+        "/channels/regulator", json={**referral, "response_due": "2024-09-19"}
+    )
+    assert accepted.status_code in (200, 201), accepted.text

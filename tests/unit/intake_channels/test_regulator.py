@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -77,3 +78,17 @@ def test_an_answer_due_before_the_referral_arrived_is_refused(example: Example) 
     assert _locs(payload) == [("response_due",)]
     same_day = {**example("regulator", "zh"), "response_due": "2024-09-18"}
     assert RegulatorReferralPayload.model_validate(same_day).response_due.day == 18
+
+
+def test_the_day_it_arrived_is_the_dealerships_day(example: Example) -> None:
+    """16:30 UTC on the 18th is already the 19th in Beijing: an answer due on the 18th was
+    overdue on arrival there, though not in UTC."""
+    late = {**example("regulator", "zh"), "received_at": "2024-09-18T16:30:00Z"}
+    due_18 = {**late, "response_due": "2024-09-18"}
+    assert RegulatorReferralPayload.model_validate(due_18).response_due.day == 18
+    beijing = {"zone": ZoneInfo("Asia/Shanghai")}
+    with pytest.raises(ValidationError) as refused:
+        RegulatorReferralPayload.model_validate(due_18, context=beijing)
+    assert "2024-09-19" in str(refused.value)
+    due_19 = {**late, "response_due": "2024-09-19"}
+    assert RegulatorReferralPayload.model_validate(due_19, context=beijing).response_due.day == 19

@@ -36,11 +36,15 @@ class RegulatorReferralPayload(ChannelPayload):
     @field_validator("response_due")
     @classmethod
     def _after_receipt(cls, due: date, info: ValidationInfo) -> date:
+        """The day it arrived is the dealership's day (validation context ``zone``): a referral
+        stamped in UTC late in the evening arrived the next morning in Beijing."""
         received = info.data.get("received_at")
-        if received is not None and due < received.date():
-            raise ValueError(
-                f"the answer cannot be due before the referral arrived ({received:%Y-%m-%d})"
-            )
+        if received is None:
+            return due
+        zone = (info.context or {}).get("zone")
+        arrived = received.astimezone(zone).date() if zone else received.date()
+        if due < arrived:
+            raise ValueError(f"the answer cannot be due before the referral arrived ({arrived})")
         return due
 
 
