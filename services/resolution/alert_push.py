@@ -161,15 +161,16 @@ class AlertPusher:
         pushed = 0
         for alert in due:
             claimed_at = self._clock.now()  # each its own lease: earlier sends took time
-            tries = await self._store.claim_alert_push(
-                alert.id, now=claimed_at, until=claimed_at + _LEASE
-            )
+            lease = claimed_at + _LEASE
+            tries = await self._store.claim_alert_push(alert.id, now=claimed_at, until=lease)
             if tries is None:
                 continue  # another instance has it, or it was settled meanwhile
-            pushed += await self._push(alert, staff, tries)
+            pushed += await self._push(alert, staff, tries, lease)
         return pushed
 
-    async def _push(self, alert: Alert, staff: list[StaffMember], tries: int) -> int:
+    async def _push(
+        self, alert: Alert, staff: list[StaffMember], tries: int, lease: datetime
+    ) -> int:
         try:  # whatever goes wrong counts as a try: MAX_TRIES holds
             case = await self._store.get_case(alert.complaint_id)
             open_case = case is not None and case.status is not CaseStatus.CLOSED
@@ -188,12 +189,25 @@ class AlertPusher:
             reason = str(exc) if isinstance(exc, PushError) else type(exc).__name__
             again = tries + 1 < MAX_TRIES
             retry_at = self._clock.now() + _BACKOFF[min(tries, len(_BACKOFF) - 1)]
-            await self._store.settle_alert_push(
-                alert.id, pushed_at=None, retry_at=retry_at if again else None, error=reason
+            await self._settle(
+                alert, lease, pushed_at=None, retry_at=retry_at if again else None, error=reason
             )
             log.warning("alert push failed", alert=alert.id, error=reason, given_up=not again)
             return 0
-        await self._store.settle_alert_push(
-            alert.id, pushed_at=self._clock.now(), retry_at=None, error=""
-        )
+        await self._settle(alert, lease, pushed_at=self._clock.now(), retry_at=None, error="")
         return 1
+
+    async def _settle(
+        self,
+        alert: Alert,
+        lease: datetime,
+        *,
+        pushed_at: datetime | None,
+        retry_at: datetime | None,
+        error: str,
+    ) -> None:
+        held = await self._store.settle_alert_push(
+            alert.id, lease=lease, pushed_at=pushed_at, retry_at=retry_at, error=error
+        )
+        if not held:  # another instance claimed it meanwhile: its outcome stands
+            log.warning("alert push outlived its lease", alert=alert.id, pushed=bool(pushed_at))

@@ -120,10 +120,18 @@ class ResolutionStore(OpenableStore, Protocol):
         ...
 
     async def settle_alert_push(
-        self, alert_id: str, *, pushed_at: datetime | None, retry_at: datetime | None, error: str
-    ) -> None:
+        self,
+        alert_id: str,
+        *,
+        lease: datetime,
+        pushed_at: datetime | None,
+        retry_at: datetime | None,
+        error: str,
+    ) -> bool:
         """One try done: pushed (``pushed_at``), to try again at ``retry_at``, or given up
-        (neither); counts the try."""
+        (neither); counts the try. Only while the claim that ran ``until=lease`` still holds
+        (False otherwise): a send that outlived its lease cannot overwrite what the
+        instance that claimed it next recorded."""
         ...
 
     async def skip_alert_pushes(self, before: datetime) -> int:
@@ -437,19 +445,28 @@ class SqliteResolutionStore(SqliteStore):
         return int(row[0]) if row else None
 
     async def settle_alert_push(
-        self, alert_id: str, *, pushed_at: datetime | None, retry_at: datetime | None, error: str
-    ) -> None:
+        self,
+        alert_id: str,
+        *,
+        lease: datetime,
+        pushed_at: datetime | None,
+        retry_at: datetime | None,
+        error: str,
+    ) -> bool:
         async with self.transaction() as conn:
-            await conn.execute(
+            cursor = await conn.execute(
                 "UPDATE alerts SET pushed_at = ?, push_next_at = ?, push_error = ?,"
-                " push_attempts = push_attempts + 1 WHERE id = ?",
+                " push_attempts = push_attempts + 1"
+                " WHERE id = ? AND pushed_at IS NULL AND push_next_at = ?",
                 (
                     sortable_instant(pushed_at) if pushed_at else None,
                     sortable_instant(retry_at) if retry_at else None,
                     error or None,
                     alert_id,
+                    sortable_instant(lease),
                 ),
             )
+            return cursor.rowcount == 1
 
     async def skip_alert_pushes(self, before: datetime) -> int:
         async with self.transaction() as conn:
@@ -553,6 +570,11 @@ _SQLITE_CALL_OWED = (
 """``domain.milestones.follow_up_due`` in SQL (julianday: the instants' offsets may differ)."""
 
 # -- MongoDB -------------------------------------------------------------------------
+
+
+def _bson_instant(instant: datetime) -> datetime:
+    """As BSON keeps it (whole milliseconds), so a lease written can be matched again."""
+    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
 
 
 def _case_from_doc(
@@ -718,16 +740,23 @@ class MongoResolutionStore(MongoStore):
     ) -> int | None:
         before = await self.db.alerts.find_one_and_update(
             {"_id": alert_id, "pushed_at": None, "push_next_at": {"$ne": None, "$lte": now}},
-            {"$set": {"push_next_at": until}},
+            {"$set": {"push_next_at": _bson_instant(until)}},
             projection={"push_attempts": 1},
         )
         return int(before.get("push_attempts", 0)) if before else None
 
     async def settle_alert_push(
-        self, alert_id: str, *, pushed_at: datetime | None, retry_at: datetime | None, error: str
-    ) -> None:
-        await self.db.alerts.update_one(
-            {"_id": alert_id},
+        self,
+        alert_id: str,
+        *,
+        lease: datetime,
+        pushed_at: datetime | None,
+        retry_at: datetime | None,
+        error: str,
+    ) -> bool:
+        held = {"_id": alert_id, "pushed_at": None, "push_next_at": _bson_instant(lease)}
+        result = await self.db.alerts.update_one(
+            held,
             {
                 "$set": {
                     "pushed_at": pushed_at,
@@ -737,6 +766,7 @@ class MongoResolutionStore(MongoStore):
                 "$inc": {"push_attempts": 1},
             },
         )
+        return result.modified_count == 1
 
     async def skip_alert_pushes(self, before: datetime) -> int:
         result = await self.db.alerts.update_many(

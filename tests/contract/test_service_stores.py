@@ -339,16 +339,29 @@ async def test_an_alert_is_pushed_by_one_claimant_tried_again_or_given_up(
     assert await resolution.claim_alert_push("a-1", now=now, until=lease) == 0
     assert await resolution.claim_alert_push("a-1", now=now, until=lease) is None  # taken
     assert await resolution.claim_alert_push("old", now=now, until=lease) is None
-    await resolution.settle_alert_push("a-1", pushed_at=now, retry_at=None, error="")
+    stale = now - timedelta(minutes=1)  # a claim that no longer holds settles nothing
+    assert not await resolution.settle_alert_push(
+        "a-1", lease=stale, pushed_at=now, retry_at=None, error=""
+    )
+    assert await resolution.settle_alert_push(
+        "a-1", lease=lease, pushed_at=now, retry_at=None, error=""
+    )
     assert await resolution.claim_alert_push("a-1", now=lease, until=lease) is None  # pushed
+    assert not await resolution.settle_alert_push(  # nor once pushed
+        "a-1", lease=lease, pushed_at=None, retry_at=lease, error="late failure"
+    )
 
     assert await resolution.claim_alert_push("a-2", now=now, until=lease) == 0
     retry = now + timedelta(seconds=30)
-    await resolution.settle_alert_push("a-2", pushed_at=None, retry_at=retry, error="answered 503")
+    await resolution.settle_alert_push(
+        "a-2", lease=lease, pushed_at=None, retry_at=retry, error="answered 503"
+    )
     assert await resolution.alerts_to_push(now, since=T0, limit=10) == []  # not yet
     assert [a.id for a in await resolution.alerts_to_push(retry, since=T0, limit=10)] == ["a-2"]
     assert await resolution.claim_alert_push("a-2", now=retry, until=lease) == 1  # one try
-    await resolution.settle_alert_push("a-2", pushed_at=None, retry_at=None, error="given up")
+    await resolution.settle_alert_push(
+        "a-2", lease=lease, pushed_at=None, retry_at=None, error="given up"
+    )
     assert await resolution.alerts_to_push(retry + timedelta(days=1), since=T0, limit=10) == []
     assert {a.id for a in await resolution.alerts_for(Reader(user="olga", role="owner"))} == {
         "old", "a-1", "a-2",

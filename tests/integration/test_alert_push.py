@@ -10,10 +10,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.resolution.alert_push import AlertPusher, PushError
 from services.resolution.bootstrap import bootstrap
+from services.resolution.domain.alerts import Alert
 from services.resolution.domain.case import Actor, Assign, RecordContact, Step, Triage
 from services.resolution.domain.staff import StaffMember
 from services.resolution.service import ResolutionService
@@ -175,3 +178,32 @@ async def test_a_json_webhook_gets_the_alert_with_its_key_and_token(
 def test_without_a_webhook_nothing_is_pushed(make_settings: Callable[..., Settings]) -> None:
     runtime = bootstrap(make_settings())
     assert "alert-push" not in [job.name for job in runtime._periodic]
+
+
+async def test_a_send_that_outlives_its_lease_does_not_undo_the_next_claimants_push(
+    make_settings: Callable[..., Settings], robot: Gateway
+) -> None:
+    """The first instance's send hangs past its lease; the second claims, pushes and records
+    it; the first then fails: its outcome is dropped, so the alert is not pushed again."""
+    clock = ManualClock(T0)
+    settings = make_settings(**QUIET, staff_alert_webhook_url=robot.url)
+    async with resolution(settings, clock) as runtime:
+        await owned_case(runtime)
+        clock.set(T0 + 24 * H)
+        await service_of(runtime).sweep()
+        second = push_job(runtime)
+
+        class Stalled:
+            async def send(self, alert: Alert, text: str, mentions: list[str]) -> None:
+                clock.advance(timedelta(minutes=3))  # past the 2-minute lease
+                assert await second() == 1
+                raise PushError("timed out at last")
+
+        first = AlertPusher(
+            store=runtime.store, clock=clock, sender=Stalled(), language="zh",
+            zone=ZoneInfo("Asia/Shanghai"), public_url=None, window=timedelta(hours=6),
+        )  # fmt: skip
+        assert await first.push_due() == 0
+        clock.advance(timedelta(hours=1))
+        assert await first.push_due() == 0 and await second() == 0
+        assert len(robot.received) == 1
