@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +20,7 @@ from services.resolution.domain.alerts import Alert
 from services.resolution.domain.case import Actor, Assign, RecordContact, Step, Triage
 from services.resolution.domain.staff import StaffMember
 from services.resolution.service import ResolutionService
+from services.resolution.store import ResolutionStore
 from shared.clock import ManualClock
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -200,9 +201,14 @@ async def test_a_send_that_outlives_its_lease_does_not_undo_the_next_claimants_p
                 raise PushError("timed out at last")
 
         first = AlertPusher(
-            store=runtime.store, clock=clock, sender=Stalled(), language="zh",
-            zone=ZoneInfo("Asia/Shanghai"), public_url=None, window=timedelta(hours=6),
-        )  # fmt: skip
+            store=cast(ResolutionStore, runtime.store),
+            clock=clock,
+            sender=Stalled(),
+            language="zh",
+            zone=ZoneInfo("Asia/Shanghai"),
+            public_url=None,
+            window=timedelta(hours=6),
+        )
         assert await first.push_due() == 0
         clock.advance(timedelta(hours=1))
         assert await first.push_due() == 0 and await second() == 0
