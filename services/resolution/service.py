@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import NAMESPACE_URL, uuid4, uuid5
@@ -332,7 +333,7 @@ class ResolutionService:
                     case = await uow.get_case(due.complaint_id)
                     if case is None:
                         continue
-                    milestones = due_milestones(case, self._policy, now)
+                    milestones = _routed(due_milestones(case, self._policy, now), case, staff)
                     silent = superseded(milestones, case.sla_fired)
                     updated = self._scheduled(_fire(case, milestones, silent, now), now)
                     if updated == case:
@@ -343,7 +344,7 @@ class ResolutionService:
                     sent = [m for m in milestones if m.key not in silent]
                     events = _milestone_events(updated, sent, now)
                     await uow.add_events(events)
-                    await uow.add_alerts([_alert(event, staff) for event in events])
+                    await uow.add_alerts([_alert(event) for event in events])
             except (ConflictError, TransientStoreError):
                 continue  # someone else moved the case; the next sweep looks again
             fired += len(sent)
@@ -703,21 +704,33 @@ def _head_alert(
     )
 
 
-def _alert(event: EventEnvelope, staff: list[StaffMember]) -> Alert:
-    """The milestone event as its addressee's alert (an owner who left or moved: their
-    head's)."""
+def _routed(
+    milestones: list[DueMilestone], case: Case, staff: list[StaffMember]
+) -> list[DueMilestone]:
+    """Each milestone addressed to who can act on it (an owner who left or moved: their
+    head), so the event on the bus, the timeline and the alert all name the same one."""
+    routed = []
+    for due in milestones:
+        department = due.department or _department_of(case)
+        notify = addressee(
+            Accountable(due.notify),
+            case.owner,
+            department,
+            owner_gone=no_longer_owns(staff, case.owner, department),
+        )
+        routed.append(replace(due, notify=notify.value))
+    return routed
+
+
+def _alert(event: EventEnvelope) -> Alert:
+    """The milestone event (already addressed: ``_routed``) as its addressee's alert."""
     milestone = event.payload_as(CaseSlaMilestone)
     return Alert(
         id=event.event_id,
         complaint_id=milestone.complaint_id,
         ticket_no=milestone.ticket_no,
         milestone=milestone.milestone,
-        notify=addressee(
-            Accountable(milestone.notify),
-            milestone.owner,
-            milestone.department,
-            owner_gone=no_longer_owns(staff, milestone.owner, milestone.department),
-        ),
+        notify=Accountable(milestone.notify),
         owner=milestone.owner,
         department=milestone.department,
         due_at=milestone.due_at,

@@ -18,6 +18,7 @@ from services.resolution.domain.case import Actor
 from services.resolution.service import ResolutionService
 from shared.auth import Principal, Role
 from shared.clock import ManualClock
+from shared.contracts.envelope import EventEnvelope
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.vocab import Department
@@ -172,3 +173,15 @@ async def test_the_reminders_a_leaver_would_get_go_to_their_head(
     assert [a.milestone for a in await service.alerts_for(olga)] == ["early_warning"]
     head = sorted(a.milestone for a in await head_alerts(service))
     assert head == [OWNER_LEFT_ALERT, "warning"], head
+    published = [
+        EventEnvelope.from_bytes(m.value) for m in await resolution.store.pending_outbox(1000)
+    ]
+    told = [
+        (e.payload["milestone"], e.payload["notify"])
+        for e in published
+        if e.type.startswith("case.sla_") and e.complaint_id == "c-1"
+    ]  # the bus names whom the alert went to, and so does the timeline
+    assert told == [("early_warning", "owner"), ("warning", "department_head")], told
+    case = await service.get_case("c-1")
+    assert case is not None
+    assert case.timeline[-1].note and case.timeline[-1].note.endswith("department_head notified")
