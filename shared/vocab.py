@@ -183,6 +183,15 @@ class ErasureReason(StrEnum):
     RETENTION = "retention"
 
 
+class EvidenceKind(StrEnum):
+    """What an attached file is, as a case page counts it (the type itself stays at intake)."""
+
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    RECORDING = "recording"
+    VIDEO = "video"
+
+
 class PdcaStage(StrEnum):
     PLAN = "plan"
     DO = "do"
@@ -304,6 +313,12 @@ LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
     ErasureReason: {
         ErasureReason.CUSTOMER_REQUEST: ("客户要求删除", "At the customer's request"),
         ErasureReason.RETENTION: ("保存期限已满", "Retention period over"),
+    },
+    EvidenceKind: {
+        EvidenceKind.PHOTO: ("照片", "Photo"),
+        EvidenceKind.DOCUMENT: ("单据", "Document"),
+        EvidenceKind.RECORDING: ("录音", "Recording"),
+        EvidenceKind.VIDEO: ("视频", "Video"),
     },
     PdcaStage: {
         PdcaStage.PLAN: ("计划", "Plan"),

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from uuid import uuid4
 
-from services.intake.domain.attachments import AttachmentInfo, checked_type, clean_filename
+from services.intake.domain.attachments import (
+    AttachmentInfo,
+    checked_type,
+    clean_filename,
+    evidence_kind,
+)
 from services.intake.store import IntakeStore
 from shared.clock import Clock
+from shared.contracts.envelope import Actor, EventEnvelope, new_event
+from shared.contracts.intake import COMPLAINT_ATTACHMENT_ADDED, ComplaintAttachmentAdded
 from shared.crypto import FieldCipher
 from shared.errors import (
     ConflictError,
@@ -21,20 +29,34 @@ from shared.errors import (
 _ATTEMPTS = 3
 
 
+SERVICE = "intake"
+
+
 class Attachments:
-    def __init__(self, *, store: IntakeStore, clock: Clock, cipher: FieldCipher) -> None:
+    def __init__(
+        self,
+        *,
+        store: IntakeStore,
+        clock: Clock,
+        cipher: FieldCipher,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._cipher = cipher
+        self._on_commit = on_commit
 
     async def attach(
         self, complaint_id: str, *, filename: str | None, data: bytes, user: str, role: str
     ) -> AttachmentInfo:
-        """Keep the file with the complaint, encrypted; 404 for no complaint, 409 once its
-        customer was erased, 422 on ``body.file`` for a file it does not take."""
+        """Keep the file with the complaint, encrypted, and announce it to the case in the same
+        write; 404 for no complaint, 409 once its customer was erased, 422 on ``body.file``
+        for a file it does not take."""
         for attempt in range(_ATTEMPTS):
             try:
-                return await self._attach_once(complaint_id, filename, data, user, role)
+                info = await self._attach_once(complaint_id, filename, data, user, role)
+                self._on_commit()
+                return info
             except TransientStoreError:  # an erasure or another upload at the same moment
                 if attempt == _ATTEMPTS - 1:
                     raise
@@ -71,6 +93,7 @@ class Attachments:
                 uploaded_at=self._clock.now(),
             )
             await uow.add_attachment(info, self._cipher.encrypt_bytes(data))
+            await uow.add_events([_added_event(info, stored.ticket_no)])
         return info
 
     async def of(self, complaint_id: str) -> list[AttachmentInfo]:
@@ -84,3 +107,24 @@ class Attachments:
             raise NotFoundError(f"no attachment {attachment_id} on complaint {complaint_id}")
         info, sealed = found
         return info, self._cipher.decrypt_bytes(sealed)
+
+
+def _added_event(info: AttachmentInfo, ticket_no: str) -> EventEnvelope:
+    return new_event(
+        payload=ComplaintAttachmentAdded(
+            complaint_id=info.complaint_id,
+            ticket_no=ticket_no,
+            attachment_id=info.id,
+            kind=evidence_kind(info.content_type),
+            content_type=info.content_type,
+            size=info.size,
+            added_at=info.uploaded_at,
+            added_by=info.uploaded_by,
+            added_role=info.uploaded_role,
+        ),
+        event_type=COMPLAINT_ATTACHMENT_ADDED,
+        complaint_id=info.complaint_id,
+        actor=Actor(id=info.uploaded_by, role=info.uploaded_role),
+        producer=SERVICE,
+        occurred_at=info.uploaded_at,
+    )

@@ -25,7 +25,15 @@ from services.resolution.domain.staff import LOGIN_PATTERN, StaffMember, no_long
 from services.resolution.domain.workflow import CaseStatus, Step
 from services.resolution.routes import APPROVER_ROLES, READER_ROLES
 from shared.auth import GrantPurpose, Principal, Role
-from shared.vocab import Cause, Department, ErasureReason, HoldReason, Language, Touchpoint
+from shared.vocab import (
+    Cause,
+    Department,
+    ErasureReason,
+    EvidenceKind,
+    HoldReason,
+    Language,
+    Touchpoint,
+)
 from shared.web.i18n import code_label, translate
 from shared.web.pages import (
     Pages,
@@ -212,6 +220,12 @@ def _names(staff: list[dict[str, Any]]) -> dict[str, str]:
     return {m["user"]: m["name"] for m in staff}
 
 
+def _evidence_counts(case: dict[str, Any]) -> list[tuple[str, int]]:
+    """How many files of each kind the complaint has, photos first (the vocabulary's order)."""
+    kinds = [note.get("kind") for note in case.get("evidence", [])]
+    return [(kind.value, kinds.count(kind.value)) for kind in EvidenceKind if kind.value in kinds]
+
+
 def _owner_left(staff: list[dict[str, Any]]) -> Callable[[dict[str, Any]], bool]:
     """Whether an open case's owner left or moved department: flagged for its head to
     reassign."""
@@ -294,6 +308,7 @@ async def _case_page(
         owner_left=_owner_left(staff),
         notices=notices,
         missed=missed_notices(case, notices),
+        evidence=_evidence_counts(case),
         may_contact=may_contact(case, principal),
         erasure_reason=code_label(ErasureReason, case.get("erasure_reason"), language_of(request)),
         done=request.query_params.get("done", ""),

@@ -31,6 +31,7 @@ from services.resolution.domain.case import (
     CustomerNotice,
     Step,
     TimelineEntry,
+    add_evidence,
     add_follow_up,
     called_back,
     check_contact,
@@ -63,7 +64,12 @@ from shared.calendar import promised_by
 from shared.clock import Clock
 from shared.contracts.analytics import CausePredicted
 from shared.contracts.envelope import Actor, EventEnvelope, new_event
-from shared.contracts.intake import ComplaintErased, ComplaintRegistered, ComplaintUpdated
+from shared.contracts.intake import (
+    ComplaintAttachmentAdded,
+    ComplaintErased,
+    ComplaintRegistered,
+    ComplaintUpdated,
+)
 from shared.contracts.notifications import (
     NOTIFICATION_REQUESTED,
     NotificationRequested,
@@ -146,6 +152,21 @@ class ResolutionService:
                 # registration itself was dead-lettered: then this one is poison too
                 raise LookupError(f"no case for complaint {update.complaint_id} to update")
             await uow.save_case(add_follow_up(case, update))
+        return True
+
+    async def on_attachment_added(self, event: EventEnvelope) -> bool:
+        """A file was attached at intake: the case lists it (the file stays there)."""
+        added = event.payload_as(ComplaintAttachmentAdded)
+        async with self._store.unit_of_work() as uow:
+            if not await uow.claim(SERVICE, event.event_id):
+                return False
+            case = await uow.get_case(added.complaint_id)
+            if case is None:  # as for an update: the registration itself was dead-lettered
+                raise LookupError(f"no case for complaint {added.complaint_id} to attach to")
+            updated = add_evidence(case, added)
+            if updated == case:
+                return False
+            await uow.save_case(updated)
         return True
 
     async def on_complaint_erased(self, event: EventEnvelope) -> bool:

@@ -12,6 +12,7 @@ from shared.vocab import (
     Demand,
     Department,
     ErasureReason,
+    EvidenceKind,
     Language,
     TargetKind,
     Urgency,
@@ -20,6 +21,7 @@ from shared.vocab import (
 COMPLAINT_REGISTERED: Final = "complaint.registered"
 COMPLAINT_UPDATED: Final = "complaint.updated"
 COMPLAINT_ERASED: Final = "complaint.erased"
+COMPLAINT_ATTACHMENT_ADDED: Final = "complaint.attachment_added"
 
 
 class ComplaintRegistered(BaseModel):
@@ -62,6 +64,24 @@ class ComplaintUpdated(BaseModel):
     received_at: datetime
     urgency: Urgency
     urgency_reasons: list[str] = Field(default_factory=list)
+
+
+class ComplaintAttachmentAdded(BaseModel):
+    """Evidence was attached to a complaint (a photo of the damage, an invoice, a recording):
+    the case shows there is some, and who added it when. The file and its name stay at intake
+    (a name may well name the customer); a grant from resolution opens them there."""
+
+    model_config = ConfigDict(frozen=True)
+
+    complaint_id: str
+    ticket_no: str
+    attachment_id: str
+    kind: EvidenceKind
+    content_type: str
+    size: int
+    added_at: datetime
+    added_by: str
+    added_role: str
 
 
 PERSONAL_REFERENCES: Final = frozenset({"post_url", "wechat_media_id"})

@@ -235,6 +235,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "medium.referral_reply": ("转办回复", "Reply to the referrer"),
     "messages.title": ("发给客户的通知", "Messages to the customer"),
     "attachments.title": ("投诉附件", "Attachments"),
+    "attachments.count": ("附件", "Attachments"),
+    "attachments.latest": ("最近添加", "latest"),
     "attachments.open": ("附件（照片、单据、录音）", "Attachments (photos, invoices, recordings)"),
     "attachments.help": (
         "照片、发票、检测报告、通话录音等证据，加密保存；客户信息被删除时一并删除。",
@@ -297,6 +299,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Customer's personal data erased ({reason}, {date})",
     ),
     "case.erased_short": ("个人信息已删除", "Personal data erased"),
+    "step.evidence_added": ("添加证据附件", "Evidence attached"),
     "step.personal_data_erased": ("删除客户个人信息", "Customer's personal data erased"),
     "case.back": ("返回列表", "Back to the list"),
     "case.who": ("操作人", "By"),

@@ -33,6 +33,7 @@ from shared.vocab import (
     Demand,
     Department,
     ErasureReason,
+    EvidenceKind,
     HoldReason,
     Language,
     PdcaStage,
@@ -67,6 +68,7 @@ VOCABULARIES: Final[dict[str, Any]] = {
     "accountable": Accountable,
     "hold_reason": HoldReason,
     "erasure_reason": ErasureReason,
+    "evidence": EvidenceKind,
 }
 
 

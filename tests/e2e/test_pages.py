@@ -477,6 +477,15 @@ def test_the_owner_attaches_a_photo_and_downloads_it(
     downloading.value.save_as(saved)
     assert saved.read_bytes() == photo.read_bytes()
     assert downloading.value.suggested_filename == "车门划痕.jpg"
+    # intake announced it on the bus: the case lists a photo, and its timeline says so
+    page.goto(f"{site.url}/resolution/ui/cases/{complaint_id}")
+    late = Deadline(30)
+    while page.locator("[data-evidence-count='1']").count() == 0:
+        assert not late.passed, "the attachment never reached the case"
+        page.wait_for_timeout(300)
+        page.reload()
+    expect(page.locator("[data-evidence-count]")).to_contain_text("照片 1")
+    expect(page.locator("li[data-step=evidence_added]")).to_contain_text("照片")
 
 
 def test_a_head_rejects_with_a_reason(page: Page, site: Site) -> None:

@@ -8,13 +8,18 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from services.intake.bootstrap import bootstrap
+from services.resolution.bootstrap import bootstrap as resolution_bootstrap
+from services.resolution.service import ResolutionService
 from shared.auth import Principal, Role, issue_contact_grant
+from shared.contracts.envelope import EventEnvelope
+from shared.contracts.intake import COMPLAINT_ATTACHMENT_ADDED, COMPLAINT_REGISTERED
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web.pages import TOKEN_COOKIE
@@ -58,6 +63,12 @@ async def complaint(runtime: ServiceRuntime, phone: str = "13812345678") -> str:
         created = await http.post("/complaints", json=body)
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
+
+
+async def announced(runtime: ServiceRuntime) -> list[EventEnvelope]:
+    """The attachments intake announced (in its outbox: the relay is not running here)."""
+    pending = [EventEnvelope.from_bytes(m.value) for m in await runtime.store.pending_outbox(100)]
+    return [event for event in pending if event.type == COMPLAINT_ATTACHMENT_ADDED]
 
 
 async def attach(
@@ -152,6 +163,7 @@ async def test_a_file_a_complaint_does_not_keep_is_422_on_the_file(
             f"/complaints/{complaint_id}/attachments/list", json={"grant": ticket}
         )
     assert listed.json() == []  # nothing half-kept
+    assert await announced(intake) == []  # nor half-published
 
 
 async def test_an_erasure_takes_the_files_and_no_more_can_be_added(intake: ServiceRuntime) -> None:
@@ -206,3 +218,43 @@ async def test_the_attachments_page_lists_uploads_and_downloads_with_the_grant(
         assert got.headers["content-type"] == "application/pdf"
         link = await browser.get(f"/ui/complaints/{complaint_id}/attachments")
         assert link.status_code == 303  # a grant is posted, never carried in a link
+
+
+async def test_the_case_hears_of_each_file_but_not_its_name(
+    intake: ServiceRuntime, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """Intake's own events, as they sit in its outbox, applied by resolution: the case page
+    counts the evidence by kind and its timeline records it; a delivery twice changes
+    nothing."""
+    complaint_id = await complaint(intake)
+    for name, data in (("张伟 划痕.jpg", PHOTO), ("张伟 发票.pdf", b"%PDF-1.7\n" + b"0" * 99)):
+        assert (await attach(intake, OWNER, complaint_id, data, name)).status_code == 201
+    events = [EventEnvelope.from_bytes(m.value) for m in await intake.store.pending_outbox(100)]
+    added = await announced(intake)
+    assert [e.payload["kind"] for e in added] == ["photo", "document"]
+    assert all("张伟" not in e.model_dump_json() for e in added)  # names stay at intake
+    assert {e.actor.id for e in added} == {"olga"}
+
+    resolution = resolution_bootstrap(make_settings(data_dir=tmp_path / "resolution"))
+    await resolution.store.open()
+    try:
+        service: ResolutionService = resolution.app.state.service
+        [registered] = [e for e in events if e.type == COMPLAINT_REGISTERED]
+        await service.on_complaint_registered(registered)
+        assert [await service.on_attachment_added(e) for e in added] == [True, True]
+        assert not await service.on_attachment_added(added[0])  # delivered again
+        case = await service.get_case(complaint_id)
+        assert case is not None and [n.kind.value for n in case.evidence] == ["photo", "document"]
+        quality = Principal(user="qa", role=Role.QUALITY)  # sees that there is evidence
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=resolution.app),
+            base_url="http://resolution",
+            cookies={TOKEN_COOKIE: resolution.tokens.issue(quality)},
+        ) as browser:
+            page = await browser.get(f"/ui/cases/{complaint_id}")
+        assert page.status_code == 200, page.text
+        assert 'data-evidence-count="2"' in page.text
+        assert "照片 1、单据 1" in page.text
+        assert page.text.count('data-step="evidence_added"') == 2
+    finally:
+        await resolution.store.close()

@@ -6,13 +6,16 @@ from __future__ import annotations
 import pytest
 
 from services.intake.domain.attachments import (
+    ALLOWED_TYPES,
     MAX_BYTES,
     MAX_PER_COMPLAINT,
     checked_type,
     clean_filename,
+    evidence_kind,
     sniff,
 )
 from shared.errors import InvalidValueError
+from shared.vocab import EvidenceKind
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -88,3 +91,11 @@ def test_only_the_two_upload_routes_take_large_bodies(method: str, path: str, up
     from shared.web.limits import _UPLOADS
 
     assert (method == "POST" and _UPLOADS.search(path) is not None) is upload
+
+
+def test_every_kept_type_is_counted_as_a_kind_of_evidence() -> None:
+    kinds = {content_type: evidence_kind(content_type) for content_type in ALLOWED_TYPES}
+    assert kinds["image/heic"] is kinds["image/png"] is EvidenceKind.PHOTO
+    assert kinds["application/pdf"] is EvidenceKind.DOCUMENT
+    assert kinds["audio/mpeg"] is kinds["audio/mp4"] is EvidenceKind.RECORDING
+    assert kinds["video/mp4"] is EvidenceKind.VIDEO

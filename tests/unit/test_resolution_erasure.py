@@ -9,6 +9,7 @@ import pytest
 from services.resolution.domain.case import (
     Case,
     CauseSuggestion,
+    EvidenceNote,
     RecordFeedback,
     RecordFollowUpCall,
     Step,
@@ -21,14 +22,14 @@ from services.resolution.domain.milestones import follow_up_due, next_deadline
 from services.resolution.domain.stages import stage_account
 from shared.contracts.analytics import CauseEvidence
 from shared.contracts.intake import ComplaintErased
-from shared.vocab import ErasureReason
+from shared.vocab import ErasureReason, EvidenceKind
 from tests.support.cases import AGENT, LOOP, POLICY, T0, at_hours, timed
 
 ERASED_AT = T0 + timedelta(days=3 * 365)
 CHANGED = {
     *("customer_name", "phone_masked", "plate_masked", "content", "demand_note"),
     *("feedback_comment", "references", "suggestion"),
-    *("timeline", "version", "erased_at", "erasure_reason"),
+    *("timeline", "version", "erased_at", "erasure_reason", "evidence"),
 }
 """Every other field (status, dates, department, owner, causes, remedy, approvals, SLA)
 must come through an erasure unchanged."""
@@ -41,6 +42,15 @@ def closed_case() -> Case:
     return case.model_copy(
         update={
             "demand_note": "要求赔偿 500 元",
+            "evidence": [
+                EvidenceNote(
+                    attachment_id="a-1",
+                    kind=EvidenceKind.PHOTO,
+                    added_at=T0,
+                    added_by="olga",
+                    added_role="owner",
+                )
+            ],
             "plate_masked": "粤A***45",
             "references": {
                 "platform": "weibo",
@@ -71,6 +81,7 @@ def test_the_customers_copies_are_gone() -> None:
     case = erase_personal_data(closed_case(), erasure())
     assert (case.customer_name, case.phone_masked, case.content) == ("", "", "")
     assert (case.plate_masked, case.demand_note, case.feedback_comment) == (None, None, None)
+    assert case.evidence == []  # intake deleted the files
     assert case.references == {"platform": "weibo", "reposts": "9"}  # the post pointed at them
     assert case.suggestion is not None
     assert (case.suggestion.explanation, case.suggestion.evidence) == ([], [])

@@ -16,6 +16,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from shared.errors import InvalidValueError
+from shared.vocab import EvidenceKind
 
 MAX_BYTES = 10 * 1024 * 1024
 """10 MiB: a phone photo, a scanned invoice, a short clip."""
@@ -77,6 +78,16 @@ def sniff(data: bytes) -> str | None:
         if all(data[offset : offset + len(magic)] == magic for offset, magic in parts):
             return content_type
     return None
+
+
+def evidence_kind(content_type: str) -> EvidenceKind:
+    """How the case page counts a kept type: photos, documents, recordings, videos."""
+    major = content_type.split("/", 1)[0]
+    return {
+        "image": EvidenceKind.PHOTO,
+        "audio": EvidenceKind.RECORDING,
+        "video": EvidenceKind.VIDEO,
+    }.get(major, EvidenceKind.DOCUMENT)
 
 
 def checked_type(data: bytes, *, attached_already: int) -> str:

@@ -36,9 +36,13 @@ from services.resolution.domain.workflow import (
     next_status,
 )
 from shared.contracts.analytics import CauseEvidence
-from shared.contracts.intake import ComplaintRegistered, ComplaintUpdated
+from shared.contracts.intake import (
+    ComplaintAttachmentAdded,
+    ComplaintRegistered,
+    ComplaintUpdated,
+)
 from shared.errors import InvalidValueError
-from shared.vocab import Cause, Department, HoldReason, TargetKind
+from shared.vocab import Cause, Department, EvidenceKind, HoldReason, TargetKind
 
 __all__ = ["Case", "CaseStatus", "IllegalStepError", "Step"]
 
@@ -135,6 +139,22 @@ class CustomerNotice(BaseModel):
     """The step whose news it was (none for intake's acknowledgements)."""
 
 
+class EvidenceNote(BaseModel):
+    """A file attached at intake, as the case knows it: what kind, who added it, when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    attachment_id: str
+    kind: EvidenceKind
+    added_at: datetime
+    added_by: str
+    added_role: str
+
+
+EVIDENCE_STEP = "evidence_added"
+"""The timeline's entry for an attached file: no step of the workflow, the clock's own."""
+
+
 class Case(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -149,6 +169,8 @@ class Case(BaseModel):
     """When the current round of the closed loop is due, as of the last write (holds so
     far credited; a reopened case's new round runs from the reopening)."""
     follow_ups: int = 0
+    evidence: list[EvidenceNote] = Field(default_factory=list)
+    """The files attached to the complaint (at intake, where a grant opens them)."""
     version: int = 1
     department: Department | None = None
     target_department: Department | None = None
@@ -725,6 +747,37 @@ def add_follow_up(case: Case, update: ComplaintUpdated) -> Case:
             "follow_ups": case.follow_ups + 1,
             "urgency": update.urgency.value,
             "urgency_reasons": list(update.urgency_reasons),
+            "version": case.version + 1,
+        }
+    )
+
+
+def add_evidence(case: Case, added: ComplaintAttachmentAdded) -> Case:
+    """A file was attached: the case lists it and its timeline says so; the same case when
+    it is listed already (an event delivered again)."""
+    if any(note.attachment_id == added.attachment_id for note in case.evidence):
+        return case
+    note = EvidenceNote(
+        attachment_id=added.attachment_id,
+        kind=added.kind,
+        added_at=added.added_at,
+        added_by=added.added_by,
+        added_role=added.added_role,
+    )
+    entry = TimelineEntry(
+        at=added.added_at,
+        actor="intake",
+        role="system",  # a record, not a step: stage time and customer updates ignore it
+        step=EVIDENCE_STEP,
+        from_status=case.status,
+        to_status=case.status,
+        note=added.kind.value,
+        department=case.department.value if case.department else None,
+    )
+    return case.model_copy(
+        update={
+            "evidence": [*case.evidence, note],
+            "timeline": [*case.timeline, entry],
             "version": case.version + 1,
         }
     )

@@ -42,6 +42,7 @@ def erase_personal_data(case: Case, erased: ComplaintErased) -> Case:
                 k: v for k, v in case.references.items() if k not in PERSONAL_REFERENCES
             },
             "suggestion": without_quotes(case.suggestion) if case.suggestion else None,
+            "evidence": [],  # intake deleted the files with the rest
             "erased_at": erased.erased_at,
             "erasure_reason": erased.reason.value,
             "timeline": [*case.timeline, entry],
