@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import quote
@@ -21,7 +22,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from services.intake.domain.attachments import ALLOWED_TYPES, MAX_BYTES
 from services.intake.routes import CONTACT_ROLES, ERASER_ROLES, RECORDER_ROLES
-from shared.auth import GrantPurpose, Principal
+from shared.auth import GrantPurpose, Principal, issue_contact_grant
 from shared.vocab import AGENT_CHANNELS, Channel, Demand, Department, TargetKind
 from shared.web.pages import (
     Pages,
@@ -140,8 +141,34 @@ async def submit_complaint(request: Request, principal: Recorder) -> Response:
     if response.status_code >= 400:
         detail = problem_message(response.json(), language_of(request))
         return _form_page(request, principal, values=values, errors={"": detail}, status_code=400)
-    return pages.render(
-        request, "intake/registered.html", principal=principal, registration=response.json()
+    registration = response.json()
+    page = pages.render(
+        request,
+        "intake/registered.html",
+        principal=principal,
+        registration=registration,
+        attach_grant=_registrar_grant(request, principal, registration["id"]),
+    )
+    page.headers["Cache-Control"] = "no-store"  # it holds the grant
+    return page
+
+
+REGISTRAR_ATTACH_TTL = timedelta(minutes=30)
+"""Time for the agent who just recorded a complaint to add the photos and papers the
+customer brought to the counter, before the case's own grants take over."""
+
+
+def _registrar_grant(request: Request, principal: Principal, complaint_id: str) -> str | None:
+    """Intake's own decision, for the one person who recorded the complaint, right then: they
+    hold its evidence. Anyone else gets an attachments grant from the case page."""
+    if principal.role not in CONTACT_ROLES:
+        return None
+    return issue_contact_grant(
+        request.app.state.tokens,
+        principal,
+        complaint_id=complaint_id,
+        purpose="attachments",
+        ttl=REGISTRAR_ATTACH_TTL,
     )
 
 

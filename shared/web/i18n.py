@@ -138,6 +138,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "result.ticket": ("受理编号", "Ticket number"),
     "result.ack": ("回复客户的确认信息", "Acknowledgement to the customer"),
     "result.urgency": ("紧急程度", "Urgency"),
+    "result.attach": (
+        "添加附件（照片、单据、录音）",
+        "Attach files (photos, invoices, recordings)",
+    ),
+    "result.attach_help": (
+        "客户带来的照片和单据，现在就可以上传（30分钟内）。",
+        "Upload the photos and papers the customer brought, now (within 30 minutes).",
+    ),
     "result.another": ("继续登记", "Record another"),
     "result.view_case": ("查看案件", "View the case"),
     # search

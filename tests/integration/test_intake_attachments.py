@@ -258,3 +258,42 @@ async def test_the_case_hears_of_each_file_but_not_its_name(
         assert page.text.count('data-step="evidence_added"') == 2
     finally:
         await resolution.store.close()
+
+
+async def test_the_agent_who_recorded_it_attaches_the_customers_papers_at_once(
+    intake: ServiceRuntime,
+) -> None:
+    """Right after the form: the result page opens the complaint's attachments for the agent
+    who recorded it (intake's own grant, for them alone); nobody else can use it."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=intake.app),
+        base_url="http://intake",
+        cookies={TOKEN_COOKIE: intake.tokens.issue(AGENT)},
+    ) as browser:
+        fields = {
+            "channel": "walk_in",
+            "customer.name": "李娜",
+            "customer.phone": "139 1111 2222",
+            "content": "交车时发现车门有划痕，我带了照片和交车单。",
+        }
+        result = await browser.post("/ui/complaints/new", data=fields)
+        assert result.status_code == 200 and "data-attach-now" in result.text
+        assert result.headers["cache-control"] == "no-store"
+        complaint_id = re.search(r"/ui/complaints/([^/]+)/attachments", result.text)
+        ticket = re.search(r'data-attach-now>\s*<input type="hidden" name="grant" value="([^"]+)"',
+                           result.text)  # fmt: skip
+        assert complaint_id and ticket
+        opened = await browser.post(
+            f"/ui/complaints/{complaint_id.group(1)}/attachments", data={"grant": ticket.group(1)}
+        )
+        assert opened.status_code == 200 and "data-upload" in opened.text
+        uploaded = await browser.post(
+            f"/ui/complaints/{complaint_id.group(1)}/attachments/upload",
+            data={"grant": ticket.group(1)},
+            files={"file": ("交车单.pdf", b"%PDF-1.7\n" + b"0" * 100, "application/pdf")},
+        )
+        assert uploaded.status_code == 200 and "data-added" in uploaded.text
+    someone_else = await attach(
+        intake, OWNER, complaint_id.group(1), PHOTO, "x.jpg", with_grant=ticket.group(1)
+    )
+    assert someone_else.status_code == 403  # the grant is the agent's own
