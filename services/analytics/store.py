@@ -17,10 +17,10 @@ from typing import Any, Protocol
 import aiosqlite
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 
-from services.analytics.domain.cube import MEASURES, Cell, Measures, merge
+from services.analytics.domain.cube import ANY, MEASURES, Cell, Measures, merge
 from services.analytics.domain.facts import ComplaintFact
 from services.analytics.domain.prevention import PreventionAction
-from services.analytics.domain.reports import Filters, PeriodRange
+from services.analytics.domain.reports import Filters, PeriodRange, key_match
 from services.analytics.domain.trends import Spike
 from shared.contracts.envelope import EventEnvelope
 from shared.errors import ConflictError
@@ -315,22 +315,25 @@ class SqliteAnalyticsStore(SqliteStore):
         measures: Sequence[str] = MEASURES,
     ) -> dict[tuple[str, ...], Measures]:
         _check_group(group_by)
-        where = ["grain = ?", "dimension = ?", "period BETWEEN ? AND ?"]
-        extra: list[str] = []
-        for column in ("department", "channel", "cause"):
-            value = getattr(filters, column)
-            if value is not None:
-                where.append(f"{column} = ?")
-                extra.append(value)
+        keys = key_match(dimension, filters, group_by)
+        where = [f"{column} = ?" for column in keys.equal]
+        where += [f"{column} != '{ANY}'" for column in keys.not_rolled_up]
         columns = ", ".join(group_by)
         select = f"{columns}, " if group_by else ""
         sums = ", ".join(f"SUM({m}) AS {m}" for m in _checked_measures(measures))
-        sql = f"SELECT {select}{sums} FROM cube WHERE {' AND '.join(where)}"
-        if group_by:
-            sql += f" GROUP BY {columns}"
         totals: dict[tuple[str, ...], Measures] = {}
         for period_range in ranges:
-            params = [period_range.grain, dimension, period_range.first, period_range.last, *extra]
+            periods = period_range.periods()
+            if not periods:
+                continue
+            among = ", ".join("?" * len(periods))  # each period's cells by key, not a scan
+            sql = (
+                f"SELECT {select}{sums} FROM cube WHERE grain = ? AND dimension = ?"
+                f" AND period IN ({among}){''.join(' AND ' + w for w in where)}"
+            )
+            if group_by:
+                sql += f" GROUP BY {columns}"
+            params = [period_range.grain, dimension, *periods, *keys.equal.values()]
             cursor = await self.conn.execute(sql, params)
             for row in await cursor.fetchall():
                 if row["n"] is None:
@@ -631,17 +634,17 @@ class MongoAnalyticsStore(MongoStore):
         measures: Sequence[str] = MEASURES,
     ) -> dict[tuple[str, ...], Measures]:
         _check_group(group_by)
-        extra = {
-            column: getattr(filters, column)
-            for column in ("department", "channel", "cause")
-            if getattr(filters, column) is not None
+        keys = key_match(dimension, filters, group_by)
+        extra: dict[str, Any] = {
+            **keys.equal,
+            **{column: {"$ne": ANY} for column in keys.not_rolled_up},
         }
         totals: dict[tuple[str, ...], Measures] = {}
         for period_range in ranges:
             match = {
                 "grain": period_range.grain,
                 "dimension": dimension,
-                "period": {"$gte": period_range.first, "$lte": period_range.last},
+                "period": {"$in": period_range.periods()},
                 **extra,
             }
             group: dict[str, Any] = {"_id": {c: f"${c}" for c in group_by}}

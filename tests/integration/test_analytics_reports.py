@@ -28,6 +28,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)  # a Monday
 CAUSES = ["product_quality", "service_attitude_efficiency", "process_policy"]
 TEXTS = ["变速箱顿挫，多次维修没修好", "销售承诺的保养没兑现", "服务顾问态度很差，等了三小时"]
+MODELS = ["帕萨特", "途观L", "朗逸", None]
 STAGES = ["triage", "investigate", "propose", "approve", "execute", "feedback"]
 
 
@@ -49,6 +50,7 @@ class Truth:
     call_late: bool | None = None
     """None: no 3-day call reached the customer."""
     call_satisfaction: int | None = None
+    vehicle_model: str | None = None
     events: list[EventEnvelope] = field(default_factory=list)
 
     @property
@@ -73,6 +75,7 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
         at = START + timedelta(minutes=rng.randrange(70 * 24 * 60))
         cid = f"c-{i:04d}"
         t = Truth(cid, at, rng.choice(list(Channel)).value, text=rng.choice(TEXTS))
+        t.vehicle_model = rng.choice(MODELS)
         intake = [
             registered(
                 cid,
@@ -80,6 +83,7 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
                 content=t.text,
                 channel=Channel(t.channel),
                 urgency=rng.choice(list(Urgency)),
+                vehicle_model=t.vehicle_model,
             )
         ]
         case = [opened(cid, at + timedelta(seconds=1))]
@@ -288,6 +292,29 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
     by_cause = await service.groups("cause", hotline)
     expected = Counter(t.cause for t in chosen if t.channel == "hotline")
     assert {k: m.n for k, m in by_cause.items()} == expected
+
+    # models: rolled-up cells for every combination of filters, the same counts
+    sample = chosen[0]
+    for narrowed in (
+        {},
+        {"department": sample.department},
+        {"channel": sample.channel},
+        {"cause": sample.cause},
+        {"department": sample.department, "channel": sample.channel, "cause": sample.cause},
+    ):
+        models = await service.groups("vehicle_model", Filters(start=start, end=end, **narrowed))
+        kept = [t for t in chosen if all(getattr(t, k) == v for k, v in narrowed.items())]
+        assert {k: m.n for k, m in models.items()} == Counter(
+            t.vehicle_model or "unknown" for t in kept
+        ), narrowed
+        assert sum(m.cost for m in models.values()) == sum(
+            t.amount for t in kept if t.closed_hours is not None
+        )
+    weekly_models = await service.series("vehicle_model", "week", Filters(start=start, end=end))
+    first_week, last_week = (d - timedelta(days=d.weekday()) for d in (start, end))
+    assert sum(p.complaints for p in weekly_models.points) == sum(
+        first_week <= t.day - timedelta(days=t.day.weekday()) <= last_week for t in truths
+    )
 
     series = await service.series("department", "week", Filters(start=START.date(), end=end))
     weekly = Counter(

@@ -22,8 +22,10 @@ from services.analytics.domain.facts import ComplaintFact, PredictedCause, fold,
 from services.analytics.domain.prevention import IllegalStageError, advance, effect
 from services.analytics.domain.reports import (
     Filters,
+    KeyMatch,
     PeriodRange,
     decompose,
+    key_match,
     pareto,
     stage_report,
     time_to_close,
@@ -31,7 +33,7 @@ from services.analytics.domain.reports import (
 from services.analytics.domain.trends import detect_spikes
 from shared.contracts.analytics import CauseEvidence
 from shared.contracts.resolution import StageTime
-from shared.vocab import PdcaStage
+from shared.vocab import Channel, PdcaStage
 from tests.support.analytics_events import breached, erased, opened, registered, step
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -307,6 +309,35 @@ def test_every_day_of_a_random_range_is_covered_exactly_once() -> None:
                     month = nxt
         assert covered == [start + timedelta(days=i) for i in range((end - start).days + 1)]
         assert sum(part.grain == "day" for part in decompose(start, end)) <= 4
+
+
+def test_a_range_lists_each_period_it_holds() -> None:
+    assert PeriodRange("month", "2025-11-01", "2026-02-01").periods() == [
+        "2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01",
+    ]  # fmt: skip
+    assert PeriodRange("week", "2026-03-02", "2026-03-16").periods() == [
+        "2026-03-02", "2026-03-09", "2026-03-16",
+    ]  # fmt: skip
+    assert PeriodRange("day", "2026-02-27", "2026-03-01").periods() == [
+        "2026-02-27", "2026-02-28", "2026-03-01",
+    ]  # fmt: skip
+    assert PeriodRange("day", "2026-03-02", "2026-03-01").periods() == []
+
+
+def test_a_vehicle_model_is_counted_once_in_each_roll_up_and_read_from_one() -> None:
+    fact = fold(None, registered("c-1", T0, channel=Channel.HOTLINE, vehicle_model="朗逸"))
+    models = [c for c in contributions(fact, ZONE) if c.dimension == "vehicle_model"]
+    day = {(c.department, c.channel, c.cause) for c in models if c.grain == "day"}
+    assert len(day) == 8 and ("*", "*", "*") in day and len(models) == 24
+    assert all(c.value == "朗逸" for c in models)
+    window = Filters(start=T0.date(), end=T0.date(), channel="hotline")
+    assert key_match("vehicle_model", window, ("value",)) == KeyMatch(
+        {"channel": "hotline", "department": "*", "cause": "*"}
+    )
+    assert key_match("vehicle_model", window, ("department", "value")) == KeyMatch(
+        {"channel": "hotline", "cause": "*"}, ("department",)
+    )
+    assert key_match("touchpoint", window, ("value",)) == KeyMatch({"channel": "hotline"})
 
 
 def test_percentiles_from_the_histogram() -> None:

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 from services.analytics.domain.facts import ComplaintFact
 
-CUBE_SCHEMA = 4
+CUBE_SCHEMA = 5
 """Bumped whenever cells change shape or meaning (2: time by stage and stages over budget;
 3: the 3-day call, the confirmed touchpoint; 4: calls that reopened a case, reopenings
-counted among the closed):
+counted among the closed; 5: the vehicle models' rolled-up cells):
 a cube stored by other code is recomputed from the facts when the service starts."""
 GRAINS = ("day", "week", "month")
 DIMENSIONS = (
@@ -38,6 +38,11 @@ DIMENSIONS = (
 )
 KEY_COLUMNS = ("department", "channel", "cause")
 """Dimensions that are also filters: every cell carries them."""
+ROLLED_UP = frozenset({"vehicle_model"})
+"""Dimensions with an open-ended set of values (every model the dealership sells): their
+cells are also written with each combination of the key columns rolled up to ``ANY``, so a
+report reads only the cells of its own filters. Without them a year's breakdown by model
+sums every model × department × channel × cause (about 130,000 cells at 1M complaints)."""
 
 CLOSE_TIME_BUCKETS: tuple[int, ...] = (
     *range(2, 97, 2),
@@ -190,18 +195,22 @@ def contributions(fact: ComplaintFact | None, zone: ZoneInfo) -> dict[Cell, Meas
     day = local_day(fact.registered_at, zone)
     department = fact.department or UNASSIGNED
     stage_values = _stage_values(fact)
+    keys = (department, fact.channel, fact.cause)
     cells: dict[Cell, Measures] = {}
     for grain in GRAINS:
         period = period_start(day, grain)
         for dimension, value, m in values:
-            _add(
-                cells,
-                Cell(grain, period, department, fact.channel, fact.cause, dimension, value),
-                m,
-            )
+            for d, channel, cause in rollups(keys) if dimension in ROLLED_UP else [keys]:
+                _add(cells, Cell(grain, period, d, channel, cause, dimension, value), m)
         for holder, dimension, value in stage_values:
             _add(cells, Cell(grain, period, holder, ANY, ANY, dimension, value), ONE)
     return cells
+
+
+def rollups(keys: tuple[str, str, str]) -> list[tuple[str, str, str]]:
+    """The cell's own keys and each combination of them rolled up to ``ANY`` (eight)."""
+    department, channel, cause = keys
+    return [(d, ch, c) for d in (department, ANY) for ch in (channel, ANY) for c in (cause, ANY)]
 
 
 def _add(cells: dict[Cell, Measures], cell: Cell, measures: Measures) -> None:

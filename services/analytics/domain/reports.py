@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from services.analytics.domain.cube import ANY, OVER_LAST_BUCKET, STAGE_TIME_BUCKETS, Measures
+from services.analytics.domain.cube import (
+    ANY,
+    KEY_COLUMNS,
+    OVER_LAST_BUCKET,
+    ROLLED_UP,
+    STAGE_TIME_BUCKETS,
+    Measures,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,40 @@ class PeriodRange:
     grain: str
     first: str
     last: str
+
+    def periods(self) -> list[str]:
+        """Each period's start in the range: the store looks each up by its key (with the
+        filters after it) instead of scanning every cell between ``first`` and ``last``."""
+        day, last = date.fromisoformat(self.first), date.fromisoformat(self.last)
+        starts = []
+        while day <= last:
+            starts.append(day.isoformat())
+            if self.grain == "month":
+                day = _next_month(day)
+            else:
+                day += timedelta(days=7 if self.grain == "week" else 1)
+        return starts
+
+
+@dataclass(frozen=True, slots=True)
+class KeyMatch:
+    """Which cells of a dimension a sum reads, by their key columns: ``equal`` column →
+    value; the ``not_rolled_up`` columns (grouped by) anything but ``ANY``."""
+
+    equal: dict[str, str]
+    not_rolled_up: tuple[str, ...] = ()
+
+
+def key_match(dimension: str, filters: Filters, group_by: Sequence[str]) -> KeyMatch:
+    """A filter's own value; on a rolled-up dimension (``cube.ROLLED_UP``) every other key
+    column is pinned too: to ``ANY``, or, when the sum is grouped by it, to its real values
+    (a rolled-up cell would count every complaint twice)."""
+    equal = {c: v for c in KEY_COLUMNS if (v := getattr(filters, c)) is not None}
+    if dimension not in ROLLED_UP:
+        return KeyMatch(equal)
+    grouped = tuple(c for c in KEY_COLUMNS if c not in equal and c in group_by)
+    equal.update({c: ANY for c in KEY_COLUMNS if c not in equal and c not in grouped})
+    return KeyMatch(equal, grouped)
 
 
 def decompose(start: date, end: date) -> list[PeriodRange]:
