@@ -311,9 +311,9 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
             t.amount for t in kept if t.closed_hours is not None
         )
     weekly_models = await service.series("vehicle_model", "week", Filters(start=start, end=end))
-    first_week, last_week = (d - timedelta(days=d.weekday()) for d in (start, end))
+    first_monday, last_monday = (d - timedelta(days=d.weekday()) for d in (start, end))
     assert sum(p.complaints for p in weekly_models.points) == sum(
-        first_week <= t.day - timedelta(days=t.day.weekday()) <= last_week for t in truths
+        first_monday <= t.day - timedelta(days=t.day.weekday()) <= last_monday for t in truths
     )
 
     series = await service.series("department", "week", Filters(start=START.date(), end=end))
