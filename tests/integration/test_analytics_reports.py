@@ -300,6 +300,7 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
         {"department": sample.department},
         {"channel": sample.channel},
         {"cause": sample.cause},
+        {"channel": sample.channel, "cause": sample.cause},
         {"department": sample.department, "channel": sample.channel, "cause": sample.cause},
     ):
         models = await service.groups("vehicle_model", Filters(start=start, end=end, **narrowed))

@@ -60,14 +60,19 @@ class KeyMatch:
 
 
 def key_match(dimension: str, filters: Filters, group_by: Sequence[str]) -> KeyMatch:
-    """A filter's own value; on a rolled-up dimension (``cube.ROLLED_UP``) every other key
-    column is pinned too: to ``ANY``, or, when the sum is grouped by it, to its real values
-    (a rolled-up cell would count every complaint twice)."""
+    """The filters' own values. On a rolled-up dimension (``cube.ROLLED_UP``) a sum that
+    needs one key column or none (filtered or grouped by) reads the roll-up that keeps just
+    that one, the others pinned to ``ANY``; one that needs more reads the cells themselves,
+    every open column pinned to anything but ``ANY``. Either way each complaint counts once."""
     equal = {c: v for c in KEY_COLUMNS if (v := getattr(filters, c)) is not None}
     if dimension not in ROLLED_UP:
         return KeyMatch(equal)
-    grouped = tuple(c for c in KEY_COLUMNS if c not in equal and c in group_by)
-    equal.update({c: ANY for c in KEY_COLUMNS if c not in equal and c not in grouped})
+    needed = [c for c in KEY_COLUMNS if c in equal or c in group_by]
+    open_columns = tuple(c for c in KEY_COLUMNS if c not in equal)
+    if len(needed) > 1:
+        return KeyMatch(equal, open_columns)
+    grouped = tuple(c for c in open_columns if c in group_by)
+    equal.update({c: ANY for c in open_columns if c not in grouped})
     return KeyMatch(equal, grouped)
 
 
