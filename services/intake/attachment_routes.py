@@ -7,13 +7,12 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Response, UploadFile
-from fastapi import status as http_status
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
 from services.intake.attachments import Attachments
 from services.intake.domain.attachments import MAX_BYTES, AttachmentInfo
-from services.intake.routes import CONTACT_ROLES, ContactRequest
-from shared.auth import InvalidTokenError, Principal, require_roles, verify_contact_grant
+from services.intake.routes import CONTACT_ROLES, ContactRequest, check_grant
+from shared.auth import Principal, require_roles
 
 router = APIRouter(tags=["attachments"])
 
@@ -29,18 +28,7 @@ Kept = Annotated[Attachments, Depends(get_attachments)]
 
 
 def _check_grant(request: Request, grant: str, principal: Principal, complaint_id: str) -> None:
-    try:
-        verify_contact_grant(
-            request.app.state.tokens,
-            grant,
-            principal=principal,
-            complaint_id=complaint_id,
-            purpose="attachments",
-        )
-    except InvalidTokenError as exc:
-        raise HTTPException(
-            http_status.HTTP_403_FORBIDDEN, f"no valid attachments grant: {exc}"
-        ) from exc
+    check_grant(request, grant, principal, complaint_id, "attachments")
 
 
 @router.post(

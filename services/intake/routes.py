@@ -10,7 +10,6 @@ from fastapi import (
     Body,
     Depends,
     Header,
-    HTTPException,
     Query,
     Request,
     Response,
@@ -33,10 +32,17 @@ from services.intake.domain.record import (
 )
 from services.intake.domain.validators import normalize_phone, normalize_plate, normalize_vin
 from services.intake.service import IntakeService, Outcome, Registration
-from shared.auth import InvalidTokenError, Principal, Role, require_roles, verify_contact_grant
+from shared.auth import (
+    GrantPurpose,
+    InvalidTokenError,
+    Principal,
+    Role,
+    require_roles,
+    verify_contact_grant,
+)
 from shared.contracts.envelope import Actor
 from shared.crypto import mask_code, mask_email, mask_id_number, mask_phone
-from shared.errors import InvalidValueError
+from shared.errors import ForbiddenError, InvalidValueError
 from shared.vocab import Channel, Demand, ErasureReason, Language, Urgency
 from shared.web.problems import field_path, problem
 
@@ -360,6 +366,25 @@ CONTACT_ROLES = (Role.AGENT, Role.OWNER, Role.DEPARTMENT_HEAD, Role.GENERAL_MANA
 AUDITOR_ROLES = (Role.QUALITY, Role.ADMIN, Role.GENERAL_MANAGER)
 
 
+def check_grant(
+    request: Request, grant: str, principal: Principal, complaint_id: str, purpose: GrantPurpose
+) -> None:
+    """403 ``grant_invalid`` unless ``grant`` is resolution's (or, for the agent who just
+    recorded the complaint, intake's own) for this person, complaint and purpose."""
+    try:
+        verify_contact_grant(
+            request.app.state.tokens,
+            grant,
+            principal=principal,
+            complaint_id=complaint_id,
+            purpose=purpose,
+        )
+    except InvalidTokenError as exc:
+        raise ForbiddenError(
+            f"no valid {purpose} grant: {exc}", code="grant_invalid", purpose=purpose
+        ) from exc
+
+
 class ContactRequest(BaseModel):
     grant: str = Field(
         min_length=1,
@@ -403,12 +428,7 @@ async def reveal_contact(
     service: Service,
     principal: Annotated[Principal, Depends(require_roles(*CONTACT_ROLES))],
 ) -> ContactRead:
-    try:
-        verify_contact_grant(
-            request.app.state.tokens, body.grant, principal=principal, complaint_id=complaint_id
-        )
-    except InvalidTokenError as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"no valid contact grant: {exc}") from exc
+    check_grant(request, body.grant, principal, complaint_id, "contact")
     complaint, words = await service.reveal_contact(
         complaint_id, user=principal.user, role=principal.role.value
     )
@@ -543,16 +563,7 @@ async def customer_messages_by_grant(
     """The case's owner and head post a manual reply (Weibo, a regulator's platform) with
     these texts, and see what was retried: resolution decides who may, as for the phone
     (with a grant for the messages, which does not open the phone)."""
-    try:
-        verify_contact_grant(
-            request.app.state.tokens,
-            body.grant,
-            principal=principal,
-            complaint_id=complaint_id,
-            purpose="messages",
-        )
-    except InvalidTokenError as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"no valid contact grant: {exc}") from exc
+    check_grant(request, body.grant, principal, complaint_id, "messages")
     await service.get(complaint_id)
     response.headers["Cache-Control"] = "no-store"
     return await delivery.deliveries_of(complaint_id)

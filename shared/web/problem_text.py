@@ -131,6 +131,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "“{step}” is not possible while the case is “{case_status}”.",
     ),
     # 403: the step is allowed now, but not for this person
+    "grant_invalid": (
+        "查看授权已失效或不属于您，请回到案件页面重新打开。",
+        "This grant has expired or is not yours: open it again from the case page.",
+    ),
     "staff_inactive": (
         "员工名录中 {user} 已离职，不能再处理案件。",
         "The staff directory says {user} no longer works here: no case steps.",

@@ -297,3 +297,13 @@ async def test_the_agent_who_recorded_it_attaches_the_customers_papers_at_once(
         intake, OWNER, complaint_id.group(1), PHOTO, "x.jpg", with_grant=ticket.group(1)
     )
     assert someone_else.status_code == 403  # the grant is the agent's own
+    assert someone_else.json()["code"] == "grant_invalid"
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=intake.app),
+        base_url="http://intake",
+        cookies={TOKEN_COOKIE: intake.tokens.issue(OWNER)},
+    ) as owner_browser:
+        refused = await owner_browser.post(
+            f"/ui/complaints/{complaint_id.group(1)}/attachments", data={"grant": ticket.group(1)}
+        )
+    assert refused.status_code == 403 and "请回到案件页面重新打开" in refused.text
