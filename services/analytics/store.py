@@ -173,6 +173,9 @@ def _check_group(group_by: Sequence[str]) -> None:
 
 # -- SQLite --------------------------------------------------------------------------
 
+_MAX_LOOKUPS = 400
+"""Periods looked up one by one in a sum; a longer range (a day series over years) scans."""
+
 _CUBE_UPSERT = (
     "INSERT INTO cube (grain, period, department, channel, cause, dimension, value, "
     + ", ".join(MEASURES)
@@ -326,10 +329,13 @@ class SqliteAnalyticsStore(SqliteStore):
             periods = period_range.periods()
             if not periods:
                 continue
-            among = ", ".join("?" * len(periods))  # each period's cells by key, not a scan
+            if len(periods) <= _MAX_LOOKUPS:  # each period's cells by key, not a scan
+                in_range = f"period IN ({', '.join('?' * len(periods))})"
+            else:  # years of days: a scan, and within any SQLite's limit on parameters
+                in_range, periods = "period BETWEEN ? AND ?", [periods[0], periods[-1]]
             sql = (
                 f"SELECT {select}{sums} FROM cube WHERE grain = ? AND dimension = ?"
-                f" AND period IN ({among}){''.join(' AND ' + w for w in where)}"
+                f" AND {in_range}{''.join(' AND ' + w for w in where)}"
             )
             if group_by:
                 sql += f" GROUP BY {columns}"

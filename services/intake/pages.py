@@ -147,7 +147,11 @@ async def submit_complaint(request: Request, principal: Recorder) -> Response:
         "intake/registered.html",
         principal=principal,
         registration=registration,
-        attach_grant=_registrar_grant(request, principal, registration["id"]),
+        attach_grant=(
+            _registrar_grant(request, principal, registration["id"])
+            if registration.get("outcome") == "registered"  # not an earlier complaint's
+            else None
+        ),
     )
     page.headers["Cache-Control"] = "no-store"  # it holds the grant
     return page

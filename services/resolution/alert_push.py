@@ -152,7 +152,7 @@ class AlertPusher:
     async def push_due(self) -> int:
         """Try every alert whose push is due once; how many were pushed."""
         now = self._clock.now()
-        if skipped := await self._store.skip_alert_pushes(now - self._window):
+        if skipped := await self._store.skip_alert_pushes(now - self._window, now=now):
             log.info("alerts too old to push, kept in the inbox only", n=skipped)
         due = await self._store.alerts_to_push(now, since=now - self._window, limit=_BATCH)
         if not due:

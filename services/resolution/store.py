@@ -134,9 +134,10 @@ class ResolutionStore(OpenableStore, Protocol):
         instance that claimed it next recorded."""
         ...
 
-    async def skip_alert_pushes(self, before: datetime) -> int:
+    async def skip_alert_pushes(self, before: datetime, *, now: datetime) -> int:
         """Give up pushing alerts fired before ``before`` (news too old to interrupt anyone
-        with, e.g. a backlog from before pushing was set up); how many."""
+        with, e.g. a backlog from before pushing was set up); how many. Not one being sent
+        right now (its lease runs past ``now``): its sender records how that went."""
         ...
 
     async def list_cases(
@@ -468,12 +469,13 @@ class SqliteResolutionStore(SqliteStore):
             )
             return cursor.rowcount == 1
 
-    async def skip_alert_pushes(self, before: datetime) -> int:
+    async def skip_alert_pushes(self, before: datetime, *, now: datetime) -> int:
         async with self.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE alerts SET push_next_at = NULL, push_error = 'too_old'"
-                " WHERE push_next_at IS NOT NULL AND pushed_at IS NULL AND at < ?",
-                (sortable_instant(before),),
+                " WHERE push_next_at IS NOT NULL AND push_next_at <= ? AND pushed_at IS NULL"
+                " AND at < ?",
+                (sortable_instant(now), sortable_instant(before)),
             )
         return int(cursor.rowcount)
 
@@ -768,9 +770,9 @@ class MongoResolutionStore(MongoStore):
         )
         return result.modified_count == 1
 
-    async def skip_alert_pushes(self, before: datetime) -> int:
+    async def skip_alert_pushes(self, before: datetime, *, now: datetime) -> int:
         result = await self.db.alerts.update_many(
-            {"push_next_at": {"$ne": None}, "pushed_at": None, "at": {"$lt": before}},
+            {"push_next_at": {"$ne": None, "$lte": now}, "pushed_at": None, "at": {"$lt": before}},
             {"$set": {"push_next_at": None, "push_error": "too_old"}},
         )
         return int(result.modified_count)

@@ -332,7 +332,7 @@ async def test_an_alert_is_pushed_by_one_claimant_tried_again_or_given_up(
     async with resolution.unit_of_work() as uow:
         await uow.add_alerts([alert("old", -600), alert("a-1", 1), alert("a-2", 2)])
     now = T0 + timedelta(minutes=5)
-    assert await resolution.skip_alert_pushes(T0 - timedelta(hours=1)) == 1  # "old"
+    assert await resolution.skip_alert_pushes(T0 - timedelta(hours=1), now=now) == 1  # "old"
     due = await resolution.alerts_to_push(now, since=T0 - timedelta(days=1), limit=10)
     assert [a.id for a in due] == ["a-1", "a-2"]
     lease = now + timedelta(minutes=1)
@@ -366,6 +366,15 @@ async def test_an_alert_is_pushed_by_one_claimant_tried_again_or_given_up(
     assert {a.id for a in await resolution.alerts_for(Reader(user="olga", role="owner"))} == {
         "old", "a-1", "a-2",
     }  # fmt: skip  # the inbox keeps them all
+
+    async with resolution.unit_of_work() as uow:
+        await uow.add_alerts([alert("a-3", 3)])
+    assert await resolution.claim_alert_push("a-3", now=now, until=lease) == 0
+    later = now + timedelta(days=1)  # a-3 is old news by then, but being sent right now
+    assert await resolution.skip_alert_pushes(later, now=now) == 0
+    assert await resolution.settle_alert_push(
+        "a-3", lease=lease, pushed_at=now, retry_at=None, error=""
+    )
 
 
 async def test_a_case_history_reads_newest_first_a_page_at_a_time(

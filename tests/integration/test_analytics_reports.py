@@ -311,6 +311,9 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
         assert sum(m.cost for m in models.values()) == sum(
             t.amount for t in kept if t.closed_hours is not None
         )
+    years_of_days = Filters(start=start - timedelta(days=500), end=end)  # scanned, not looked up
+    daily = await service.series("vehicle_model", "day", years_of_days)
+    assert sum(p.complaints for p in daily.points) == sum(t.day <= end for t in truths)
     weekly_models = await service.series("vehicle_model", "week", Filters(start=start, end=end))
     first_monday, last_monday = (d - timedelta(days=d.weekday()) for d in (start, end))
     assert sum(p.complaints for p in weekly_models.points) == sum(

@@ -293,6 +293,11 @@ async def test_the_agent_who_recorded_it_attaches_the_customers_papers_at_once(
             files={"file": ("交车单.pdf", b"%PDF-1.7\n" + b"0" * 100, "application/pdf")},
         )
         assert uploaded.status_code == 200 and "data-added" in uploaded.text
+        follow_up = await browser.post(
+            "/ui/complaints/new", data={**fields, "content": fields["content"] + "请尽快回复。"}
+        )  # the same customer's open complaint: linked to it, so no grant for its files
+        assert follow_up.status_code == 200 and "已作为跟进并入原投诉" in follow_up.text
+        assert "data-attach-now" not in follow_up.text
     someone_else = await attach(
         intake, OWNER, complaint_id.group(1), PHOTO, "x.jpg", with_grant=ticket.group(1)
     )

@@ -40,3 +40,9 @@ def test_an_attachment_moves_no_clock_and_no_stage() -> None:
     with_photo = add_evidence(case, added("a-1", EvidenceKind.PHOTO, 5))
     assert stage_account(with_photo, POLICY, later) == stage_account(case, POLICY, later)
     assert next_deadline(with_photo, POLICY, later) == next_deadline(case, POLICY, later)
+
+
+def test_an_erased_case_takes_no_evidence_back() -> None:
+    case = at_hours(*timed(range(1, 4), LOOP[:3]))
+    erased = case.model_copy(update={"erased_at": T0 + 20 * H})
+    assert add_evidence(erased, added("a-9", EvidenceKind.PHOTO, 21)) == erased

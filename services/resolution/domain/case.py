@@ -754,9 +754,11 @@ def add_follow_up(case: Case, update: ComplaintUpdated) -> Case:
 
 def add_evidence(case: Case, added: ComplaintAttachmentAdded) -> Case:
     """A file was attached: the case lists it and its timeline says so; the same case when
-    it is listed already (an event delivered again)."""
-    if any(note.attachment_id == added.attachment_id for note in case.evidence):
-        return case
+    it is listed already (an event delivered again) or the case was erased."""
+    if case.erased_at is not None or any(
+        note.attachment_id == added.attachment_id for note in case.evidence
+    ):
+        return case  # erased: intake deleted the files, a late delivery brings none back
     note = EvidenceNote(
         attachment_id=added.attachment_id,
         kind=added.kind,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
@@ -86,9 +87,10 @@ _ALL = (
 ADAPTERS: dict[str, ChannelAdapter] = {adapter.name: adapter for adapter in _ALL}
 
 
-def adapt(name: str, payload: Mapping[str, Any]) -> RecordDraft:
+def adapt(name: str, payload: Mapping[str, Any], *, zone: ZoneInfo | None = None) -> RecordDraft:
     """The record for a channel payload; KeyError for an unknown channel, ValidationError for a
-    payload that does not hold, :class:`NotAComplaint` for a valid payload that is not one."""
+    payload that does not hold, :class:`NotAComplaint` for a valid payload that is not one.
+    ``zone`` is the dealership's, whose days a referral's answer date counts in."""
     adapter = ADAPTERS[name]
-    model = adapter.payload_model.model_validate(payload)
+    model = adapter.payload_model.model_validate(payload, context={"zone": zone})
     return adapter.to_draft(model)
