@@ -23,10 +23,19 @@ SQLITE_SCHEMA = (
 )
 
 
+SQLITE_ADDED_COLUMNS = (
+    # files kept before they were announced on the bus: 0 until announced once
+    "ALTER TABLE attachments ADD COLUMN announced INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX IF NOT EXISTS attachments_unannounced ON attachments (uploaded_at)"
+    " WHERE announced = 0",
+)
+
+
 async def sqlite_add(conn: aiosqlite.Connection, info: AttachmentInfo, sealed: bytes) -> None:
+    """Announced in the same unit of work (``announced`` = 1)."""
     await conn.execute(
-        "INSERT INTO attachments (id, complaint_id, uploaded_at, doc, content)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO attachments (id, complaint_id, uploaded_at, doc, content, announced)"
+        " VALUES (?, ?, ?, ?, ?, 1)",
         (
             info.id,
             info.complaint_id,
@@ -35,6 +44,21 @@ async def sqlite_add(conn: aiosqlite.Connection, info: AttachmentInfo, sealed: b
             sealed,
         ),
     )
+
+
+async def sqlite_unannounced(conn: aiosqlite.Connection, limit: int) -> list[AttachmentInfo]:
+    cursor = await conn.execute(
+        "SELECT doc FROM attachments WHERE announced = 0 ORDER BY uploaded_at, id LIMIT ?",
+        (limit,),
+    )
+    return [AttachmentInfo.model_validate_json(r["doc"]) for r in await cursor.fetchall()]
+
+
+async def sqlite_mark_announced(conn: aiosqlite.Connection, attachment_id: str) -> bool:
+    cursor = await conn.execute(
+        "UPDATE attachments SET announced = 1 WHERE id = ? AND announced = 0", (attachment_id,)
+    )
+    return cursor.rowcount == 1
 
 
 async def sqlite_count(conn: aiosqlite.Connection, complaint_id: str) -> int:
@@ -71,8 +95,29 @@ async def sqlite_content(
 
 
 async def mongo_add(tx: MongoTx, info: AttachmentInfo, sealed: bytes) -> None:
-    doc = {"_id": info.id, **info.model_dump(mode="python"), "content": Binary(sealed)}
+    doc = {
+        "_id": info.id,
+        **info.model_dump(mode="python"),
+        "content": Binary(sealed),
+        "announced": True,  # in the same transaction
+    }
     await tx.db.attachments.insert_one(doc, session=tx.session)
+
+
+async def mongo_unannounced(db: AsyncDatabase[Any], limit: int) -> list[AttachmentInfo]:
+    """Files kept before they were announced have no ``announced`` field."""
+    cursor = db.attachments.find({"announced": {"$ne": True}}, {"_id": 0, "content": 0})
+    cursor = cursor.sort([("uploaded_at", ASCENDING), ("id", ASCENDING)]).limit(limit)
+    return [AttachmentInfo.model_validate(doc) async for doc in cursor]
+
+
+async def mongo_mark_announced(tx: MongoTx, attachment_id: str) -> bool:
+    result = await tx.db.attachments.update_one(
+        {"_id": attachment_id, "announced": {"$ne": True}},
+        {"$set": {"announced": True}},
+        session=tx.session,
+    )
+    return result.modified_count == 1
 
 
 async def mongo_erase(tx: MongoTx, complaint_id: str) -> None:

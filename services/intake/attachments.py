@@ -96,6 +96,24 @@ class Attachments:
             await uow.add_events([_added_event(info, stored.ticket_no)])
         return info
 
+    async def announce_backlog(self, page: int = 200) -> int:
+        """Announce the files kept before intake announced them (once, at start), so their
+        cases count them too; how many. A file of a complaint gone or erased meanwhile is
+        only marked."""
+        announced = 0
+        while backlog := await self._store.unannounced_attachments(page):
+            for info in backlog:
+                async with self._store.unit_of_work() as uow:
+                    if not await uow.mark_attachment_announced(info.id):
+                        continue  # another instance did, meanwhile
+                    stored = await uow.get_complaint(info.complaint_id)
+                    if stored is not None and stored.erased_at is None:
+                        await uow.add_events([_added_event(info, stored.ticket_no)])
+                        announced += 1
+        if announced:
+            self._on_commit()
+        return announced
+
     async def of(self, complaint_id: str) -> list[AttachmentInfo]:
         if await self._store.get_complaint(complaint_id) is None:
             raise NotFoundError(f"no complaint {complaint_id}")

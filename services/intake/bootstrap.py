@@ -60,9 +60,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         on_commit=runtime.relay.notify,
     )
     runtime.app.state.delivery = delivery
-    runtime.app.state.attachments = Attachments(
+    attachments = Attachments(
         store=store, clock=clock, cipher=cipher, on_commit=runtime.relay.notify
     )
+    runtime.app.state.attachments = attachments
+    runtime.add_prepare(attachments.announce_backlog)
     runtime.add_prepare(delivery.start)
     runtime.add_periodic(
         Periodic("message-sender", settings.message_send_seconds, delivery.send_due)

@@ -181,6 +181,11 @@ class IntakeUnitOfWork(Protocol):
         """An erased customer's files go, description and bytes."""
         ...
 
+    async def mark_attachment_announced(self, attachment_id: str) -> bool:
+        """A file kept before files were announced now is; False when it was already (or is
+        gone)."""
+        ...
+
 
 class IntakeStore(OpenableStore, Protocol):
     def unit_of_work(self) -> AbstractAsyncContextManager[IntakeUnitOfWork]:
@@ -230,6 +235,10 @@ class IntakeStore(OpenableStore, Protocol):
         self, complaint_id: str, attachment_id: str
     ) -> tuple[AttachmentInfo, bytes] | None:
         """One file of the complaint, with its encrypted bytes."""
+        ...
+
+    async def unannounced_attachments(self, limit: int) -> list[AttachmentInfo]:
+        """Files kept before intake announced them on the bus, oldest first."""
         ...
 
 
@@ -394,6 +403,9 @@ class _SqliteUnitOfWork:
     async def erase_attachments(self, complaint_id: str) -> None:
         await attachments.sqlite_erase(self._conn, complaint_id)
 
+    async def mark_attachment_announced(self, attachment_id: str) -> bool:
+        return await attachments.sqlite_mark_announced(self._conn, attachment_id)
+
 
 _RETENTION_VERSION = 1
 """The file's ``user_version`` once every closed complaint has its ``retain_from``."""
@@ -449,6 +461,7 @@ class SqliteIntakeStore(SqliteStore):
         "ALTER TABLE complaints ADD COLUMN erasure_version INTEGER",
         "CREATE INDEX IF NOT EXISTS complaints_erasure ON complaints (erasure_version)"
         " WHERE erasure_version IS NOT NULL",
+        *attachments.SQLITE_ADDED_COLUMNS,
     )
 
     async def open(self) -> None:
@@ -556,6 +569,9 @@ class SqliteIntakeStore(SqliteStore):
         self, complaint_id: str, attachment_id: str
     ) -> tuple[AttachmentInfo, bytes] | None:
         return await attachments.sqlite_content(self.conn, complaint_id, attachment_id)
+
+    async def unannounced_attachments(self, limit: int) -> list[AttachmentInfo]:
+        return await attachments.sqlite_unannounced(self.conn, limit)
 
 
 # -- MongoDB -------------------------------------------------------------------------
@@ -694,6 +710,9 @@ class _MongoUnitOfWork:
     async def erase_attachments(self, complaint_id: str) -> None:
         await attachments.mongo_erase(self._tx, complaint_id)
 
+    async def mark_attachment_announced(self, attachment_id: str) -> bool:
+        return await attachments.mongo_mark_announced(self._tx, attachment_id)
+
 
 class MongoIntakeStore(MongoStore):
     async def create_indexes(self) -> None:
@@ -776,6 +795,9 @@ class MongoIntakeStore(MongoStore):
         self, complaint_id: str, attachment_id: str
     ) -> tuple[AttachmentInfo, bytes] | None:
         return await attachments.mongo_content(self.db, complaint_id, attachment_id)
+
+    async def unannounced_attachments(self, limit: int) -> list[AttachmentInfo]:
+        return await attachments.mongo_unannounced(self.db, limit)
 
 
 def create_intake_store(settings: Settings) -> IntakeStore:

@@ -312,3 +312,34 @@ async def test_the_agent_who_recorded_it_attaches_the_customers_papers_at_once(
             f"/ui/complaints/{complaint_id.group(1)}/attachments", data={"grant": ticket.group(1)}
         )
     assert refused.status_code == 403 and "请回到案件页面重新打开" in refused.text
+
+
+async def test_files_kept_before_the_announcement_are_announced_once_after_an_upgrade(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """A file of an older intake (no ``announced`` column, no event): the next start announces
+    it, once, even on a second start."""
+    settings = make_settings()
+    runtime = bootstrap(settings)
+    await runtime.store.open()
+    try:
+        complaint_id = await complaint(runtime)
+        assert (await attach(runtime, OWNER, complaint_id, PHOTO, "a.jpg")).status_code == 201
+    finally:
+        await runtime.store.close()
+    with sqlite3.connect(settings.sqlite_path("intake")) as raw:  # as the older version left it
+        raw.executescript(
+            "DROP INDEX attachments_unannounced;"
+            "CREATE TABLE old AS SELECT id, complaint_id, uploaded_at, doc, content"
+            " FROM attachments; DROP TABLE attachments; ALTER TABLE old RENAME TO attachments;"
+            f"DELETE FROM outbox WHERE event_type = '{COMPLAINT_ATTACHMENT_ADDED}';"
+        )
+    for start, expected in ((1, 1), (2, 0)):
+        runtime = bootstrap(settings)
+        await runtime.store.open()
+        try:
+            assert await runtime.app.state.attachments.announce_backlog() == expected, start
+            [event] = await announced(runtime)  # still the one, after the second start
+            assert event.payload["kind"] == "photo" and event.complaint_id == complaint_id
+        finally:
+            await runtime.store.close()
