@@ -142,6 +142,9 @@ async def _render(
         outcomes = check(
             await api.get("/reports/breakdown", params={**query, "by": "outcome"})
         ).json()
+        responsible = check(
+            await api.get("/reports/breakdown", params={**query, "by": "responsible_staff"})
+        ).json()
         stages = check(await api.get("/reports/stages", params=query)).json()
         alerts = check(await api.get("/alerts")).json()
         actions = check(await api.get("/actions")).json()
@@ -212,6 +215,7 @@ async def _render(
         touchpoints=touchpoints,
         channels=channels,
         outcomes=outcomes,
+        responsible=responsible,
         stages=stages,
         alerts=alerts,
         actions=actions,

@@ -65,6 +65,7 @@ By = Literal[
     "channel",
     "touchpoint",
     "vehicle_model",
+    "responsible_staff",
     "urgency",
     "vehicle_system",
     "cause_any",
@@ -224,7 +225,8 @@ async def get_overview(service: Service, filters: ReportFilters) -> Overview:
 
 @router.get(
     "/reports/breakdown",
-    summary="Figures per cause, touchpoint, department, channel, vehicle model or urgency",
+    summary="Figures per cause, touchpoint, department, channel, vehicle model, urgency,"
+    " responsible staff or outcome",
     response_model=Breakdown,
 )
 async def get_breakdown(

@@ -569,6 +569,7 @@ def _step_events(
         satisfaction=case.satisfaction,
         waiting_for=case.holds[-1].waiting_for.value if step is Step.PUT_ON_HOLD else None,
         touchpoint=case.touchpoint,
+        responsible_staff=case.responsible_staff,
         follow_up_due_at=follow_up_deadline(case),
         follow_up_call_at=case.follow_up_call_at if called_back(case) else None,
         follow_up_satisfaction=case.follow_up_satisfaction if called_back(case) else None,

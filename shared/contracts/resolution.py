@@ -89,6 +89,9 @@ class CaseStepTaken(BaseModel):
     """For ``case.put_on_hold``: customer, manufacturer or parts."""
     touchpoint: str | None = None
     """Where the investigator found it went wrong (confirmed in the findings)."""
+    responsible_staff: str | None = None
+    """Whom the investigator found responsible (the findings' 责任人): a staff member's name
+    or login, never the customer's."""
     follow_up_due_at: datetime | None = None
     """When the 3-day call after the latest resolution is due (none before resolution)."""
     follow_up_call_at: datetime | None = None

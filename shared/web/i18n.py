@@ -579,6 +579,18 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "dash.heatmap": ("部门 × 原因", "Department × cause"),
     "dash.sla_by_department": ("各部门闭环达成率（%）", "SLA compliance by department (%)"),
     "dash.by_touchpoint": ("按接触点", "By touchpoint"),
+    "dash.by_staff": ("责任人（调查认定）", "Responsible staff (as investigated)"),
+    "dash.staff": ("责任人", "Staff member"),
+    "dash.on_time": ("按时闭环", "Closed on time"),
+    "dash.cost": ("补偿金额", "Remedy cost"),
+    "dash.staff_note": (
+        "调查记录中认定的责任人，最多显示10位；用于安排针对性的培训。",
+        "Whom the investigations found responsible, top 10: where targeted training starts.",
+    ),
+    "dash.no_staff": (
+        "所选期间的调查尚未认定责任人。",
+        "No investigation named anyone in this period.",
+    ),
     "dash.by_channel": ("按渠道", "By channel"),
     "dash.by_outcome": ("结案方式", "How complaints ended"),
     "dash.outcome": ("结案方式", "Outcome"),

@@ -81,7 +81,7 @@ async def drive_to_closed(
         (owner, "start_investigation", {}),
         (owner, "record_findings", {
             "findings": "刹车盘变形", "causes": ["product_quality"],
-            "primary_cause": "product_quality",
+            "primary_cause": "product_quality", "responsible_staff": "王强",
         }),
         (owner, "propose_remedy", {
             "types": ["repair"], "amount": 0, "message_to_customer": "保修更换刹车盘",
@@ -314,6 +314,8 @@ async def test_a_complaint_is_driven_through_every_step_to_closed(
         what="the closed complaint in the cause report",
     )  # fmt: skip
     assert counted["product_quality"]["satisfaction_avg"] == 5
+    staff = await client.get("/analytics/reports/breakdown?by=responsible_staff", headers=quality)
+    assert [(r["key"], r["figures"]["closed"]) for r in staff.json()["rows"]] == [("王强", 1)]
     stages = await client.get("/analytics/reports/stages?lang=en", headers=quality)
     assert stages.status_code == 200, stages.text
     rows = {row["stage"]: row for row in stages.json()["stages"]}

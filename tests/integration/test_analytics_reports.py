@@ -29,6 +29,7 @@ START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)  # a Monday
 CAUSES = ["product_quality", "service_attitude_efficiency", "process_policy"]
 TEXTS = ["变速箱顿挫，多次维修没修好", "销售承诺的保养没兑现", "服务顾问态度很差，等了三小时"]
 MODELS = ["帕萨特", "途观L", "朗逸", None]
+STAFF = ["王强", "sa-li", None]
 STAGES = ["triage", "investigate", "propose", "approve", "execute", "feedback"]
 
 
@@ -51,6 +52,7 @@ class Truth:
     """None: no 3-day call reached the customer."""
     call_satisfaction: int | None = None
     vehicle_model: str | None = None
+    responsible_staff: str | None = None
     events: list[EventEnvelope] = field(default_factory=list)
 
     @property
@@ -101,6 +103,7 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
             )
         if rng.random() < 0.8:
             t.cause = rng.choice(CAUSES)
+            t.responsible_staff = rng.choice(STAFF)
             hour += rng.uniform(0.5, 5)
             case.append(
                 step(
@@ -109,6 +112,7 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
                     at + timedelta(hours=hour),
                     to_status="investigating",
                     causes=[t.cause],
+                    responsible_staff=t.responsible_staff,
                 )
             )
         if rng.random() < 0.3:
@@ -311,6 +315,12 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
         assert sum(m.cost for m in models.values()) == sum(
             t.amount for t in kept if t.closed_hours is not None
         )
+    for narrowed in ({}, {"department": sample.department}):
+        staff = await service.groups("responsible_staff", Filters(start=start, end=end, **narrowed))
+        kept = [t for t in chosen if all(getattr(t, k) == v for k, v in narrowed.items())]
+        assert {k: m.n for k, m in staff.items()} == Counter(
+            t.responsible_staff for t in kept if t.responsible_staff
+        ), narrowed
     years_of_days = Filters(start=start - timedelta(days=500), end=end)  # scanned, not looked up
     daily = await service.series("vehicle_model", "day", years_of_days)
     assert sum(p.complaints for p in daily.points) == sum(t.day <= end for t in truths)

@@ -93,6 +93,7 @@ def step(
     follow_up_due_at: datetime | None = None,
     follow_up_call_at: datetime | None = None,
     follow_up_satisfaction: int | None = None,
+    responsible_staff: str | None = None,
 ) -> EventEnvelope:
     return new_event(
         payload=CaseStepTaken(
@@ -115,6 +116,7 @@ def step(
             follow_up_due_at=follow_up_due_at,
             follow_up_call_at=follow_up_call_at,
             follow_up_satisfaction=follow_up_satisfaction,
+            responsible_staff=responsible_staff,
         ),
         event_type=CASE_CLOSED if closed else STEP_EVENTS[name],
         complaint_id=complaint_id,

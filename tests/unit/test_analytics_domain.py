@@ -493,3 +493,15 @@ def test_weeks_before_the_data_began_are_not_counted_as_quiet() -> None:
     assert (result.weeks_before, result.rate_before, result.change) == (2, 6, 0)
     naive = effect(weekly, effective_from=start, today=today, weeks=8)
     assert (naive.weeks_before, naive.rate_before) == (8, 1.5)  # six empty weeks dilute it
+
+
+def test_the_staff_the_investigation_found_responsible_are_counted_and_rolled_up() -> None:
+    fact = fold(None, registered("c-1", T0))
+    found = step("c-1", "record_findings", T0 + timedelta(hours=2), to_status="investigating",
+                 causes=["service_attitude_efficiency"], responsible_staff=" 王强 ")  # fmt: skip
+    fact = fold(fact, found)
+    assert fact.responsible_staff == "王强"
+    cells = [c for c in contributions(fact, ZONE) if c.dimension == "responsible_staff"]
+    assert {c.value for c in cells} == {"王强"} and len(cells) == 15  # 3 grains × 5 roll-ups
+    later = step("c-1", "propose_remedy", T0 + timedelta(hours=3), to_status="remedy_proposed")
+    assert fold(fact, later).responsible_staff == "王强"  # a later step without it keeps it

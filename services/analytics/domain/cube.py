@@ -21,13 +21,14 @@ from services.analytics.domain.facts import ComplaintFact
 CUBE_SCHEMA = 5
 """Bumped whenever cells change shape or meaning (2: time by stage and stages over budget;
 3: the 3-day call, the confirmed touchpoint; 4: calls that reopened a case, reopenings
-counted among the closed; 5: the vehicle models' rolled-up cells):
+counted among the closed; 5: roll-ups of vehicle models, the responsible staff):
 a cube stored by other code is recomputed from the facts when the service starts."""
 GRAINS = ("day", "week", "month")
 DIMENSIONS = (
     "all",
     "touchpoint",
     "vehicle_model",
+    "responsible_staff",
     "urgency",
     "vehicle_system",
     "cause_any",
@@ -38,8 +39,8 @@ DIMENSIONS = (
 )
 KEY_COLUMNS = ("department", "channel", "cause")
 """Dimensions that are also filters: every cell carries them."""
-ROLLED_UP = frozenset({"vehicle_model"})
-"""Dimensions with an open-ended set of values (every model the dealership sells): their
+ROLLED_UP = frozenset({"vehicle_model", "responsible_staff"})
+"""Dimensions with an open-ended set of values (every model sold, everyone on staff): their
 cells are also written rolled up to ``ANY`` in all but one key column, and in all three, so
 a report with one filter or none reads only its own cells. Without them a year's breakdown
 by model sums every model × department × channel × cause (about 130,000 cells at 1M
@@ -185,6 +186,8 @@ def contributions(fact: ComplaintFact | None, zone: ZoneInfo) -> dict[Cell, Meas
             measures,
         )
     )
+    if fact.responsible_staff:
+        values.append(("responsible_staff", fact.responsible_staff, measures))
     if prediction and prediction.vehicle_system and "product_quality" in fact.causes:
         values.append(("vehicle_system", prediction.vehicle_system, measures))
     values += [("cause_any", cause, measures) for cause in fact.causes]

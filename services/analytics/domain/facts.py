@@ -96,6 +96,8 @@ class ComplaintFact(BaseModel):
     it at closing."""
     touchpoint: str | None = None
     """Where the investigator found it went wrong; wins over the classifier's guess."""
+    responsible_staff: str | None = None
+    """Whom the investigator found responsible: where staff training starts."""
     follow_up_due_at: datetime | None = None
     """When the 3-day call after the latest resolution was due."""
     follow_up_call_at: datetime | None = None
@@ -253,6 +255,8 @@ def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> Complain
         update["stage_times"] = list(step.stage_times)
     if step.touchpoint:
         update["touchpoint"] = step.touchpoint
+    if step.responsible_staff:
+        update["responsible_staff"] = step.responsible_staff.strip()
     if step.follow_up_due_at is not None:  # a newer resolution owes a new call
         update["follow_up_due_at"] = step.follow_up_due_at
         update["follow_up_call_at"] = step.follow_up_call_at
