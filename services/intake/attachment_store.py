@@ -143,3 +143,4 @@ async def mongo_content(
 
 async def mongo_indexes(db: AsyncDatabase[Any]) -> None:
     await db.attachments.create_index([("complaint_id", ASCENDING), ("uploaded_at", ASCENDING)])
+    await db.attachments.create_index("announced")  # the start's look for older files

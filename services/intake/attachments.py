@@ -7,6 +7,8 @@ import hashlib
 from collections.abc import Callable
 from uuid import uuid4
 
+import structlog
+
 from services.intake.domain.attachments import (
     AttachmentInfo,
     checked_type,
@@ -27,6 +29,7 @@ from shared.errors import (
 )
 
 _ATTEMPTS = 3
+log = structlog.get_logger(__name__)
 
 
 SERVICE = "intake"
@@ -99,20 +102,35 @@ class Attachments:
     async def announce_backlog(self, page: int = 200) -> int:
         """Announce the files kept before intake announced them (once, at start), so their
         cases count them too; how many. A file of a complaint gone or erased meanwhile is
-        only marked."""
+        only marked. A convenience for the case page: trouble here is logged and intake
+        starts all the same (the next start tries again)."""
         announced = 0
-        while backlog := await self._store.unannounced_attachments(page):
-            for info in backlog:
-                async with self._store.unit_of_work() as uow:
-                    if not await uow.mark_attachment_announced(info.id):
-                        continue  # another instance did, meanwhile
-                    stored = await uow.get_complaint(info.complaint_id)
-                    if stored is not None and stored.erased_at is None:
-                        await uow.add_events([_added_event(info, stored.ticket_no)])
-                        announced += 1
+        try:
+            while backlog := await self._store.unannounced_attachments(page):
+                for info in backlog:
+                    announced += await self._announce_once(info)
+        except Exception as exc:  # never keep intake from starting
+            log.warning("older attachments not announced", error=str(exc), announced=announced)
         if announced:
             self._on_commit()
         return announced
+
+    async def _announce_once(self, info: AttachmentInfo) -> int:
+        for attempt in range(_ATTEMPTS):
+            try:
+                async with self._store.unit_of_work() as uow:
+                    if not await uow.mark_attachment_announced(info.id):
+                        return 0  # another instance did, meanwhile
+                    stored = await uow.get_complaint(info.complaint_id)
+                    if stored is None or stored.erased_at is not None:
+                        return 0
+                    await uow.add_events([_added_event(info, stored.ticket_no)])
+                    return 1
+            except TransientStoreError:  # an erasure or another instance at the same moment
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def of(self, complaint_id: str) -> list[AttachmentInfo]:
         if await self._store.get_complaint(complaint_id) is None:

@@ -588,8 +588,8 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Whom the investigations found responsible, top 10: where targeted training starts.",
     ),
     "dash.no_staff": (
-        "所选期间的调查尚未认定责任人。",
-        "No investigation named anyone in this period.",
+        "所选期间的调查尚未认定责任人（自本功能上线起记录）。",
+        "No investigation named anyone in this period (recorded since this feature).",
     ),
     "dash.by_channel": ("按渠道", "By channel"),
     "dash.by_outcome": ("结案方式", "How complaints ended"),

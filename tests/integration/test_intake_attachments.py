@@ -343,3 +343,13 @@ async def test_files_kept_before_the_announcement_are_announced_once_after_an_up
             assert event.payload["kind"] == "photo" and event.complaint_id == complaint_id
         finally:
             await runtime.store.close()
+
+
+async def test_trouble_announcing_older_files_never_stops_intake_from_starting(
+    intake: ServiceRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(limit: int) -> list[Any]:
+        raise ValueError("a stored description no longer reads")
+
+    monkeypatch.setattr(intake.store, "unannounced_attachments", broken)
+    assert await intake.app.state.attachments.announce_backlog() == 0

@@ -504,4 +504,9 @@ def test_the_staff_the_investigation_found_responsible_are_counted_and_rolled_up
     cells = [c for c in contributions(fact, ZONE) if c.dimension == "responsible_staff"]
     assert {c.value for c in cells} == {"王强"} and len(cells) == 15  # 3 grains × 5 roll-ups
     later = step("c-1", "propose_remedy", T0 + timedelta(hours=3), to_status="remedy_proposed")
-    assert fold(fact, later).responsible_staff == "王强"  # a later step without it keeps it
+    assert fold(fact, later).responsible_staff == "王强"  # a later step does not say
+    again = step("c-1", "record_findings", T0 + timedelta(hours=4), to_status="investigating",
+                 causes=["process_policy"])  # fmt: skip
+    corrected = fold(fact, again)  # the findings recorded again name nobody
+    assert corrected.responsible_staff is None
+    assert not [c for c in contributions(corrected, ZONE) if c.dimension == "responsible_staff"]

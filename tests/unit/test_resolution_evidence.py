@@ -46,3 +46,13 @@ def test_an_erased_case_takes_no_evidence_back() -> None:
     case = at_hours(*timed(range(1, 4), LOOP[:3]))
     erased = case.model_copy(update={"erased_at": T0 + 20 * H})
     assert add_evidence(erased, added("a-9", EvidenceKind.PHOTO, 21)) == erased
+
+
+def test_a_file_announced_late_takes_its_place_in_the_timeline() -> None:
+    case = at_hours(*timed(range(1, 4), LOOP[:3]))  # steps at hours 1, 2 and 3
+    late = add_evidence(case, added("a-1", EvidenceKind.PHOTO, 1.5))
+    assert [e.step for e in late.timeline] == [
+        case.timeline[0].step, EVIDENCE_STEP, *(e.step for e in case.timeline[1:])
+    ]  # fmt: skip
+    entry = late.timeline[1]
+    assert entry.from_status == entry.to_status == case.timeline[0].to_status

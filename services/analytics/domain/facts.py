@@ -253,10 +253,11 @@ def _step(fact: ComplaintFact, step: CaseStepTaken, *, closed: bool) -> Complain
         update["closed_at"] = fact.closed_at or step.at
     if step.stage_times:
         update["stage_times"] = list(step.stage_times)
-    if step.touchpoint:
+    if step.step == "record_findings":  # findings recorded again replace the earlier ones
+        update["touchpoint"] = step.touchpoint or None
+        update["responsible_staff"] = (step.responsible_staff or "").strip()[:50] or None
+    elif step.touchpoint:
         update["touchpoint"] = step.touchpoint
-    if step.responsible_staff:
-        update["responsible_staff"] = step.responsible_staff.strip()
     if step.follow_up_due_at is not None:  # a newer resolution owes a new call
         update["follow_up_due_at"] = step.follow_up_due_at
         update["follow_up_call_at"] = step.follow_up_call_at

@@ -766,20 +766,27 @@ def add_evidence(case: Case, added: ComplaintAttachmentAdded) -> Case:
         added_by=added.added_by,
         added_role=added.added_role,
     )
-    entry = TimelineEntry(
-        at=added.added_at,
-        actor="intake",
-        role="system",  # a record, not a step: stage time and customer updates ignore it
-        step=EVIDENCE_STEP,
-        from_status=case.status,
-        to_status=case.status,
-        note=added.kind.value,
-        department=case.department.value if case.department else None,
+    timeline = list(case.timeline)  # in time order: a file announced late goes where it was
+    at = next((i for i, e in enumerate(timeline) if e.at > added.added_at), len(timeline))
+    before = timeline[at - 1] if at else None
+    status = before.to_status if before else CaseStatus.REGISTERED
+    timeline.insert(
+        at,
+        TimelineEntry(
+            at=added.added_at,
+            actor="intake",
+            role="system",  # a record, not a step: stage time and customer updates ignore it
+            step=EVIDENCE_STEP,
+            from_status=status,
+            to_status=status,
+            note=added.kind.value,
+            department=before.department if before else None,
+        ),
     )
     return case.model_copy(
         update={
             "evidence": [*case.evidence, note],
-            "timeline": [*case.timeline, entry],
+            "timeline": timeline,
             "version": case.version + 1,
         }
     )
