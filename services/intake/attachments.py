@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TypeVar
 from uuid import uuid4
 
 import structlog
@@ -29,6 +31,7 @@ from shared.errors import (
 )
 
 _ATTEMPTS = 3
+_T = TypeVar("_T")
 log = structlog.get_logger(__name__)
 
 
@@ -55,16 +58,9 @@ class Attachments:
         """Keep the file with the complaint, encrypted, and announce it to the case in the same
         write; 404 for no complaint, 409 once its customer was erased, 422 on ``body.file``
         for a file it does not take."""
-        for attempt in range(_ATTEMPTS):
-            try:
-                info = await self._attach_once(complaint_id, filename, data, user, role)
-                self._on_commit()
-                return info
-            except TransientStoreError:  # an erasure or another upload at the same moment
-                if attempt == _ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(0.01 * 2**attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        info = await _retried(lambda: self._attach_once(complaint_id, filename, data, user, role))
+        self._on_commit()
+        return info
 
     async def _attach_once(
         self, complaint_id: str, filename: str | None, data: bytes, user: str, role: str
@@ -108,7 +104,7 @@ class Attachments:
         try:
             while backlog := await self._store.unannounced_attachments(page):
                 for info in backlog:
-                    announced += await self._announce_once(info)
+                    announced += await _retried(partial(self._announce_once, info))
         except Exception as exc:  # never keep intake from starting
             log.warning("older attachments not announced", error=str(exc), announced=announced)
         if announced:
@@ -116,21 +112,14 @@ class Attachments:
         return announced
 
     async def _announce_once(self, info: AttachmentInfo) -> int:
-        for attempt in range(_ATTEMPTS):
-            try:
-                async with self._store.unit_of_work() as uow:
-                    if not await uow.mark_attachment_announced(info.id):
-                        return 0  # another instance did, meanwhile
-                    stored = await uow.get_complaint(info.complaint_id)
-                    if stored is None or stored.erased_at is not None:
-                        return 0
-                    await uow.add_events([_added_event(info, stored.ticket_no)])
-                    return 1
-            except TransientStoreError:  # an erasure or another instance at the same moment
-                if attempt == _ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(0.01 * 2**attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        async with self._store.unit_of_work() as uow:
+            if not await uow.mark_attachment_announced(info.id):
+                return 0  # another instance did, meanwhile
+            stored = await uow.get_complaint(info.complaint_id)
+            if stored is None or stored.erased_at is not None:
+                return 0
+            await uow.add_events([_added_event(info, stored.ticket_no)])
+            return 1
 
     async def of(self, complaint_id: str) -> list[AttachmentInfo]:
         if await self._store.get_complaint(complaint_id) is None:
@@ -143,6 +132,19 @@ class Attachments:
             raise NotFoundError(f"no attachment {attachment_id} on complaint {complaint_id}")
         info, sealed = found
         return info, self._cipher.decrypt_bytes(sealed)
+
+
+async def _retried(action: Callable[[], Awaitable[_T]]) -> _T:
+    """Tried again on a write conflict: an erasure, another upload or another instance at the
+    same moment."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            return await action()
+        except TransientStoreError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _added_event(info: AttachmentInfo, ticket_no: str) -> EventEnvelope:
