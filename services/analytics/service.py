@@ -185,7 +185,7 @@ class AnalyticsService:
         if stored == layout:
             return None
         read = await self._store.recompute_cube(
-            lambda fact: contributions(fact, self._zone), layout
+            lambda fact, cells: contributions(fact, self._zone, into=cells), layout
         )
         if read or stored is not None:  # a new, empty store needs no announcement
             log.info("cube recomputed from facts", facts=read, was=stored, now=layout)

@@ -253,6 +253,29 @@ def test_cube_deltas_move_a_complaint_between_cells_and_sum_to_the_final_state()
     assert [c.value for c in close] == ["00060"]
 
 
+def test_complaints_counted_into_one_batch_equal_their_merged_cells() -> None:
+    facts: list[ComplaintFact] = []
+    for cid in ("c-1", "c-2", "c-3"):
+        fact = None
+        for event in lifecycle(cid):
+            fact = fold(fact, event)
+        assert fact is not None
+        facts.append(fact)
+    batch: dict[Cell, Measures] = {}
+    for fact in [*facts, None]:
+        assert contributions(fact, ZONE, into=batch) is batch
+    assert batch == merge(contributions(fact, ZONE) for fact in facts)
+    assert batch[next(c for c in batch if c.dimension == "all")].n == 3
+
+
+def test_measures_add_and_negate_field_by_field() -> None:
+    a = Measures(n=2, closed=1, cost=10.5, call_sat_sum=4)
+    b = Measures(n=1, breached=1, cost=0.25, call_sat_sum=1)
+    assert a + b == Measures(n=3, closed=1, breached=1, cost=10.75, call_sat_sum=5)
+    assert (a + -a).is_zero and not a.is_zero
+    assert a.values()[0] == 2 and a.values()[-1] == 4 and len(a.values()) == 14
+
+
 def test_registration_day_is_the_dealerships_local_day() -> None:
     late = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)  # 01:30 on 2 March in Shanghai
     cells = contributions(fold(None, registered("c-1", late)), ZONE)
