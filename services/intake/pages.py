@@ -147,11 +147,7 @@ async def submit_complaint(request: Request, principal: Recorder) -> Response:
         "intake/registered.html",
         principal=principal,
         registration=registration,
-        attach_grant=(
-            _registrar_grant(request, principal, registration["id"])
-            if registration.get("outcome") == "registered"  # not an earlier complaint's
-            else None
-        ),
+        attach_grant=_registrar_grant(request, principal, registration),
     )
     page.headers["Cache-Control"] = "no-store"  # it holds the grant
     return page
@@ -162,15 +158,19 @@ REGISTRAR_ATTACH_TTL = timedelta(minutes=30)
 customer brought to the counter, before the case's own grants take over."""
 
 
-def _registrar_grant(request: Request, principal: Principal, complaint_id: str) -> str | None:
+def _registrar_grant(
+    request: Request, principal: Principal, registration: dict[str, Any]
+) -> str | None:
     """Intake's own decision, for the one person who recorded the complaint, right then: they
-    hold its evidence. Anyone else gets an attachments grant from the case page."""
-    if principal.role not in CONTACT_ROLES:
+    hold its evidence. Not when the text became a follow-up of an earlier complaint (that
+    one's case grants it), nor for a replayed submission; anyone else gets an attachments
+    grant from the case page."""
+    if principal.role not in CONTACT_ROLES or registration.get("outcome") != "registered":
         return None
     return issue_contact_grant(
         request.app.state.tokens,
         principal,
-        complaint_id=complaint_id,
+        complaint_id=registration["id"],
         purpose="attachments",
         ttl=REGISTRAR_ATTACH_TTL,
     )
