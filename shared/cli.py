@@ -228,6 +228,11 @@ def _print_banner(settings: Settings, system: RunningSystem, url: str, *, demo: 
         + (f" --data-dir {settings.data_dir}" if settings.data_dir != Settings().data_dir else ""),
         "Stop with Ctrl-C.",
     ]
+    lines += [
+        f"[yellow]{name} is recomputing its read models after an upgrade: its pages and reports"
+        " answer 503 until it is done (the log says when); everything else works now.[/]"
+        for name in system.catching_up
+    ]
     for line in lines:
         out.print(line, highlight=False)
     if demo:

@@ -108,6 +108,10 @@ class ServiceRuntime:
             )
         self._prepare = list(prepare)
         """Run once the store is open and before any event is consumed (migrations)."""
+        self.catching_up = asyncio.Event()
+        """Set by a start-up step that will take long (recomputing read models after an
+        upgrade): the rest of the system starts without waiting, and this service's HTTP
+        answers 503 until it has started."""
         self._tasks: list[asyncio.Task[None]] = []
 
     def add_periodic(self, job: Periodic) -> None:
@@ -115,6 +119,15 @@ class ServiceRuntime:
         if self._started:
             raise RuntimeError("periodic jobs are added before the runtime starts")
         self._periodic.append(job)
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    def catch_up_in_background(self) -> None:
+        """Called by a start-up step that is about to take long (see ``catching_up``)."""
+        if not self._started:
+            self.catching_up.set()
 
     def add_prepare(self, step: Callable[[], Awaitable[object]]) -> None:
         """A start-up step of a service built after its runtime."""
@@ -168,6 +181,7 @@ class ServiceRuntime:
             await self.stop()
             raise
         self._started = True
+        self.catching_up.clear()
         log.info("service started", service=self.name, bootstrap=bootstrap)
 
     async def stop(self) -> None:
@@ -183,6 +197,7 @@ class ServiceRuntime:
             self._broker = None
         await self.store.close()
         self._started = False
+        self.catching_up.clear()
 
     @property
     def broker(self) -> KafkaBroker:
@@ -272,6 +287,8 @@ class ServiceRuntime:
             checks["broker"] = "ok" if ok else "unreachable"
         except Exception as exc:
             checks["broker"] = f"unreachable: {exc or type(exc).__name__}"
+        if self.catching_up.is_set():
+            checks["start"] = "recomputing read models"
         return checks
 
     def _create_app(
@@ -295,6 +312,7 @@ class ServiceRuntime:
             app.include_router(router)
         _add_ops_routes(app, self)
         _add_api_docs(app)
+        _add_catch_up_gate(app, self)
         _add_metrics_middleware(app, self.metrics)
         return app
 
@@ -332,6 +350,46 @@ def _add_ops_routes(app: FastAPI, runtime: ServiceRuntime) -> None:
     async def metrics() -> Response:
         runtime.metrics.outbox_pending.set(await runtime.store.count_pending_outbox())
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+_OPS_PATHS = ("/healthz", "/readyz", "/metrics")
+CATCH_UP_RETRY_SECONDS = 30
+
+
+def _add_catch_up_gate(app: FastAPI, runtime: ServiceRuntime) -> None:
+    """While the service recomputes its read models its answers would be wrong or empty:
+    503 with Retry-After instead (a page for a browser), the ops routes still answer."""
+
+    @app.middleware("http")
+    async def gate(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if not runtime.catching_up.is_set() or request.url.path.endswith(_OPS_PATHS):
+            return await call_next(request)
+        headers = {"Retry-After": str(CATCH_UP_RETRY_SECONDS)}
+        if "text/html" in request.headers.get("accept", ""):
+            return HTMLResponse(_catch_up_page(runtime.name), 503, headers=headers)
+        return problem(
+            503,
+            f"{runtime.name} is recomputing its read models after an upgrade;"
+            f" try again in {CATCH_UP_RETRY_SECONDS} s",
+            instance=request.url.path,
+            headers=headers,
+            code="catching_up",
+        )
+
+
+def _catch_up_page(name: str) -> str:
+    """Both languages: the page cannot know the user's before its service is up."""
+    return (
+        '<!doctype html><html lang="zh"><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="{CATCH_UP_RETRY_SECONDS}">'
+        "<title>正在启动 · Starting</title></head><body>"
+        "<p>该服务正在升级后重新计算报表，完成后本页会自动打开。其他功能（登记、处理投诉）照常可用。</p>"
+        f'<p lang="en">{name} is recomputing its reports after an upgrade; this page opens'
+        " by itself when it is done. Everything else (recording and handling complaints)"
+        " works as usual.</p></body></html>"
+    )
 
 
 def _add_metrics_middleware(app: FastAPI, metrics: ServiceMetrics) -> None:

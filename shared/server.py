@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import importlib
 import socket
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 import uvicorn
@@ -55,11 +56,14 @@ class RunningSystem:
     bootstrap: str
     runtimes: list[ServiceRuntime]
     broker: EmbeddedBroker | None
+    catching_up: dict[ServiceName, asyncio.Task[None]] = field(default_factory=dict)
+    """The starts still running in the background (recomputing read models)."""
 
     def runtime(self, name: ServiceName) -> ServiceRuntime:
         return next(r for r in self.runtimes if r.name == name)
 
     async def stop(self) -> None:
+        await _cancelled(self.catching_up.values())
         for runtime in reversed(self.runtimes):
             with contextlib.suppress(Exception):
                 await runtime.stop()
@@ -90,15 +94,66 @@ async def start_system(
     runtimes = [load_bootstrap(name)(settings, clock=clock) for name in names]
     system = RunningSystem(bootstrap=bootstrap, runtimes=runtimes, broker=broker)
     # started together: each waits seconds for its consumer group to form
+    starts = {
+        runtime.name: asyncio.create_task(
+            runtime.start(bootstrap, fresh_broker=broker is not None), name=runtime.name
+        )
+        for runtime in runtimes
+    }
     results = await asyncio.gather(
-        *(runtime.start(bootstrap, fresh_broker=broker is not None) for runtime in runtimes),
-        return_exceptions=True,
+        *(_started_or_catching_up(r, starts[r.name]) for r in runtimes), return_exceptions=True
     )
+    system.catching_up = {name: task for name, task in starts.items() if not task.done()}
     failures = [result for result in results if isinstance(result, BaseException)]
     if failures:
         await system.stop()
         raise failures[0]
+    for name in system.catching_up:
+        log.info("service still recomputing its read models: serving the others", service=name)
     return system
+
+
+async def _started_or_catching_up(runtime: ServiceRuntime, start: asyncio.Task[None]) -> None:
+    """Until the service has started, or has said a start-up step will take long (it then
+    goes on in the background and its HTTP answers 503 meanwhile)."""
+    signal = asyncio.create_task(runtime.catching_up.wait())
+    try:
+        await asyncio.wait({start, signal}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        await _cancelled([signal])
+    if start.done():
+        start.result()  # its failure, if any
+
+
+async def _cancelled(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    pending = [task for task in tasks if not task.done()]
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+async def _serve_until_stopped(
+    server: uvicorn.Server, serving: asyncio.Task[None], catching_up: Iterable[asyncio.Task[None]]
+) -> None:
+    """Serve until a signal; a start finishing in the background is logged, one failing
+    stops everything with its error, as a failed start would have."""
+    pending: set[asyncio.Task[None]] = {serving, *catching_up}
+    while serving in pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done - {serving}:
+            if task.cancelled():
+                continue
+            error = task.exception()
+            if error is None:
+                log.info("service caught up: serving it too", service=task.get_name())
+                continue
+            server.should_exit = True
+            with contextlib.suppress(Exception):
+                await serving
+            raise error
+    await serving
 
 
 async def serve(
@@ -135,7 +190,7 @@ async def serve(
             result = on_ready(system, url)
             if asyncio.iscoroutine(result):
                 await result
-        await task
+        await _serve_until_stopped(server, task, system.catching_up.values())
     finally:
         await system.stop()
         listener.close()

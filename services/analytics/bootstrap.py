@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import structlog
+
 from services.analytics import pages
 from services.analytics.handlers import handlers
 from services.analytics.routes import router
@@ -11,6 +13,8 @@ from shared.clock import Clock, SystemClock
 from shared.runtime import Periodic, ServiceRuntime
 from shared.settings import Settings
 from shared.web.pages import install_pages
+
+log = structlog.get_logger(__name__)
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRuntime:
@@ -34,7 +38,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         handlers=handlers(service),
         app_state={"service": service},
         description="Why customers complain, where it gets worse, and what prevention achieved.",
-        prepare=[service.prepare_cube],  # a cube of older code or another zone is recomputed
         periodic=[
             # the first run trains the first model when there is none
             Periodic("classifier-retrain", settings.retrain_check_seconds, service.retrain_if_due),
@@ -42,5 +45,15 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> ServiceRunti
         ],
     )
     service.on_commit(runtime.relay.notify)
+
+    async def prepare_cube() -> None:
+        """A cube of older code or another zone is recomputed before consuming; with stored
+        complaints that takes minutes, so the other services need not wait for it."""
+        if await service.cube_is_stale():
+            log.info("recomputing the cube from the stored facts: reports answer 503 until done")
+            runtime.catch_up_in_background()
+        await service.prepare_cube()
+
+    runtime.add_prepare(prepare_cube)
     install_pages(runtime.app, pages.router)
     return runtime

@@ -176,6 +176,12 @@ class AnalyticsService:
         complaint, so the replay does not count them again."""
         await self._store.reset_read_models(SERVICE, keep_counters=(ERASED_EXAMPLES,))
 
+    async def cube_is_stale(self) -> bool:
+        """Whether ``prepare_cube`` has complaints to recompute (it then takes minutes on a
+        large store: about 22 at 1,000,000 complaints)."""
+        stored = await self._store.cube_layout()
+        return stored != cube_layout(self._zone) and await self._store.has_facts()
+
     async def prepare_cube(self) -> int | None:
         """Recompute the cube from the stored facts when it was computed by other code (a new
         dimension) or in another time zone; before consuming. Returns the facts read, or

@@ -150,6 +150,10 @@ class AnalyticsStore(OpenableStore, Protocol):
         """What the stored cube was computed with (None: not recorded, an older store)."""
         ...
 
+    async def has_facts(self) -> bool:
+        """Whether any complaint is stored (a recompute of none takes no time)."""
+        ...
+
     async def recompute_cube(self, count_fact: CountFact, layout: str) -> int:
         """Replace the cube by the sum of every stored fact's cells, then record ``layout``;
         returns how many facts were read. Run before consuming: events folded meanwhile
@@ -464,6 +468,10 @@ class SqliteAnalyticsStore(SqliteStore):
         cursor = await self.conn.execute("SELECT value FROM meta WHERE name = 'cube_layout'")
         row = await cursor.fetchone()
         return str(row["value"]) if row else None
+
+    async def has_facts(self) -> bool:
+        cursor = await self.conn.execute("SELECT 1 FROM facts LIMIT 1")
+        return await cursor.fetchone() is not None
 
     async def recompute_cube(self, count_fact: CountFact, layout: str) -> int:
         read, after = 0, 0
@@ -795,6 +803,9 @@ class MongoAnalyticsStore(MongoStore):
     async def cube_layout(self) -> str | None:
         doc = await self.db.meta.find_one({"_id": "cube_layout"})
         return str(doc["value"]) if doc else None
+
+    async def has_facts(self) -> bool:
+        return await self.db.facts.find_one({}, {"_id": 1}) is not None
 
     async def recompute_cube(self, count_fact: CountFact, layout: str) -> int:
         """Built aside in ``cube_next`` and renamed over the cube (a whole cube outgrows one

@@ -130,6 +130,11 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "案件当前为“{case_status}”，不能执行“{step}”。",
         "“{step}” is not possible while the case is “{case_status}”.",
     ),
+    # 503: the service is still starting (recomputing its read models)
+    "catching_up": (
+        "该服务正在升级后重新计算报表，请稍后再试。",
+        "This service is recomputing its reports after an upgrade: try again shortly.",
+    ),
     # 403: the step is allowed now, but not for this person
     "grant_invalid": (
         "查看授权已失效或不属于您，请回到案件页面重新打开。",
