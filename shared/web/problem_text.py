@@ -130,6 +130,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
         "案件当前为“{case_status}”，不能执行“{step}”。",
         "“{step}” is not possible while the case is “{case_status}”.",
     ),
+    "other_department_case": (
+        "该投诉针对{department}，应由该部门经理（或总经理）处理。",
+        "This complaint is about {department}: its head (or the general manager) takes it.",
+    ),
     # 503: the service is still starting (recomputing its read models)
     "catching_up": (
         "该服务正在升级后重新计算报表，请稍后再试。",

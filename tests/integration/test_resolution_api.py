@@ -364,6 +364,33 @@ async def test_a_new_case_naming_a_department_waits_in_that_heads_queue_only(
     )
 
 
+async def test_another_heads_new_case_neither_opens_nor_moves(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    service = resolution.app.state.service
+    await service.on_complaint_registered(complaint_registered("c-2", department=Department.SALES))
+    client: httpx.AsyncClient = http.client  # type: ignore[attr-defined]
+
+    async def step(who: str, name: str, body: dict[str, Any]) -> httpx.Response:
+        token = resolution.tokens.issue(PEOPLE[who])
+        headers = {"Authorization": f"Bearer {token}"}
+        return await client.post(f"/cases/c-2/{name}", json=body, headers=headers)
+
+    assert (await read(resolution, http, "head", "/cases/c-2")).status_code == 403
+    refused = await step("head", "triage", {"valid": True})  # after-sales' head
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "other_department_case"
+    assert refused.json()["department"] == "sales"
+    assert (await service.get_case("c-2")).version == 1  # nothing written
+    assert (await read(resolution, http, "sales_head", "/cases/c-2")).status_code == 200
+    ok(await step("sales_head", "triage", {"valid": True}))
+    moved = await step("head", "assign", {"department": "after_sales", "owner": "olga"})
+    assert moved.status_code == 403 and moved.json()["code"] == "other_department_case"
+    assert (await read(resolution, http, "head", "/cases/c-2")).status_code == 403
+    ok(await step("gm", "assign", {"department": "after_sales", "owner": "olga"}))  # the GM may
+    assert (await read(resolution, http, "head", "/cases/c-2")).status_code == 200  # now theirs
+
+
 async def test_a_contact_grant_goes_to_whoever_may_call_this_customer(
     resolution: ServiceRuntime, http: Callable[..., Any]
 ) -> None:

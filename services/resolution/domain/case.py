@@ -596,6 +596,14 @@ def check_actor(case: Case, step: Step, command: CommandBase, actor: Actor) -> N
         return
     is_head = actor.role == "department_head"
     owning = case.department.value if case.department else None
+    if is_head and owning is None and not _targets_head(case, actor):
+        assert case.target_department is not None
+        raise StepRefusedError(
+            "other_department_case",
+            f"this complaint is about {case.target_department.value}: its head (or the GM)"
+            " takes it",
+            department=case.target_department.value,
+        )
     if step is Step.TRIAGE:  # the front desk that took it, or a head (not an owner: none yet)
         if actor.role in ("agent", "department_head"):
             return
@@ -645,8 +653,17 @@ def may_read(case: Case, actor: Actor) -> bool:
         return case.owner == actor.user or worked_on
     if actor.role == "department_head":
         owning = case.department.value if case.department else None
-        return owning is None or owning == actor.department or worked_on
+        if owning is None:
+            return _targets_head(case, actor) or worked_on
+        return owning == actor.department or worked_on
     return False
+
+
+def _targets_head(case: Case, actor: Actor) -> bool:
+    """A new case is about the head's department, or about none named at registration (any
+    head may take those); one about another department is its head's (or the GM's)."""
+    target = case.target_department.value if case.target_department else None
+    return target is None or target == actor.department
 
 
 def check_contact(case: Case, actor: Actor) -> None:
