@@ -23,6 +23,7 @@ import structlog
 
 from services.resolution.domain.alerts import Alert
 from services.resolution.domain.case import CaseStatus
+from services.resolution.domain.milestones import REGULATOR_CLOCKS
 from services.resolution.domain.staff import StaffMember, shown_name
 from services.resolution.store import ResolutionStore
 from shared.clock import Clock
@@ -101,6 +102,10 @@ async def _post(
     return answer
 
 
+_REGULATOR_MILESTONES = frozenset(m.value for m in REGULATOR_CLOCKS)
+"""The agency's answer date is the deadline these are about, not the loop's."""
+
+
 def alert_text(
     alert: Alert,
     staff: list[StaffMember],
@@ -118,6 +123,9 @@ def alert_text(
     parts = [f"【{translate('alerts.push_title', language)}】{alert.ticket_no} {what}"]
     if alert.owner:
         parts.append(f"{translate('field.owner', language)} {shown_name(staff, alert.owner)}")
+    if alert.milestone in _REGULATOR_MILESTONES and alert.deadline_at is not None:
+        answer = alert.deadline_at.astimezone(zone).strftime("%m-%d %H:%M")
+        parts.append(f"{translate('queue.regulator_due', language)} {answer}")
     if case_due is not None:
         due = case_due.astimezone(zone).strftime("%m-%d %H:%M")
         parts.append(f"{translate('alerts.case_due', language)} {due}")

@@ -662,7 +662,7 @@ def _fire(case: Case, milestones: list[DueMilestone], silent: set[str], now: dat
                 step=f"sla_{due.milestone.value}",
                 from_status=case.status,
                 to_status=case.status,
-                note=f"{due.stage + ' ' if due.stage else ''}due {due.due_at.isoformat()};"
+                note=f"{due.stage + ' ' if due.stage else ''}due {due.deadline_at.isoformat()};"
                 f" {due.notify} notified",
                 department=case.department.value if case.department else None,
                 stage=due.stage,
@@ -756,6 +756,7 @@ def _alert(event: EventEnvelope) -> Alert:
         owner=milestone.owner,
         department=milestone.department,
         due_at=milestone.due_at,
+        deadline_at=milestone.deadline_at,
         at=event.occurred_at,
         stage=milestone.stage,
         round=milestone.round,
@@ -775,6 +776,7 @@ def _milestone_events(
                 stage=due.stage,
                 round=due.round,
                 due_at=due.due_at,
+                deadline_at=due.deadline,
                 notify=due.notify,
                 owner=case.owner,
                 department=due.department or _department_of(case),

@@ -128,6 +128,10 @@ class CaseSlaMilestone(BaseModel):
     ticket_no: str
     milestone: str
     due_at: datetime
+    """When the milestone came due (a warning: its own time)."""
+    deadline_at: datetime | None = None
+    """The deadline it is about, when later than ``due_at``: a warning's loop due time, the
+    agency's answer date a day ahead (None from older producers: ``due_at``)."""
     notify: str
     stage: str | None = None
     """For ``stage_overdue``: the stage (triage, investigate, propose, approve, execute)

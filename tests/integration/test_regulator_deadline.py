@@ -62,6 +62,8 @@ async def test_the_head_then_the_general_manager_hear_of_the_agencys_date(
             case_page = (await browser.get("/ui/cases/c-1")).text
         assert re.search(r'data-regulator-due="[^"]+">监管答复截止', queue)
         assert "监管部门要求的答复日期将至" in inbox
+        soon = inbox[inbox.index('data-alert="regulator_due_soon"') :].split("</tr>")[0]
+        assert soon.count("<td>") == 5 and "<td>2026-08-10 00:00</td>" in soon  # the date itself
         assert "data-regulator-due" in case_page
 
         clock.set(DUE_END + H)

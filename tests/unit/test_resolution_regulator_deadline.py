@@ -99,3 +99,29 @@ def test_the_case_view_shows_the_date_and_whether_it_presses() -> None:
     assert not view(resolved, END_OF_DAY, POLICY).regulator_pressing
     plain = view(at_hours(), T0, POLICY)
     assert (plain.regulator_due_at, plain.regulator_pressing) == (None, False)
+
+
+def test_the_alerts_say_the_agencys_date_and_the_loops_due_time_not_their_own() -> None:
+    """A warning comes before what it warns about: its alert, its event and its push name
+    the deadline itself (the head's reminder a day ahead must not read as overdue)."""
+    from zoneinfo import ZoneInfo
+
+    from services.resolution.alert_push import alert_text
+    from services.resolution.service import _alert, _milestone_events
+
+    case = referred(at_hours(*timed((1, 2), LOOP[:2])))
+    due = {m.milestone: m for m in due_milestones(case, POLICY, END_OF_DAY)}
+    soon = due[Milestone.REGULATOR_DUE_SOON]
+    assert (soon.due_at, soon.deadline_at) == (END_OF_DAY - 24 * H, END_OF_DAY)
+    loop_due = due[Milestone.BREACH].due_at
+    for warning in (Milestone.EARLY_WARNING, Milestone.WARNING, Milestone.FINAL_WARNING):
+        assert due[warning].due_at < loop_due == due[warning].deadline_at
+    assert due[Milestone.BREACH].deadline_at == loop_due  # its own time
+
+    alerts = [_alert(event) for event in _milestone_events(case, [soon], END_OF_DAY)]
+    assert [a.deadline_at for a in alerts] == [END_OF_DAY]
+    text = alert_text(
+        alerts[0], [], case_due=None, language="zh", zone=ZoneInfo("Asia/Shanghai"),
+        public_url=None,
+    )  # fmt: skip
+    assert "监管答复截止 07-06 00:00" in text

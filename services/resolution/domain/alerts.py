@@ -39,6 +39,9 @@ class Alert(BaseModel):
     department: str | None = None
     """The department told (a head's alert is for that department's head)."""
     due_at: datetime
+    """When the milestone came due."""
+    deadline_at: datetime | None = None
+    """The deadline it warns about (None: ``due_at``, or an alert of older code)."""
     at: datetime
     stage: str | None = None
     round: int = 1

@@ -62,6 +62,13 @@ class DueMilestone:
     silence: str | None = None
     """For a customer update: when the customer last heard from us (once per silence: news
     resets the clock, and the next silence may fire again)."""
+    deadline: datetime | None = None
+    """What a warning warns about when that is later than it comes: the loop's due time, the
+    agency's answer date. Alerts show it, not the reminder's own time."""
+
+    @property
+    def deadline_at(self) -> datetime:
+        return self.deadline or self.due_at
 
     @property
     def key(self) -> str:
@@ -136,7 +143,10 @@ def _regulator_clocks(case: Case, policy: SlaPolicy) -> list[DueMilestone]:
         return []
     return [
         DueMilestone(
-            Milestone.REGULATOR_DUE_SOON, deadline - REGULATOR_WARNING_BEFORE, "department_head"
+            Milestone.REGULATOR_DUE_SOON,
+            deadline - REGULATOR_WARNING_BEFORE,
+            "department_head",
+            deadline=deadline,
         ),
         DueMilestone(Milestone.REGULATOR_OVERDUE, deadline, "general_manager"),
     ]
@@ -163,10 +173,22 @@ def _schedule(case: Case, policy: SlaPolicy, now: datetime) -> list[DueMilestone
     if loop.stopped_at is None:  # the loop's own clocks end when the round is resolved
         d = loop.deadlines(policy, now)
         schedule += [
-            DueMilestone(Milestone.EARLY_WARNING, d.early_warn_at, "owner", round=loop.number),
-            DueMilestone(Milestone.WARNING, d.warn_at, "owner", round=loop.number),
             DueMilestone(
-                Milestone.FINAL_WARNING, d.final_warn_at, "department_head", round=loop.number
+                Milestone.EARLY_WARNING,
+                d.early_warn_at,
+                "owner",
+                round=loop.number,
+                deadline=d.due_at,
+            ),
+            DueMilestone(
+                Milestone.WARNING, d.warn_at, "owner", round=loop.number, deadline=d.due_at
+            ),
+            DueMilestone(
+                Milestone.FINAL_WARNING,
+                d.final_warn_at,
+                "department_head",
+                round=loop.number,
+                deadline=d.due_at,
             ),
             DueMilestone(Milestone.BREACH, d.due_at, _breach_notify(loop), round=loop.number),
         ]
