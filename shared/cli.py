@@ -124,8 +124,10 @@ def token(
         principal = Principal(user=user, role=role, department=department)
     except ValidationError as exc:
         raise StartupError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+    if ttl_hours is not None and not ttl_hours > 0:  # 0 would quietly mean the default
+        raise StartupError(f"--ttl-hours must be more than 0, not {ttl_hours:g}")
     tokens = TokenService(token_secret(settings), ttl=timedelta(hours=settings.token_ttl_hours))
-    ttl = timedelta(hours=ttl_hours) if ttl_hours else None
+    ttl = timedelta(hours=ttl_hours) if ttl_hours is not None else None
     print(tokens.issue(principal, ttl=ttl))
 
 

@@ -100,6 +100,14 @@ def test_head_token_needs_a_department(base_env: dict[str, str]) -> None:
     assert_one_line_error(result, "department")
 
 
+@pytest.mark.parametrize("hours", ["0", "-1"])
+def test_a_token_lifetime_must_be_positive(base_env: dict[str, str], hours: str) -> None:
+    result = complaints(
+        "token", "--user", "alice", "--role", "agent", "--ttl-hours", hours, env=base_env
+    )
+    assert_one_line_error(result, "--ttl-hours must be more than 0")
+
+
 def test_token_is_printed_alone(base_env: dict[str, str]) -> None:
     result = complaints("token", "--user", "alice", "--role", "agent", env=base_env)
     assert result.returncode == 0, result.stderr
