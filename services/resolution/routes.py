@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from pydantic import BaseModel, BeforeValidator
 
 from services.resolution.domain.approvals import Approver, waits_for
 from services.resolution.domain.case import (
@@ -298,11 +298,25 @@ async def approval_inbox(
 async def get_case(
     complaint_id: str,
     request: Request,
+    response: Response,
     service: Service,
     principal: Annotated[Principal, Depends(CASE_READERS)],
 ) -> CaseView:
     case = await _readable_case(service, complaint_id, principal)
+    response.headers["ETag"] = _entity_tag(case)
     return view(case, _now(request), _policy(request))
+
+
+def _entity_tag(case: Case) -> str:
+    """The case's version as an HTTP entity tag: send it back as If-Match with a step."""
+    return f'"{case.version}"'
+
+
+def _entity_tag_version(value: object) -> object:
+    """If-Match as HTTP clients send it, quoted (``"3"``, ``W/"3"``), or the bare version."""
+    if isinstance(value, str):
+        return value.strip().removeprefix("W/").strip('"')
+    return value
 
 
 async def _readable_case(
@@ -338,9 +352,15 @@ def _step_route(step: Step, command_model: type[CommandBase]) -> None:
         service: Service,
         principal: Annotated[Principal, Depends(readers)],
         command: Annotated[command_model, Body()],  # type: ignore[valid-type]
+        response: Response,
         if_match: Annotated[
             int | None,
-            Header(alias="If-Match", description="The case version you saw; 409 if it moved on."),
+            BeforeValidator(_entity_tag_version),
+            Header(
+                alias="If-Match",
+                description='The case version you saw (its ETag: 3, "3" or W/"3"); 409 if it'
+                " moved on.",
+            ),
         ] = None,
     ) -> CaseView:
         actor = actor_of(principal)
@@ -361,6 +381,7 @@ def _step_route(step: Step, command_model: type[CommandBase]) -> None:
             raise ConflictError(str(exc), code=exc.code, step=step.value) from exc
         except StepRefusedError as exc:
             raise ForbiddenError(str(exc), code=exc.code, **exc.params) from exc
+        response.headers["ETag"] = _entity_tag(case)
         return view(case, _now(request), _policy(request))
 
     # the two annotations name this closure's locals, which string annotations cannot reach

@@ -364,6 +364,23 @@ async def test_a_new_case_naming_a_department_waits_in_that_heads_queue_only(
     )
 
 
+async def test_the_case_version_is_its_entity_tag(
+    resolution: ServiceRuntime, http: Callable[..., Any]
+) -> None:
+    seen = await read(resolution, http, "agent", "/cases/c-1")
+    assert seen.headers["etag"] == f'"{seen.json()["version"]}"'
+    triaged = await http("agent", "triage", {"valid": True}, **{"If-Match": seen.headers["etag"]})
+    assert triaged.status_code == 200 and triaged.headers["etag"] == '"2"'
+    weak = {"If-Match": 'W/"2"'}
+    assigned = await http("head", "assign", {"department": "after_sales", "owner": "olga"}, **weak)
+    assert assigned.status_code == 200, assigned.text
+    stale = await http("owner", "start_investigation", **{"If-Match": '"2"'})
+    assert stale.status_code == 409 and stale.json()["code"] == "case_changed"
+    garbage = await http("owner", "start_investigation", **{"If-Match": "*x"})
+    assert garbage.status_code == 422
+    assert garbage.json()["errors"][0]["path"] == "header.If-Match"
+
+
 async def test_another_heads_new_case_neither_opens_nor_moves(
     resolution: ServiceRuntime, http: Callable[..., Any]
 ) -> None:
