@@ -122,6 +122,7 @@ FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
         "{owner} 已离职，不能再负责新的投诉，请选择：{choices}",
         "{owner} no longer works here; choose one of: {choices}",
     ),
+    "follow_up_unknown": ("没有投诉 {ticket_no}", "There is no complaint {ticket_no}"),
 }
 
 CONFLICTS: Final[dict[str, tuple[str, str]]] = {
@@ -129,6 +130,10 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
     "step_not_allowed": (
         "案件当前为“{case_status}”，不能执行“{step}”。",
         "“{step}” is not possible while the case is “{case_status}”.",
+    ),
+    "revise_remedy_first": (
+        "方案已被驳回：请先按驳回意见修改方案，再提交审批。",
+        "The remedy was rejected: propose a revised one before submitting it again.",
     ),
     "other_department_case": (
         "该投诉针对{department}，应由该部门经理（或总经理）处理。",
@@ -234,6 +239,14 @@ CONFLICTS: Final[dict[str, tuple[str, str]]] = {
     "action_changed": (
         "该措施刚被其他人更新，请刷新页面后再试。",
         "Someone else updated the action meanwhile: reload and try again.",
+    ),
+    "follow_up_closed": (
+        "投诉 {ticket_no} 已结案，不能再并入跟进，请登记为新投诉。",
+        "{ticket_no} is closed and takes no more follow-ups: register a new complaint.",
+    ),
+    "follow_up_other_customer": (
+        "投诉 {ticket_no} 属于其他客户（电话、车架号均不同），不能并入。",
+        "{ticket_no} is another customer's complaint (no phone or VIN in common).",
     ),
 }
 

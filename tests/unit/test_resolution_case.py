@@ -180,6 +180,19 @@ def test_a_rejection_sends_the_remedy_back_with_its_reason() -> None:
     assert case.status is CaseStatus.PROPOSED and case.rejection_reason == "金额过高，先协商"
 
 
+def test_a_rejected_remedy_is_revised_before_it_is_submitted_again() -> None:
+    case = run(investigated(), (Step.REJECT, Reject(reason="金额过高，先协商"), HEAD))
+    assert Step.SUBMIT_FOR_APPROVAL not in steps_for(case)  # not offered either
+    with pytest.raises(StepNotReadyError) as refused:
+        decide(case, Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), actor=OWNER, now=T0)
+    assert refused.value.code == "revise_remedy_first"
+    revised = ProposeRemedy(types=["repair"], amount=Decimal(300), message_to_customer="免费维修")
+    case = run(case, (Step.PROPOSE_REMEDY, revised, OWNER))
+    assert Step.SUBMIT_FOR_APPROVAL in steps_for(case)
+    case = run(case, (Step.SUBMIT_FOR_APPROVAL, SubmitForApproval(), OWNER))
+    assert case.status is CaseStatus.PENDING_APPROVAL
+
+
 def test_a_remedy_needs_findings_first() -> None:
     case = run(
         new_case(),

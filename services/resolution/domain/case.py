@@ -418,6 +418,11 @@ def not_ready(case: Case, step: Step) -> StepNotReadyError | None:
         )
     if step in (Step.APPROVE, Step.REJECT) and case.remedy is None:
         return StepNotReadyError("remedy_first", "there is no remedy to decide on")
+    if step is Step.SUBMIT_FOR_APPROVAL and _rejected_as_it_stands(case):
+        return StepNotReadyError(
+            "revise_remedy_first",
+            "the remedy was rejected: propose a revised one before submitting it again",
+        )
     if step is Step.RECORD_FOLLOW_UP_CALL and case.resolved_at is None:
         return StepNotReadyError(
             "nothing_to_follow_up",
@@ -432,6 +437,16 @@ def not_ready(case: Case, step: Step) -> StepNotReadyError | None:
             "already_called", "the 3-day call has already reached the customer"
         )
     return None
+
+
+def _rejected_as_it_stands(case: Case) -> bool:
+    """The approver rejected the remedy and nobody has proposed it again since: the same
+    remedy would only meet the same answer (the rejection's reason says what to change)."""
+    decisions = [e.step for e in case.timeline if e.step in (_PROPOSE, _REJECT)]
+    return bool(decisions) and decisions[-1] == _REJECT
+
+
+_PROPOSE, _REJECT = Step.PROPOSE_REMEDY.value, Step.REJECT.value
 
 
 def called_back(case: Case) -> bool:
