@@ -77,6 +77,8 @@ def complaint_body(form: FormData) -> dict[str, Any]:
     }
     if value("demand_note"):
         body["demand_note"] = value("demand_note")
+    if value("follow_up_of"):  # the open complaint the agent chose under the phone
+        body["follow_up_of"] = value("follow_up_of")
     target = {key: value(f"target.{key}") for key in ("department", "staff_name")}
     # the object of the complaint (登记表: 投诉对象), when known; a name or a department
     # typed without choosing the kind says the kind
@@ -180,9 +182,12 @@ def _registrar_grant(
 async def open_check(request: Request, principal: Recorder) -> Response:
     """The htmx fragment under the customer's phone: the open complaints of this customer
     (by phone) or of this car (by VIN, once all 17 characters are typed), so the agent can
-    tell the caller about them before registering the same matter again."""
+    tell the caller about them and, when the call is about one of them, choose to add it to
+    that one as a follow-up (``follow_up_of``) instead of registering the matter again. The
+    choice already made (``follow_up_of`` in the query) stays chosen."""
     phone = request.query_params.get("customer.phone", "").strip()
     vin = request.query_params.get("vehicle.vin", "").strip()
+    chosen = request.query_params.get("follow_up_of", "").strip().upper()
     lookups = {"phone": phone if len(phone) >= 7 else "", "vin": vin if len(vin) == 17 else ""}
     found: dict[str, dict[str, Any]] = {}
     async with service_api(request) as api:
@@ -197,7 +202,11 @@ async def open_check(request: Request, principal: Recorder) -> Response:
                     found.setdefault(complaint["id"], {**complaint, "matched": []})
                     found[complaint["id"]]["matched"].append(key)
     return pages.render(
-        request, "intake/_open_warning.html", principal=principal, found=list(found.values())
+        request,
+        "intake/_open_warning.html",
+        principal=principal,
+        found=list(found.values()),
+        chosen=chosen,
     )
 
 

@@ -42,7 +42,7 @@ from shared.auth import (
 )
 from shared.contracts.envelope import Actor
 from shared.crypto import mask_code, mask_email, mask_id_number, mask_phone
-from shared.errors import ForbiddenError, InvalidValueError
+from shared.errors import ConflictError, FieldValueError, ForbiddenError, InvalidValueError
 from shared.vocab import Channel, Demand, ErasureReason, Language, Urgency
 from shared.web.problems import field_path, problem
 
@@ -188,7 +188,14 @@ def _answer(registration: Registration, request: Request, response: Response) ->
     "/complaints",
     status_code=status.HTTP_200_OK,
     summary="Register a complaint taken by an agent (phone, hotline, walk-in, front desk)",
-    responses={201: {"description": "registered: a new complaint and case"}},
+    responses={
+        201: {"description": "registered: a new complaint and case"},
+        409: {
+            "description": "the complaint named in follow_up_of is closed (code"
+            " follow_up_closed) or another customer's (code follow_up_other_customer)"
+        },
+        422: {"description": "a field is not valid, or follow_up_of names no complaint"},
+    },
 )
 async def register_complaint(
     body: ComplaintCreate,
@@ -199,7 +206,10 @@ async def register_complaint(
     idempotency_key: IdempotencyKey = None,
 ) -> RegistrationRead:
     registration = await service.register(
-        body, actor=_actor(principal), idempotency_key=idempotency_key
+        body,
+        actor=_actor(principal),
+        idempotency_key=idempotency_key,
+        follow_up_of=body.follow_up_of,
     )
     return _answer(registration, request, response)
 
@@ -338,11 +348,16 @@ async def register_batch(
             results.append(BatchItemResult(index=index, status=422, errors=errors))
             continue
         external = item.get("idempotency_key")
-        registration = await service.register(
-            draft,
-            actor=_actor(principal),
-            idempotency_key=str(external) if external else None,
-        )
+        try:
+            registration = await service.register(
+                draft,
+                actor=_actor(principal),
+                idempotency_key=str(external) if external else None,
+                follow_up_of=draft.follow_up_of,
+            )
+        except (FieldValueError, ConflictError) as exc:  # the follow-up it names: not this one
+            results.append(_refused_item(index, exc))
+            continue
         results.append(
             BatchItemResult(
                 index=index,
@@ -357,9 +372,20 @@ async def register_batch(
         registered=outcomes.count(Outcome.REGISTERED),
         linked=outcomes.count(Outcome.LINKED),
         replayed=outcomes.count(Outcome.REPLAYED),
-        rejected=sum(1 for r in results if r.status == 422),
+        rejected=sum(1 for r in results if r.status >= 400),
         results=results,
     )
+
+
+def _refused_item(index: int, exc: FieldValueError | ConflictError) -> BatchItemResult:
+    """An item the stored state refused: 422 with its field, or 409 with the conflict's code,
+    as the single registration answers."""
+    if isinstance(exc, FieldValueError):
+        error = {"path": field_path(exc.path[1:]), "message": str(exc), "type": exc.error.code}
+        return BatchItemResult(index=index, status=422, errors=[error])
+    code = str(exc.extra.get("code", "conflict"))
+    error = {"path": "follow_up_of", "message": str(exc), "type": code}
+    return BatchItemResult(index=index, status=409, errors=[error])
 
 
 CONTACT_ROLES = (Role.AGENT, Role.OWNER, Role.DEPARTMENT_HEAD, Role.GENERAL_MANAGER)

@@ -64,7 +64,13 @@ from shared.contracts.notifications import (
     Purpose,
 )
 from shared.crypto import FieldCipher, mask_code, mask_email, mask_id_number, mask_phone, mask_plate
-from shared.errors import ConflictError, NotFoundError, TransientStoreError
+from shared.errors import (
+    ConflictError,
+    FieldValueError,
+    InvalidValueError,
+    NotFoundError,
+    TransientStoreError,
+)
 from shared.redaction import redact
 from shared.vocab import Channel, ErasureReason, Language, Urgency
 
@@ -131,12 +137,21 @@ class IntakeService:
     # -- commands ----------------------------------------------------------------
 
     async def register(
-        self, draft: RecordDraft, *, actor: Actor, idempotency_key: str | None = None
+        self,
+        draft: RecordDraft,
+        *,
+        actor: Actor,
+        idempotency_key: str | None = None,
+        follow_up_of: str | None = None,
     ) -> Registration:
-        """Record a complaint once; a re-delivered message returns what it made the first time."""
+        """Record a complaint once; a re-delivered message returns what it made the first time.
+
+        ``follow_up_of`` is the ticket number of the open complaint the agent says this call
+        follows up: the text is linked to it, whatever its words (``_check_chosen_target``).
+        Without it, a text close to an open complaint's of the last 7 days is linked."""
         for attempt in range(_ATTEMPTS):
             try:
-                return await self._register_once(draft, actor, idempotency_key)
+                return await self._register_once(draft, actor, idempotency_key, follow_up_of)
             except TransientStoreError:
                 if attempt == _ATTEMPTS - 1:
                     raise
@@ -144,9 +159,14 @@ class IntakeService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _register_once(
-        self, given: RecordDraft, actor: Actor, idempotency_key: str | None
+        self,
+        given: RecordDraft,
+        actor: Actor,
+        idempotency_key: str | None,
+        follow_up_of: str | None,
     ) -> Registration:
         message_keys = self._message_keys(given, idempotency_key)
+        chosen = await self._complaint_id_of(follow_up_of) if follow_up_of else None
         draft = _redacted(given)  # numbers in the words travel masked; the originals are sealed
         sealed = [
             self._cipher.encrypt(original)
@@ -162,27 +182,58 @@ class IntakeService:
                 return Registration(Outcome.REPLAYED, self._from_stored(seen), None)
             now = self._clock.now()
             keys = self._customer_keys(draft.customer, draft.vehicle.vin)
-            priors = await uow.complaints_of(keys, now - REPEAT_WINDOW)
-            target = find_follow_up_target(
-                draft.content, draft.vehicle.vin, [_prior(p) for p in priors], now=now
-            )
-            if target is not None:
-                stored = next(p for p in priors if p.id == target.id)
+            if chosen is not None:
+                stored = await uow.get_complaint(chosen)
+                assert stored is not None  # complaints are never deleted
+                _check_chosen_target(stored, keys)
                 registration = await self._link(
                     uow, draft, stored, actor=actor, now=now, sealed=sealed
                 )
             else:
-                registration = await self._register_new(
-                    uow,
-                    draft,
-                    repeat=is_repeat_complainant([_prior(p) for p in priors], now=now),
-                    actor=actor,
-                    now=now,
-                    sealed=sealed,
-                )
+                registration = await self._register_or_link(uow, draft, keys, actor, now, sealed)
             await uow.remember_messages(message_keys, registration.complaint.id)
         self._on_commit()
         return registration
+
+    async def _register_or_link(
+        self,
+        uow: IntakeUnitOfWork,
+        draft: RecordDraft,
+        keys: CustomerKeys,
+        actor: Actor,
+        now: datetime,
+        sealed: list[str],
+    ) -> Registration:
+        """No complaint chosen: a follow-up of the open complaint about a similar matter of the
+        last 7 days (``domain.repeats``), or a new complaint."""
+        priors = await uow.complaints_of(keys, now - REPEAT_WINDOW)
+        target = find_follow_up_target(
+            draft.content, draft.vehicle.vin, [_prior(p) for p in priors], now=now
+        )
+        if target is not None:
+            stored = next(p for p in priors if p.id == target.id)
+            return await self._link(uow, draft, stored, actor=actor, now=now, sealed=sealed)
+        return await self._register_new(
+            uow,
+            draft,
+            repeat=is_repeat_complainant([_prior(p) for p in priors], now=now),
+            actor=actor,
+            now=now,
+            sealed=sealed,
+        )
+
+    async def _complaint_id_of(self, ticket_no: str) -> str:
+        """The id of the complaint the agent chose by its ticket number; 422 at
+        ``body.follow_up_of`` when there is none."""
+        found = await self._store.search(SearchQuery(ticket_no=ticket_no, limit=1))
+        if not found:
+            raise FieldValueError(
+                ("body", "follow_up_of"),
+                InvalidValueError(
+                    "follow_up_unknown", f"no complaint {ticket_no}", ticket_no=ticket_no
+                ),
+            )
+        return found[0].id
 
     async def _register_new(
         self,
@@ -748,6 +799,26 @@ def _redacted(draft: RecordDraft) -> RecordDraft:
     return draft.model_copy(
         update={"content": redact(draft.content), "demand_note": redact(note) if note else note}
     )
+
+
+def _check_chosen_target(stored: StoredComplaint, keys: CustomerKeys) -> None:
+    """The complaint an agent chose takes the follow-up only while it is open (as for the
+    automatic link: not once its case is closed, nor erased) and only if it is the caller's:
+    the same phone, email, WeChat openid or VIN the automatic link looks for. Its age and
+    words do not matter: the agent heard the customer. 409 otherwise."""
+    if not stored.open or stored.erased_at is not None:
+        raise ConflictError(
+            f"{stored.ticket_no} is closed: it takes no more follow-ups; register a new complaint",
+            code="follow_up_closed",
+            ticket_no=stored.ticket_no,
+        )
+    if not keys.recognise(stored):
+        raise ConflictError(
+            f"{stored.ticket_no} is another customer's complaint: no phone, email, WeChat"
+            " openid or VIN in common",
+            code="follow_up_other_customer",
+            ticket_no=stored.ticket_no,
+        )
 
 
 def _prior(stored: StoredComplaint) -> PriorComplaint:

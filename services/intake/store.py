@@ -111,6 +111,19 @@ class CustomerKeys:
     def any(self) -> bool:
         return any((self.phone_hash, self.email_hash, self.wechat_openid, self.vin))
 
+    def recognise(self, complaint: StoredComplaint) -> bool:
+        """Whether ``complaint`` is this customer's (or this car's): what ``complaints_of``
+        finds, one complaint at a time."""
+        return any(
+            bool(mine) and mine == theirs
+            for mine, theirs in (
+                (self.phone_hash, complaint.phone_hash),
+                (self.email_hash, complaint.email_hash),
+                (self.wechat_openid, complaint.wechat_openid),
+                (self.vin, complaint.vehicle.vin),
+            )
+        )
+
 
 @dataclass(frozen=True)
 class SearchQuery:

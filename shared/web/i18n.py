@@ -648,6 +648,15 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "misc.no": ("否", "No"),
     "misc.repeat": ("重复投诉客户", "Repeat complainant"),
     "misc.none": ("无", "None"),
+    "form.follow_up_of": ("作为跟进并入", "Add as a follow-up to"),
+    "form.follow_up_none": ("不并入以上投诉", "None of these"),
+    "form.follow_up_help": (
+        "如客户来电是跟进以上某件投诉，请选择“作为跟进并入”，不会新建案件；"
+        "未选择时将登记为新投诉（仅当内容与原投诉几乎相同时才会自动并入）。",
+        "If the call follows up one of these, choose “Add as a follow-up”: no new case is"
+        " opened. Otherwise it is registered as a new complaint (linked by itself only when"
+        " the words are nearly the same).",
+    ),
 }
 """Key → (Chinese, English)."""
 

@@ -602,7 +602,8 @@ async def test_the_form_warns_of_open_complaints_by_phone_or_by_car(
     mine = (await client.post("/complaints", json=complaint())).json()
     form_page = (await browser.get("/ui/complaints/new")).text
     assert form_page.count("/ui/complaints/open-check") == 2  # under the phone and the VIN
-    assert "hx-include=\"[name='customer.phone'],[name='vehicle.vin']\"" in form_page
+    include = "[name='customer.phone'],[name='vehicle.vin'],[name='follow_up_of']"
+    assert f'hx-include="{include}"' in form_page
 
     async def warning(**params: str) -> str:
         response = await browser.get("/ui/complaints/open-check", params=params)

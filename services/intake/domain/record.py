@@ -13,6 +13,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -48,6 +49,18 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=5000)]
+
+
+def _ticket_as_read(value: object) -> object:
+    """A ticket number as an agent may type it (``ts-20261122-0001 ``)."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+TicketNo = Annotated[
+    str,
+    BeforeValidator(_ticket_as_read),
+    StringConstraints(max_length=40, pattern=r"^TS-\d{8}-\d{4,}$"),
+]
 
 MAX_DEMAND_NOTE = 500
 
@@ -135,6 +148,14 @@ class RecordDraft(BaseModel):
 
 class ComplaintCreate(RecordDraft):
     """The agent form: phone, hotline, walk-in, showroom, service desk...; a phone is required."""
+
+    follow_up_of: TicketNo | None = Field(
+        default=None,
+        description="The ticket number (TS-YYYYMMDD-NNNN) of the customer's open complaint"
+        " this call follows up, as the agent chose it: the text is added to that complaint"
+        " (outcome linked). It must be open and the same customer's (same phone, email,"
+        " WeChat openid or VIN). Without it, only a text close to an open complaint's links.",
+    )
 
     @model_validator(mode="after")
     def _agent_channel(self) -> ComplaintCreate:
