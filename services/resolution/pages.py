@@ -449,12 +449,14 @@ async def _approvals_page(
 ) -> Response:
     async with service_api(request) as api:
         response = check(await api.get("/approvals"))
+        staff = await _staff(api)
     return pages.render(
         request,
         "resolution/approvals.html",
         principal=principal,
         status_code=status_code,
         cases=response.json(),
+        names=_names(staff),
         failed=failed,
         message=message,
         done=request.query_params.get("done", ""),

@@ -350,6 +350,22 @@ async def test_the_3_day_view_lists_the_calls_still_to_make_with_owners_by_name(
     assert '<span title="olga">王丽</span>' in html
     case_page = await page(runtime, "/ui/cases/c-1")
     assert 'data-owner="olga">王丽</span>' in case_page
+    timeline = case_page[case_page.index('class="timeline') :]
+    assert '<span title="olga">王丽</span> (' in timeline  # the owner's steps, by name
+
+
+async def test_the_approvals_inbox_names_who_proposed(
+    resolution: tuple[ServiceRuntime, ManualClock],
+) -> None:
+    runtime, _ = resolution
+    service = runtime.app.state.service
+    await service.put_staff(
+        StaffMember(user="olga", name="王丽", department=Department.AFTER_SALES)
+    )
+    html = await page(runtime, "/ui/approvals", Principal(
+        user="hu", role=Role.DEPARTMENT_HEAD, department=Department.AFTER_SALES
+    ))  # fmt: skip
+    assert "/ui/cases/c-1" in html and '<span title="olga">王丽</span>' in html
 
 
 async def test_a_case_whose_owner_left_is_flagged_for_its_head(
