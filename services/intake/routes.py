@@ -338,8 +338,11 @@ async def register_batch(
 ) -> BatchResult:
     results: list[BatchItemResult] = []
     for index, item in enumerate(items):
+        external = item.get("idempotency_key")  # the item's own key, beside its record
         try:
-            draft = _BATCH_ITEM.validate_python(item)
+            draft = _BATCH_ITEM.validate_python(
+                {k: v for k, v in item.items() if k != "idempotency_key"}
+            )
         except ValidationError as exc:
             errors = [
                 {"path": field_path(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
@@ -347,7 +350,6 @@ async def register_batch(
             ]
             results.append(BatchItemResult(index=index, status=422, errors=errors))
             continue
-        external = item.get("idempotency_key")
         try:
             registration = await service.register(
                 draft,

@@ -266,6 +266,18 @@ async def test_batch_registers_good_items_and_reports_bad_ones(
     assert [e.type for e in await outbox(intake)].count("complaint.registered") == 2
 
 
+async def test_a_batch_items_own_key_makes_a_resent_item_a_replay(
+    intake: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    keyed = {**complaint(), "idempotency_key": "crm-4711"}
+    first = (await client.post("/complaints:batch", json=[keyed])).json()
+    assert first["registered"] == 1, first
+    again = (await client.post("/complaints:batch", json=[keyed])).json()
+    assert (again["replayed"], again["rejected"]) == (1, 0), again
+    assert again["results"][0]["id"] == first["results"][0]["id"]
+    assert [e.type for e in await outbox(intake)].count("complaint.registered") == 1
+
+
 async def test_only_agents_and_admins_record_and_look_up(intake: ServiceRuntime) -> None:
     quality = intake.tokens.issue(Principal(user="q", role=Role.QUALITY))
     async with httpx.AsyncClient(
