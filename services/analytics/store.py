@@ -301,9 +301,9 @@ class SqliteAnalyticsStore(SqliteStore):
         # ids only (no personal data); not a read model: a rebuild keeps it
         "CREATE TABLE IF NOT EXISTS erased_examples (complaint_id TEXT PRIMARY KEY)",
     )
-    added_columns = tuple(  # the 3-day call's measures (cube schema 3)
+    added_columns = tuple(  # the 3-day call's measures (cube schema 3), the reopen rate's base (6)
         f"ALTER TABLE cube ADD COLUMN {m} INTEGER NOT NULL DEFAULT 0"
-        for m in ("call_due", "called", "called_late", "call_sat_n", "call_sat_sum")
+        for m in ("call_due", "called", "called_late", "call_sat_n", "call_sat_sum", "concluded")
     )
 
     @asynccontextmanager

@@ -496,7 +496,9 @@ async def test_analytics_cube_sums_cells_by_range_group_and_filter(
     async with analytics.unit_of_work() as uow:
         await uow.add_to_cube(
             {
-                cell("day", "2026-04-01", "sales", "product_quality"): Measures(n=2, closed=1),
+                cell("day", "2026-04-01", "sales", "product_quality"): Measures(
+                    n=2, closed=1, reopened=1, concluded=2
+                ),
                 cell("day", "2026-04-02", "parts", "process_policy"): Measures(n=1, cost=50.5),
                 cell("day", "2026-05-01", "sales", "product_quality"): Measures(n=7),
             }
@@ -516,7 +518,7 @@ async def test_analytics_cube_sums_cells_by_range_group_and_filter(
     assert {k[0]: m.n for k, m in by_cause.items()} == {"product_quality": 1, "process_policy": 2}
     sales = Filters(start=date(2026, 4, 1), end=date(2026, 4, 30), department="sales")
     total = await analytics.sum_cells(april, dimension="all", group_by=(), filters=sales)
-    assert total[()] == Measures(n=2, closed=1)
+    assert total[()] == Measures(n=2, closed=1, reopened=1, concluded=2)  # every measure
     both = await analytics.sum_cells(
         [*april, PeriodRange("day", "2026-05-01", "2026-05-01")],
         dimension="all",

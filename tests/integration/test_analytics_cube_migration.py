@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.analytics.bootstrap import bootstrap
-from services.analytics.domain.cube import cube_layout
+from services.analytics.domain.cube import MEASURES, cube_layout
 from shared.broker.embedded import EmbeddedBroker
 from shared.clock import ManualClock
 from shared.contracts.resolution import StageTime
@@ -50,9 +50,14 @@ async def seed(settings: Settings) -> Rows:
 
 
 def cube(settings: Settings) -> Rows:
-    """Every cell that counts something (a complaint that moved leaves zeros behind)."""
+    """Every cell that counts something (a complaint that moved leaves zeros behind), its
+    measures by name: a column added to an older file comes last in it."""
+    columns = ", ".join(("grain", "period", "department", "channel", "cause", "dimension"))
+    measures = ", ".join(MEASURES)
     with sqlite3.connect(settings.sqlite_path("analytics")) as db:
-        rows = db.execute("SELECT * FROM cube ORDER BY 1, 2, 3, 4, 5, 6, 7").fetchall()
+        rows = db.execute(
+            f"SELECT {columns}, value, {measures} FROM cube ORDER BY 1, 2, 3, 4, 5, 6, 7"
+        ).fetchall()
     return [row for row in rows if any(row[7:])]
 
 
@@ -98,6 +103,25 @@ async def test_a_cube_without_the_3_day_call_columns_gets_them_and_is_recomputed
     with sqlite3.connect(settings.sqlite_path("analytics")) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(cube)")]
     assert columns[-len(calls) :] == list(calls)
+
+
+async def test_a_cube_without_the_reopen_rates_base_gets_it_and_is_recomputed(
+    kafka: EmbeddedBroker, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings()
+    reference = await seed(settings)
+    with sqlite3.connect(settings.sqlite_path("analytics")) as db:  # as schema 5 left it
+        db.execute("ALTER TABLE cube DROP COLUMN concluded")
+        db.execute("UPDATE meta SET value = '5|Asia/Shanghai' WHERE name = 'cube_layout'")
+    await start_and_stop(settings, kafka)
+    assert cube(settings) == reference
+    assert layout(settings) == cube_layout(settings.zone)
+    with sqlite3.connect(settings.sqlite_path("analytics")) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(cube)")]
+        concluded = db.execute(
+            "SELECT SUM(concluded) FROM cube WHERE grain = 'day' AND dimension = 'all'"
+        ).fetchone()[0]
+    assert columns[-1] == "concluded" and concluded == 2  # the two closed complaints
 
 
 async def test_a_current_cube_is_left_alone(

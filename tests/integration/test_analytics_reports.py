@@ -45,6 +45,9 @@ class Truth:
     breached: bool = False
     satisfaction: int | None = None
     reopened: bool = False
+    """A dissatisfied customer reopened it (at the rating or on the 3-day call)."""
+    call_reopened: bool = False
+    """The 3-day call reopened it: it is being worked again, no longer closed."""
     amount: float = 0.0
     remedy_types: list[str] = field(default_factory=list)
     stage_times: list[StageTime] = field(default_factory=list)
@@ -64,6 +67,12 @@ class Truth:
         if {"repair", "replacement", "apology"} & set(self.remedy_types):
             return "non_monetary_relief"
         return "explanation"
+
+    @property
+    def concluded(self) -> bool:
+        """Closed at least once, or reopened by the rating that would have closed it: the
+        reopen rate's base."""
+        return self.closed_hours is not None or self.reopened
 
     @property
     def day(self) -> date:
@@ -133,17 +142,23 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
                     remedy_types=t.remedy_types,
                 )
             )
-            if rng.random() < 0.15:
+            if rng.random() < 0.2:
                 t.reopened = True
+                t.satisfaction = 1
                 case.append(
                     step(
                         cid,
                         "record_feedback",
                         at + timedelta(hours=hour + 2),
+                        from_status="awaiting_feedback",
                         to_status="investigating",
                         satisfaction=1,
                     )
                 )
+                if rng.random() < 0.4:  # still being worked again: never closed
+                    t.events = _interleaved(rng, intake, case)
+                    truths.append(t)
+                    continue
             hour += rng.uniform(2, 120)
             t.closed_hours = hour
             t.satisfaction = rng.randint(3, 5)
@@ -176,7 +191,8 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
             if rng.random() < 0.7:  # the 3-day call: on time or not, rated or not
                 called = done + timedelta(hours=rng.uniform(20, 100))
                 t.call_late = called > call_due
-                t.call_satisfaction = rng.choice([None, 2, 4, 5])
+                t.call_reopened = rng.random() < 0.2  # rated below 3: reopened, worked again
+                t.call_satisfaction = rng.choice([1, 2] if t.call_reopened else [None, 4, 5])
                 unreached = dict(follow_up_due_at=call_due)
                 reached = dict(
                     follow_up_due_at=call_due,
@@ -184,17 +200,33 @@ def generate(n: int, seed: int = 11) -> list[Truth]:
                     follow_up_satisfaction=t.call_satisfaction,
                 )
                 for extra in ([unreached] if rng.random() < 0.3 else []) + [reached]:
+                    reopens = t.call_reopened and extra is reached
                     case.append(
-                        step(cid, "record_follow_up_call", called, to_status="closed", **extra)
+                        step(
+                            cid,
+                            "record_follow_up_call",
+                            called,
+                            from_status="closed",
+                            to_status="investigating" if reopens else "closed",
+                            **extra,
+                        )
                     )
-        # the two topics interleave at random; each keeps its own order
-        merged: list[EventEnvelope] = []
-        while intake or case:
-            source = intake if intake and (not case or rng.random() < 0.3) else case
-            merged.append(source.pop(0))
-        t.events = merged
+                if t.call_reopened:
+                    t.reopened, t.closed_hours = True, None
+        t.events = _interleaved(rng, intake, case)
         truths.append(t)
     return truths
+
+
+def _interleaved(
+    rng: random.Random, intake: list[EventEnvelope], case: list[EventEnvelope]
+) -> list[EventEnvelope]:
+    """The two topics interleave at random; each keeps its own order."""
+    merged: list[EventEnvelope] = []
+    while intake or case:
+        source = intake if intake and (not case or rng.random() < 0.3) else case
+        merged.append(source.pop(0))
+    return merged
 
 
 @pytest.fixture
@@ -233,16 +265,21 @@ async def test_reports_match_counts_computed_from_the_stream(service: AnalyticsS
     assert figures.closed == len(closed)
     assert figures.sla_breached == sum(t.breached for t in chosen)
     assert figures.closed_on_time == sum(not t.breached for t in closed)
-    assert figures.satisfaction_n == len(closed)
-    assert figures.satisfaction_avg == round(
-        sum(t.satisfaction or 0 for t in closed) / len(closed), 2
-    )
-    assert figures.reopen_rate == round(sum(t.reopened for t in closed) / len(closed), 4)
+    rated_remedies = [t.satisfaction for t in chosen if t.satisfaction is not None]
+    assert figures.satisfaction_n == len(rated_remedies)
+    assert figures.satisfaction_avg == round(sum(rated_remedies) / len(rated_remedies), 2)
+    # of the complaints closed at least once, the share reopened: also those being worked again
+    concluded = [t for t in chosen if t.concluded]
+    worked_again = [t for t in concluded if t.reopened and t.closed_hours is None]
+    assert {t.call_reopened for t in worked_again} == {True, False}  # on the call, at the rating
+    assert figures.reopen_rate == round(sum(t.reopened for t in concluded) / len(concluded), 4)
     assert figures.remedy_cost == sum(t.amount for t in closed)
-    called = [t for t in closed if t.call_late is not None]
+    # each call owed: the closed cases', and the ones whose call reopened the case
+    owed = closed + [t for t in chosen if t.call_reopened]
+    called = [t for t in owed if t.call_late is not None]
     rated = [t.call_satisfaction for t in called if t.call_satisfaction is not None]
-    assert figures.follow_up_due == len(closed)
-    assert figures.follow_up_rate == round(len(called) / len(closed), 4)
+    assert figures.follow_up_due == len(owed)
+    assert figures.follow_up_rate == round(len(called) / len(owed), 4)
     assert figures.follow_up_late_rate == round(
         sum(bool(t.call_late) for t in called) / len(called), 4
     )

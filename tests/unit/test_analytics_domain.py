@@ -25,6 +25,7 @@ from services.analytics.domain.reports import (
     KeyMatch,
     PeriodRange,
     decompose,
+    figures,
     key_match,
     pareto,
     stage_report,
@@ -108,8 +109,10 @@ def test_a_low_rating_on_the_3_day_call_reopens_the_closed_case_until_it_closes_
     for event in [*lifecycle(), call]:
         fact = fold(fact, event)
     assert fact is not None and (fact.reopened, fact.closed_at) == (2, None)
-    # open again: counted neither as closed nor (so) as reopened; the call was owed and made
-    assert _day(fact) == {"closed": 0, "reopened": 0, "call_due": 1, "called": 1, "sat": 2}
+    # open again: not closed, but reopened (of the concluded); the call was owed and made
+    assert _day(fact) == {
+        "closed": 0, "reopened": 1, "concluded": 1, "call_due": 1, "called": 1, "sat": 2
+    }  # fmt: skip
     resolved_again = at + timedelta(hours=20)
     closing = step(
         "c-1",
@@ -121,7 +124,55 @@ def test_a_low_rating_on_the_3_day_call_reopens_the_closed_case_until_it_closes_
     fact = fold(fact, closing)
     assert fact.closed_at == resolved_again  # not the first closing
     # closed, reopened once; two calls owed (the one that reopened it, the next), one made
-    assert _day(fact) == {"closed": 1, "reopened": 1, "call_due": 2, "called": 1, "sat": 2}
+    assert _day(fact) == {
+        "closed": 1, "reopened": 1, "concluded": 1, "call_due": 2, "called": 1, "sat": 2
+    }  # fmt: skip
+
+
+def test_the_reopen_rate_counts_a_reopened_case_while_it_is_worked_again() -> None:
+    """Of the complaints closed at least once (or reopened by the rating that would have
+    closed them), the share a dissatisfied customer reopened: one reopened on the 3-day call
+    and one at the rating, both still being worked, count at once; "closed" stays the
+    complaints closed now."""
+
+    def folded(cid: str, *steps: tuple[str, str, str, int | None]) -> ComplaintFact:
+        """Registered, then each (step, from, to, rating) ten hours apart."""
+        fact = fold(fold(None, registered(cid, T0)), opened(cid, T0))
+        for n, (name, source, target, rating) in enumerate(steps, start=1):
+            at = T0 + timedelta(hours=10 * n)
+            on_call = name == "record_follow_up_call"
+            taken = step(
+                cid, name, at, from_status=source, to_status=target,
+                satisfaction=None if on_call else rating,
+                follow_up_call_at=at if on_call else None,
+                follow_up_satisfaction=rating if on_call else None,
+            )  # fmt: skip
+            fact = fold(fact, taken)
+        return fact
+
+    close = ("record_feedback", "awaiting_feedback", "closed", 5)
+    satisfied = folded("c-1", close)
+    reopened_on_the_call = folded(
+        "c-2", close, ("record_follow_up_call", "closed", "investigating", 2)
+    )
+    reopened_at_the_rating = folded(
+        "c-3", ("record_feedback", "awaiting_feedback", "investigating", 1)
+    )
+    still_open = folded("c-4", ("start_investigation", "assigned", "investigating", None))
+    assert reopened_on_the_call.closed_at is None and reopened_on_the_call.reopened == 1
+    total = Measures()
+    for fact in (satisfied, reopened_on_the_call, reopened_at_the_rating, still_open):
+        total = total + next(m for c, m in contributions(fact, ZONE).items() if _all_day(c))
+    assert (total.n, total.closed, total.concluded, total.reopened) == (4, 1, 3, 2)
+    assert figures(total).closed == 1
+    assert figures(total).reopen_rate == round(2 / 3, 4)
+    reclosed = fold(
+        reopened_on_the_call,
+        step("c-2", "record_feedback", T0 + timedelta(days=6), to_status="closed"),
+    )
+    again = next(m for c, m in contributions(reclosed, ZONE).items() if _all_day(c))
+    assert (again.closed, again.concluded, again.reopened) == (1, 1, 1)  # counted once
+    assert figures(Measures(n=1)).reopen_rate is None  # nothing concluded: nothing to judge
 
 
 def _day(fact: ComplaintFact) -> dict[str, float]:
@@ -129,6 +180,7 @@ def _day(fact: ComplaintFact) -> dict[str, float]:
     return {
         "closed": m.closed,
         "reopened": m.reopened,
+        "concluded": m.concluded,
         "call_due": m.call_due,
         "called": m.called,
         "sat": m.call_sat_sum,
@@ -273,7 +325,7 @@ def test_measures_add_and_negate_field_by_field() -> None:
     b = Measures(n=1, breached=1, cost=0.25, call_sat_sum=1)
     assert a + b == Measures(n=3, closed=1, breached=1, cost=10.75, call_sat_sum=5)
     assert (a + -a).is_zero and not a.is_zero
-    assert a.values()[0] == 2 and a.values()[-1] == 4 and len(a.values()) == 14
+    assert a.values()[0] == 2 and a.values()[-1] == 4 and len(a.values()) == 15
 
 
 def test_registration_day_is_the_dealerships_local_day() -> None:

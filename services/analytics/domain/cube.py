@@ -19,11 +19,12 @@ from zoneinfo import ZoneInfo
 
 from services.analytics.domain.facts import ComplaintFact
 
-CUBE_SCHEMA = 5
+CUBE_SCHEMA = 6
 """Bumped whenever cells change shape or meaning (2: time by stage and stages over budget;
 3: the 3-day call, the confirmed touchpoint; 4: calls that reopened a case, reopenings
-counted among the closed; 5: roll-ups of vehicle models, the responsible staff):
-a cube stored by other code is recomputed from the facts when the service starts."""
+counted among the closed; 5: roll-ups of vehicle models, the responsible staff; 6: the
+reopen rate's base, ``concluded``, and a reopened case counted as reopened while it is open
+again): a cube stored by other code is recomputed from the facts when the service starts."""
 GRAINS = ("day", "week", "month")
 DIMENSIONS = (
     "all",
@@ -84,6 +85,7 @@ MEASURES = (
     "sat_n",
     "sat_sum",
     "reopened",
+    "concluded",
     "repeat",
     "cost",
     "call_due",
@@ -103,6 +105,12 @@ class Measures:
     sat_n: int = 0
     sat_sum: int = 0
     reopened: int = 0
+    """The customer reopened it (a rating below 3 of the remedy or on the 3-day call), open
+    again or closed again since: a share of ``concluded``, the reopen rate."""
+    concluded: int = 0
+    """Its loop came to an end at least once: it was closed (it may be open again), or the
+    customer's rating of the remedy, the step that closes a case, reopened it instead. Not
+    ``closed``, which counts only the complaints closed now."""
     repeat: int = 0
     cost: float = 0.0
     call_due: int = 0
@@ -261,7 +269,8 @@ def _measures(fact: ComplaintFact) -> Measures:
         breached=int(fact.breached),
         sat_n=int(fact.satisfaction is not None),
         sat_sum=fact.satisfaction or 0,
-        reopened=int(closed and fact.reopened > 0),  # a share of the closed: reopen_rate
+        reopened=int(fact.reopened > 0),  # a share of the concluded: the reopen rate
+        concluded=int(closed or fact.reopened > 0),  # a reopening needs a resolution first
         repeat=int(fact.repeat_complainant),
         cost=fact.remedy_amount if closed else 0.0,
         call_due=int(fact.call_due) + fact.reopening_calls,

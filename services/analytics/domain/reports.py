@@ -137,6 +137,9 @@ class Figures(BaseModel):
     satisfaction_avg: float | None
     satisfaction_n: int
     reopen_rate: float | None
+    """Of the complaints closed at least once (or reopened at the rating before they
+    closed), the share a dissatisfied customer reopened: counted at once, while the case is
+    worked again, not only once it is closed again."""
     repeat_complainants: int
     remedy_cost: float
     follow_up_due: int
@@ -159,7 +162,7 @@ def figures(m: Measures) -> Figures:
         sla_compliance=round(m.on_time / judged, 4) if judged else None,
         satisfaction_avg=round(m.sat_sum / m.sat_n, 2) if m.sat_n else None,
         satisfaction_n=m.sat_n,
-        reopen_rate=round(m.reopened / m.closed, 4) if m.closed else None,
+        reopen_rate=round(m.reopened / m.concluded, 4) if m.concluded else None,
         repeat_complainants=m.repeat,
         remedy_cost=round(m.cost, 2),
         follow_up_due=m.call_due,
