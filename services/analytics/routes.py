@@ -103,11 +103,22 @@ WholeDealership = Annotated[
 
 
 def visible_to(principal: Principal, dimension: str, value: str) -> bool:
-    """A head sees dealership-wide cause and touchpoint buckets, and of the department
-    buckets only their own (as with the reports' department filter)."""
+    """Prevention actions: a head sees those on dealership-wide cause and touchpoint
+    buckets, and of the department buckets only their own (as with the reports' department
+    filter). Trend alerts are narrower: :func:`alert_visible_to`."""
     if principal.role is not Role.DEPARTMENT_HEAD or dimension != "department":
         return True
     return principal.department is not None and value == principal.department.value
+
+
+def alert_visible_to(principal: Principal, dimension: str, value: str) -> bool:
+    """A head sees only the alerts of their own department: a cause or touchpoint alert
+    counts the whole dealership's complaints, which a head reads nowhere else (their
+    reports are held to their department)."""
+    if principal.role is not Role.DEPARTMENT_HEAD:
+        return True
+    own = principal.department
+    return dimension == "department" and own is not None and value == own.value
 
 
 def _visible_action(principal: Principal, action: PreventionAction) -> PreventionAction:
@@ -350,10 +361,14 @@ class AlertRead(BaseModel):
     raised_at: str
 
 
-@router.get("/alerts", summary="Trend alerts, newest first", tags=["alerts"])
+@router.get(
+    "/alerts",
+    summary="Trend alerts, newest first (a department head: their own department's)",
+    tags=["alerts"],
+)
 async def list_alerts(service: Service, principal: Reader) -> list[AlertRead]:
     alerts = await service.alerts()
-    visible = [a for a in alerts if visible_to(principal, a.spike.dimension, a.spike.value)]
+    visible = [a for a in alerts if alert_visible_to(principal, a.spike.dimension, a.spike.value)]
     return [AlertRead(**a.spike.model_dump(), raised_at=a.raised_at.isoformat()) for a in visible]
 
 

@@ -9,7 +9,7 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ import pytest
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web.pages import TOKEN_COOKIE
+from tests.support.analytics_events import registered, step
 from tests.support.analytics_runtime import PEOPLE, seeded_analytics
 
 NOW = datetime(2026, 3, 11, 4, 0, tzinfo=UTC)
@@ -122,6 +123,41 @@ async def test_a_head_sees_their_department_and_an_agent_is_refused(
         "当前角色：坐席/前台。此页面供以下角色使用：部门经理、总经理、质量专员、管理员。"
         in refused.text
     )
+
+
+async def test_a_head_sees_only_their_own_departments_trend_alerts(
+    analytics: ServiceRuntime, as_user: Callable[[str], httpx.AsyncClient]
+) -> None:
+    """Cause and touchpoint alerts count the whole dealership: a head, who reads only their
+    own department everywhere else, sees the alerts of their department alone."""
+    service = analytics.app.state.service
+    for i, department in enumerate(["after_sales"] * 8 + ["sales"] * 6):  # a week's surge
+        cid, at = f"surge-{i}", NOW - timedelta(minutes=10 + i)
+        await service.on_event(registered(cid, at, content="刹车异响，踩刹车时吱吱响"))
+        await service.on_event(step(cid, "assign", at, to_status="assigned", department=department))
+    assert (await as_user("quality").post("/alerts/check")).status_code == 200
+
+    def buckets(alerts: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        return {(a["dimension"], a["value"]) for a in alerts}
+
+    everything = buckets((await as_user("quality").get("/alerts")).json())
+    assert {("department", "after_sales"), ("department", "sales")} <= everything
+    assert any(dimension == "cause" for dimension, _ in everything)  # dealership-wide
+    assert buckets((await as_user("gm").get("/alerts")).json()) == everything
+    head = (await as_user("head").get("/alerts")).json()
+    assert buckets(head) == {("department", "after_sales")}
+    assert head[0]["count"] == 9  # their department's own complaints this week
+
+    page = await as_user("head").get("/ui/")
+    card = re.search(r'<section class="card" id="alerts">.*?</section>', page.text, re.S)
+    assert card and card.group(0).count('class="alert-row"') == 1
+    assert '<span class="count">1</span>' in card.group(0)  # the card's badge
+    assert "原因</span>" not in card.group(0) and "接触点</span>" not in card.group(0)
+    quality_page = await as_user("quality").get("/ui/")
+    everyone = re.search(
+        r'<section class="card" id="alerts">.*?</section>', quality_page.text, re.S
+    )
+    assert everyone and everyone.group(0).count('class="alert-row"') == len(everything)
 
 
 async def test_a_bad_date_range_is_a_message_and_the_default_period(
