@@ -265,6 +265,7 @@ async def load_demo(
                 response.raise_for_status()
                 if response.json()["outcome"] == "registered":
                     plan.complaint_id = response.json()["id"]
+                    await _wait_for_case(api, plan.complaint_id)  # opened at its own time
             channel_count = await _post_channel_examples(api, clock, now)
             registered = [plan for plan in plans if plan.complaint_id]
             await _wait_for_cases(api, {plan.complaint_id for plan in registered})
@@ -344,7 +345,19 @@ async def _post_channel_examples(api: _Api, clock: OffsetClock | None, now: date
         _travel(clock, now - timedelta(hours=rng.uniform(1, 30)))
         response = await api.post("intake", f"/channels/{channel}", DEMO_USERS["agent"], payload)
         posted += response.status_code in (200, 201)
+        if response.status_code == 201 and response.json().get("outcome") == "registered":
+            await _wait_for_case(api, response.json()["id"])
     return posted
+
+
+async def _wait_for_case(api: _Api, complaint_id: str, attempts: int = 500) -> None:
+    """Before the clock travels on: a case opened later would say it was opened after the
+    steps the demo then takes in its past."""
+    for _ in range(attempts):
+        response = await api.get("resolution", f"/cases/{complaint_id}", DEMO_USERS["admin"])
+        if response.status_code == 200:
+            return
+        await asyncio.sleep(0.02)
 
 
 async def _wait_for_cases(api: _Api, ids: set[str], attempts: int = 150) -> None:
