@@ -417,6 +417,10 @@ async def open_action(
     body: ActionCreate, service: Service, principal: QualityUser
 ) -> PreventionAction:
     _check_bucket(body.dimension, body.value)
+    if body.due_date < service.today():  # an action is planned forward (its effect too)
+        raise _invalid(
+            "body", "due_date", InvalidValueError("due_in_past", "the due date is before today")
+        )
     return await service.open_action(**body.model_dump(), by=principal.user)
 
 

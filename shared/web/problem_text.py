@@ -98,6 +98,7 @@ FIELD_ERRORS: Final[dict[str, tuple[str, str]]] = {
     ),
     "date_order": ("开始日期不能晚于结束日期", "The start date must not be after the end date"),
     "period_too_long": ("一次最多统计 {max_days} 天", "A report covers at most {max_days} days"),
+    "due_in_past": ("完成期限不能早于今天", "The due date cannot be before today"),
     "same_axes": ("行与列须为不同维度", "Rows and columns must differ"),
     "staff_name_missing": (
         "投诉员工时请填写员工姓名",

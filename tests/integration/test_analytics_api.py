@@ -149,6 +149,11 @@ async def test_prevention_action_moves_through_pdca_and_reports_its_effect(
     assert (await http("head", "POST", "/actions", json=body)).status_code == 403
     invalid = await http("quality", "POST", "/actions", json={**body, "value": "garage"})
     assert invalid.status_code == 422 and invalid.json()["errors"][0]["path"] == "body.value"
+    overdue = await http("quality", "POST", "/actions", json={**body, "due_date": "2026-03-10"})
+    assert overdue.status_code == 422  # the day before today (11 March)
+    assert overdue.json()["errors"][0]["path"] == "body.due_date"
+    assert overdue.json()["errors"][0]["message"] == "the due date is before today"
+    assert (await http("quality", "GET", "/actions")).json() == []  # nothing written
     created = await http("quality", "POST", "/actions", json=body)
     assert created.status_code == 201, created.text
     action = created.json()

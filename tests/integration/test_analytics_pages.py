@@ -173,6 +173,16 @@ async def test_a_bad_date_range_is_a_message_and_the_default_period(
     assert "The start date must not be after the end date" in english.text
 
 
+async def test_an_unreadable_date_or_a_too_long_period_is_a_message_too(
+    as_user: Callable[[str], httpx.AsyncClient],
+) -> None:
+    garbage = await as_user("gm").get("/ui/", params={"start": "garbage"})
+    assert garbage.status_code == 200 and "日期格式不正确（例如 2026-11-23）" in garbage.text
+    years = await as_user("gm").get("/ui/", params={"start": "2020-01-01", "end": "2026-03-01"})
+    assert years.status_code == 200 and "一次最多统计 1098 天" in years.text
+    assert kpi(years.text, "complaints") == 9  # the default period meanwhile
+
+
 async def test_an_action_is_opened_moved_and_a_refused_stage_is_a_message(
     as_user: Callable[[str], httpx.AsyncClient],
 ) -> None:
