@@ -367,7 +367,8 @@ class AlertRead(BaseModel):
     tags=["alerts"],
 )
 async def list_alerts(service: Service, principal: Reader) -> list[AlertRead]:
-    alerts = await service.alerts()
+    own = principal.department if principal.role is Role.DEPARTMENT_HEAD else None
+    alerts = await service.alerts(bucket=("department", own.value) if own else None)
     visible = [a for a in alerts if alert_visible_to(principal, a.spike.dimension, a.spike.value)]
     return [AlertRead(**a.spike.model_dump(), raised_at=a.raised_at.isoformat()) for a in visible]
 

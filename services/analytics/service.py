@@ -488,8 +488,8 @@ class AnalyticsService:
             log.info("trend alerts raised", n=len(raised))
         return raised
 
-    async def alerts(self) -> list[StoredAlert]:
-        return await self._store.list_alerts()
+    async def alerts(self, bucket: tuple[str, str] | None = None) -> list[StoredAlert]:
+        return await self._store.list_alerts(bucket=bucket)
 
     # -- prevention -----------------------------------------------------------------
 

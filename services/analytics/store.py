@@ -135,7 +135,12 @@ class AnalyticsStore(OpenableStore, Protocol):
 
     async def list_models(self) -> list[StoredModel]: ...
 
-    async def list_alerts(self, limit: int = 200) -> list[StoredAlert]: ...
+    async def list_alerts(
+        self, limit: int = 200, *, bucket: tuple[str, str] | None = None
+    ) -> list[StoredAlert]:
+        """Newest first; ``bucket`` (dimension, value): only that bucket's, so a head's own
+        alerts are not crowded out of the limit by the whole dealership's."""
+        ...
 
     async def get_action(self, action_id: str) -> PreventionAction | None: ...
 
@@ -432,9 +437,13 @@ class SqliteAnalyticsStore(SqliteStore):
         )
         return [_stored_model(row) for row in await cursor.fetchall()]
 
-    async def list_alerts(self, limit: int = 200) -> list[StoredAlert]:
+    async def list_alerts(
+        self, limit: int = 200, *, bucket: tuple[str, str] | None = None
+    ) -> list[StoredAlert]:
+        where, params = ("WHERE dimension = ? AND value = ?", bucket) if bucket else ("", ())
         cursor = await self.conn.execute(
-            "SELECT raised_at, doc FROM alerts ORDER BY raised_at DESC LIMIT ?", (limit,)
+            f"SELECT raised_at, doc FROM alerts {where} ORDER BY raised_at DESC LIMIT ?",
+            (*params, limit),
         )
         return [
             StoredAlert(
@@ -778,8 +787,11 @@ class MongoAnalyticsStore(MongoStore):
         )
         return [_stored_model(doc) async for doc in cursor]
 
-    async def list_alerts(self, limit: int = 200) -> list[StoredAlert]:
-        cursor = self.db.alerts.find({}).sort("raised_at", DESCENDING).limit(limit)
+    async def list_alerts(
+        self, limit: int = 200, *, bucket: tuple[str, str] | None = None
+    ) -> list[StoredAlert]:
+        query = {"spike.dimension": bucket[0], "spike.value": bucket[1]} if bucket else {}
+        cursor = self.db.alerts.find(query).sort("raised_at", DESCENDING).limit(limit)
         return [
             StoredAlert(Spike.model_validate(doc["spike"]), doc["raised_at"])
             async for doc in cursor

@@ -536,6 +536,31 @@ async def test_analytics_cube_sums_cells_by_range_group_and_filter(
         )
 
 
+async def test_analytics_lists_alerts_newest_first_and_by_bucket(
+    analytics: SqliteAnalyticsStore | MongoAnalyticsStore,
+) -> None:
+    from services.analytics.domain.trends import Spike
+
+    def spike(dimension: str, value: str, week: str) -> Spike:
+        return Spike(dimension=dimension, value=value, week=week, count=9, baseline=2.0,
+                     p_value=0.001)  # fmt: skip
+
+    raised = [
+        (spike("department", "sales", "2026-03-02"), T0),
+        (spike("cause", "product_quality", "2026-03-09"), T0 + timedelta(days=7)),
+        (spike("department", "sales", "2026-03-16"), T0 + timedelta(days=14)),
+        (spike("department", "parts", "2026-03-16"), T0 + timedelta(days=14, hours=1)),
+    ]
+    async with analytics.unit_of_work() as uow:
+        for alert, at in raised:
+            assert await uow.add_alert(alert, at)
+        assert not await uow.add_alert(*raised[0])  # once per bucket and week
+    every = await analytics.list_alerts()
+    assert [a.spike.value for a in every] == ["parts", "sales", "product_quality", "sales"]
+    sales = await analytics.list_alerts(limit=1, bucket=("department", "sales"))
+    assert [(a.spike.week, a.raised_at) for a in sales] == [("2026-03-16", T0 + timedelta(days=14))]
+
+
 async def test_analytics_recomputes_the_cube_from_its_facts(
     analytics: SqliteAnalyticsStore | MongoAnalyticsStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
