@@ -232,7 +232,8 @@ def _print_banner(settings: Settings, system: RunningSystem, url: str, *, demo: 
     ]
     lines += [
         f"[yellow]{name} is recomputing its read models after an upgrade: its pages and reports"
-        " answer 503 until it is done (the log says when); everything else works now.[/]"
+        " answer 503 until it is done (the log says when). Recording and handling complaints"
+        " work now; cause suggestions and trend alerts follow once it consumes again.[/]"
         for name in system.catching_up
     ]
     for line in lines:

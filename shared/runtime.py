@@ -196,8 +196,7 @@ class ServiceRuntime:
             await self._broker.stop()
             self._broker = None
         await self.store.close()
-        self._started = False
-        self.catching_up.clear()
+        self._started = False  # ``catching_up`` stays: a start that failed keeps its 503
 
     @property
     def broker(self) -> KafkaBroker:

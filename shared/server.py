@@ -100,11 +100,18 @@ async def start_system(
         )
         for runtime in runtimes
     }
-    results = await asyncio.gather(
-        *(_started_or_catching_up(r, starts[r.name]) for r in runtimes), return_exceptions=True
-    )
+    try:
+        await asyncio.gather(
+            *(_started_or_catching_up(r, starts[r.name]) for r in runtimes),
+            return_exceptions=True,
+        )
+    except BaseException:  # cancelled (Ctrl-C while starting): nothing may go on starting
+        system.catching_up = starts
+        await system.stop()
+        raise
     system.catching_up = {name: task for name, task in starts.items() if not task.done()}
-    failures = [result for result in results if isinstance(result, BaseException)]
+    # a start that failed, even one that had gone on in the background meanwhile
+    failures = [e for t in starts.values() if t.done() and (e := _failure(t)) is not None]
     if failures:
         await system.stop()
         raise failures[0]
@@ -121,8 +128,10 @@ async def _started_or_catching_up(runtime: ServiceRuntime, start: asyncio.Task[N
         await asyncio.wait({start, signal}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         await _cancelled([signal])
-    if start.done():
-        start.result()  # its failure, if any
+
+
+def _failure(task: asyncio.Task[Any]) -> BaseException | None:
+    return None if task.cancelled() else task.exception()
 
 
 async def _cancelled(tasks: Iterable[asyncio.Task[Any]]) -> None:
@@ -186,14 +195,37 @@ async def serve(
             await asyncio.sleep(0.05)
         port = listener.getsockname()[1]
         url = f"http://{_display_host(settings.host)}:{port}"
-        if on_ready is not None:
-            result = on_ready(system, url)
-            if asyncio.iscoroutine(result):
-                await result
-        await _serve_until_stopped(server, task, system.catching_up.values())
+        # watched from now on: a start failing in the background stops the demo load too
+        watcher = asyncio.create_task(
+            _serve_until_stopped(server, task, system.catching_up.values())
+        )
+        try:
+            if on_ready is not None:
+                ready = asyncio.create_task(_ready(on_ready, system, url))
+                await asyncio.wait({watcher, ready}, return_when=asyncio.FIRST_COMPLETED)
+                await _cancelled([ready])  # the system is stopping: the watcher says why
+                if ready.done() and not ready.cancelled():
+                    ready.result()
+            await watcher
+        except BaseException:
+            server.should_exit = True
+            await _cancelled([watcher])
+            with contextlib.suppress(Exception):
+                await task
+            raise
     finally:
         await system.stop()
         listener.close()
+
+
+async def _ready(
+    on_ready: Callable[[RunningSystem, str], Awaitable[None] | None],
+    system: RunningSystem,
+    url: str,
+) -> None:
+    result = on_ready(system, url)
+    if asyncio.iscoroutine(result):
+        await result
 
 
 def listen(host: str, port: int) -> socket.socket:

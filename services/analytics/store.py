@@ -529,7 +529,9 @@ def _cells_of_docs(
     In the order of the SQLite cube's key, so its upserts walk the B-tree instead of
     jumping about in it. Cyclic garbage collection pauses meanwhile: it would traverse the
     batch's hundreds of thousands of new cells again and again (a third of the CPU time),
-    and this code makes no cycles."""
+    and this code makes no cycles. The pause is the whole process's (intake and resolution
+    may be serving beside it): their cyclic garbage waits for the end of the batch, seconds
+    at a time, and is collected between batches."""
     cells: dict[Cell, Measures] = {}
     with _gc_paused():
         for doc in docs:

@@ -327,6 +327,14 @@ class BatchResult(BaseModel):
 _BATCH_ITEM = TypeAdapter(ComplaintCreate)
 
 
+class _BatchItemKey(BaseModel):
+    """An item's own idempotency key: as the header's, a text of at most 200 characters."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+
+
 @router.post(
     "/complaints:batch",
     summary="Register many agent-form complaints; each bad item is reported, good ones go in",
@@ -338,8 +346,8 @@ async def register_batch(
 ) -> BatchResult:
     results: list[BatchItemResult] = []
     for index, item in enumerate(items):
-        external = item.get("idempotency_key")  # the item's own key, beside its record
         try:
+            external = _BatchItemKey.model_validate(item).idempotency_key  # beside the record
             draft = _BATCH_ITEM.validate_python(
                 {k: v for k, v in item.items() if k != "idempotency_key"}
             )
@@ -354,7 +362,7 @@ async def register_batch(
             registration = await service.register(
                 draft,
                 actor=_actor(principal),
-                idempotency_key=str(external) if external else None,
+                idempotency_key=external,
                 follow_up_of=draft.follow_up_of,
             )
         except (FieldValueError, ConflictError) as exc:  # the follow-up it names: not this one

@@ -123,8 +123,8 @@ def alert_text(
     parts = [f"【{translate('alerts.push_title', language)}】{alert.ticket_no} {what}"]
     if alert.owner:
         parts.append(f"{translate('field.owner', language)} {shown_name(staff, alert.owner)}")
-    if alert.milestone in _REGULATOR_MILESTONES and alert.deadline_at is not None:
-        answer = alert.deadline_at.astimezone(zone).strftime("%m-%d %H:%M")
+    if alert.milestone in _REGULATOR_MILESTONES:
+        answer = (alert.deadline_at or alert.due_at).astimezone(zone).strftime("%m-%d %H:%M")
         parts.append(f"{translate('queue.regulator_due', language)} {answer}")
     if case_due is not None:
         due = case_due.astimezone(zone).strftime("%m-%d %H:%M")

@@ -776,7 +776,7 @@ def _milestone_events(
                 stage=due.stage,
                 round=due.round,
                 due_at=due.due_at,
-                deadline_at=due.deadline,
+                deadline_at=due.deadline_at,
                 notify=due.notify,
                 owner=case.owner,
                 department=due.department or _department_of(case),

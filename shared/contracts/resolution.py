@@ -130,8 +130,8 @@ class CaseSlaMilestone(BaseModel):
     due_at: datetime
     """When the milestone came due (a warning: its own time)."""
     deadline_at: datetime | None = None
-    """The deadline it is about, when later than ``due_at``: a warning's loop due time, the
-    agency's answer date a day ahead (None from older producers: ``due_at``)."""
+    """The deadline it is about: a warning's loop due time, the agency's answer date a day
+    ahead; ``due_at`` itself for a deadline that came (None from older producers)."""
     notify: str
     stage: str | None = None
     """For ``stage_overdue``: the stage (triage, investigate, propose, approve, execute)

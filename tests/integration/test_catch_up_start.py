@@ -17,8 +17,9 @@ from services.analytics.bootstrap import bootstrap as analytics_bootstrap
 from services.analytics.service import AnalyticsService
 from shared.auth import Principal, Role
 from shared.errors import StartupError
+from shared.runtime import ServiceRuntime
 from shared.server import RunningSystem, root_app, serve, start_system
-from shared.settings import SERVICE_NAMES, Settings
+from shared.settings import SERVICE_NAMES, ServiceName, Settings
 from tests.support.analytics_events import registered
 from tests.support.waiting import eventually
 
@@ -135,6 +136,40 @@ async def test_a_current_cube_is_waited_for_as_any_start(
         await system.stop()
 
 
+async def test_a_recompute_failing_while_the_others_still_start_fails_the_start(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings()
+    await seed_stale_analytics(settings)
+    release = asyncio.Event()
+    release.set()  # fails at once, while intake and resolution wait for their consumers
+    held_recompute(monkeypatch, release, ValueError("a fact that cannot be read"))
+    with pytest.raises(StartupError, match="analytics: prepare_cube failed: a fact that"):
+        await asyncio.wait_for(start_system(settings), 60)
+
+
+async def test_a_start_cancelled_midway_leaves_nothing_starting(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shared.server as server
+
+    built: list[ServiceRuntime] = []
+    load = server.load_bootstrap
+
+    def recorded(name: ServiceName) -> Callable[..., ServiceRuntime]:
+        def build(*args: object, **kwargs: object) -> ServiceRuntime:
+            built.append(load(name)(*args, **kwargs))
+            return built[-1]
+
+        return build
+
+    monkeypatch.setattr(server, "load_bootstrap", recorded)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(start_system(make_settings()), 0.5)
+    await asyncio.sleep(8)  # longer than a start takes: one left running would be up by now
+    assert len(built) == 3 and not any(runtime.started for runtime in built)
+
+
 async def test_a_recompute_failing_in_the_background_stops_the_system(
     make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -144,12 +179,14 @@ async def test_a_recompute_failing_in_the_background_stops_the_system(
     held_recompute(monkeypatch, release, ValueError("a fact that cannot be read"))
     served: list[RunningSystem] = []
 
-    def on_ready(system: RunningSystem, url: str) -> None:
+    async def on_ready(system: RunningSystem, url: str) -> None:
         served.append(system)
-        release.set()  # fails once the others are serving
+        release.set()  # fails once the others are serving, while this (a demo load) runs on
+        await asyncio.sleep(600)
 
     with pytest.raises(StartupError, match="analytics: prepare_cube failed: a fact that"):
         await asyncio.wait_for(
             serve(settings, SERVICE_NAMES, embedded_allowed=True, on_ready=on_ready), 60
         )
     assert served and not any(runtime.started for runtime in served[0].runtimes)
+    assert served[0].runtime("analytics").catching_up.is_set()  # 503 to the end, not a 500

@@ -276,6 +276,11 @@ async def test_a_batch_items_own_key_makes_a_resent_item_a_replay(
     assert (again["replayed"], again["rejected"]) == (1, 0), again
     assert again["results"][0]["id"] == first["results"][0]["id"]
     assert [e.type for e in await outbox(intake)].count("complaint.registered") == 1
+    bad_keys = [{**complaint(), "idempotency_key": key} for key in (7, "", "k" * 201)]
+    refused = (await client.post("/complaints:batch", json=bad_keys)).json()
+    assert refused["rejected"] == 3, refused
+    assert {r["errors"][0]["path"] for r in refused["results"]} == {"idempotency_key"}
+    assert [e.type for e in await outbox(intake)].count("complaint.registered") == 1
 
 
 async def test_only_agents_and_admins_record_and_look_up(intake: ServiceRuntime) -> None:

@@ -118,10 +118,12 @@ def test_the_alerts_say_the_agencys_date_and_the_loops_due_time_not_their_own() 
         assert due[warning].due_at < loop_due == due[warning].deadline_at
     assert due[Milestone.BREACH].deadline_at == loop_due  # its own time
 
-    alerts = [_alert(event) for event in _milestone_events(case, [soon], END_OF_DAY)]
-    assert [a.deadline_at for a in alerts] == [END_OF_DAY]
-    text = alert_text(
-        alerts[0], [], case_due=None, language="zh", zone=ZoneInfo("Asia/Shanghai"),
-        public_url=None,
-    )  # fmt: skip
-    assert "监管答复截止 07-06 00:00" in text
+    overdue = due[Milestone.REGULATOR_OVERDUE]
+    alerts = [_alert(event) for event in _milestone_events(case, [soon, overdue], END_OF_DAY)]
+    assert [a.deadline_at for a in alerts] == [END_OF_DAY, END_OF_DAY]  # every alert has one
+    for alert in alerts:
+        text = alert_text(
+            alert, [], case_due=None, language="zh", zone=ZoneInfo("Asia/Shanghai"),
+            public_url=None,
+        )  # fmt: skip
+        assert "监管答复截止 07-06 00:00" in text
